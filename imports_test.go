@@ -1,0 +1,198 @@
+package releasekit
+
+import (
+	"fmt"
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+const module = "github.com/releasekit/releasekit"
+
+// allowed lists, for each top-level package, the top-level packages its non-test files may import.
+// A package's subpackages share its row and may import the package itself.
+var allowed = map[string][]string{
+	"":          {},
+	"manifest":  {},
+	"resolve":   {"manifest"},
+	"digest":    {"manifest"},
+	"artifacts": {"manifest", "resolve", "digest"},
+	"validate":  {"manifest", "resolve", "digest", "artifacts"},
+	"publish":   {"manifest", "digest", "artifacts"},
+	"branch":    {"manifest", "resolve"},
+	"internal":  {},
+	"examples":  {"manifest", "resolve", "digest", "artifacts", "validate", "publish", "branch"},
+	"bench":     {"manifest", "resolve", "digest", "artifacts", "validate", "publish", "branch"},
+}
+
+// confined lists heavy third-party imports and the only packages that may import them, so that
+// importing the rest of the library stays light. An empty list forbids the import.
+var confined = []struct {
+	prefix string
+	only   []string
+}{
+	{"helm.sh/helm/v3/pkg/action", nil}, // pulls the Kubernetes client
+	{"k8s.io/client-go", nil},
+	{"helm.sh/helm/v3", []string{"artifacts/chart"}},
+	{"github.com/goreleaser/nfpm/v2", []string{"artifacts/pkg"}},
+	{"github.com/google/go-licenses", []string{"artifacts/licenses"}},
+	{"github.com/google/go-github", []string{"publish/github", "examples/"}},
+	{"gocloud.dev", []string{"publish/blob", "examples/"}},
+}
+
+// violations returns every import of pkgs (package dir relative to the module → its imports)
+// that breaks the rules above, sorted.
+func violations(pkgs map[string][]string) []string {
+	var out []string
+	for dir, imports := range pkgs {
+		top, _, _ := strings.Cut(dir, "/")
+		rules, ok := allowed[top]
+		if !ok {
+			out = append(out, fmt.Sprintf("%s: top-level package %q has no import rule", dir, top))
+			continue
+		}
+		for _, imp := range imports {
+			if rel, ok := strings.CutPrefix(imp, module+"/"); ok {
+				target, _, _ := strings.Cut(rel, "/")
+				switch {
+				case target == "internal" && top == "examples":
+					out = append(out, fmt.Sprintf("%s imports %s: examples use the public API only", dir, imp))
+				case target == "internal" || target == top:
+				case !slices.Contains(rules, target):
+					out = append(out, fmt.Sprintf("%s imports %s: %s may import only %v", dir, imp, orRoot(top), rules))
+				}
+				continue
+			}
+			for _, c := range confined {
+				if imp != c.prefix && !strings.HasPrefix(imp, c.prefix+"/") {
+					continue
+				}
+				if !slices.ContainsFunc(c.only, func(o string) bool { return dir == o || strings.HasPrefix(dir, o) && strings.HasSuffix(o, "/") }) {
+					out = append(out, fmt.Sprintf("%s imports %s: only %v may", dir, imp, c.only))
+				}
+				break
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func orRoot(top string) string {
+	if top == "" {
+		return "the root package"
+	}
+	return top
+}
+
+// moduleImports reads the imports of every non-test Go file under root, by package directory.
+func moduleImports(t *testing.T, root string) map[string][]string {
+	t.Helper()
+	pkgs := map[string][]string{}
+	fset := token.NewFileSet()
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		name := d.Name()
+		if d.IsDir() {
+			if p != root && (name == "testdata" || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_")) {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") {
+			return nil
+		}
+		f, err := parser.ParseFile(fset, p, nil, parser.ImportsOnly)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, filepath.Dir(p))
+		dir := path.Clean(filepath.ToSlash(rel))
+		if dir == "." {
+			dir = ""
+		}
+		for _, imp := range f.Imports {
+			s, _ := strconv.Unquote(imp.Path.Value)
+			if !slices.Contains(pkgs[dir], s) {
+				pkgs[dir] = append(pkgs[dir], s)
+			}
+		}
+		if _, ok := pkgs[dir]; !ok {
+			pkgs[dir] = nil
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pkgs
+}
+
+func TestImportDirection(t *testing.T) {
+	pkgs := moduleImports(t, ".")
+	for _, want := range []string{"manifest", "resolve", "artifacts", "digest", "publish", "branch", "validate", "internal"} {
+		if _, ok := pkgs[want]; !ok {
+			t.Errorf("package %s is missing", want)
+		}
+	}
+	if v := violations(pkgs); len(v) > 0 {
+		t.Errorf("import rules broken:\n%s", strings.Join(v, "\n"))
+	}
+}
+
+func TestImportRulesCatchViolations(t *testing.T) {
+	tests := []struct {
+		name string
+		pkgs map[string][]string
+		want []string
+	}{
+		{"manifest imports resolve", map[string][]string{"manifest": {module + "/resolve"}},
+			[]string{"manifest imports " + module + "/resolve: manifest may import only []"}},
+		{"internal imports manifest", map[string][]string{"internal/gitx": {module + "/manifest"}},
+			[]string{"internal/gitx imports " + module + "/manifest: internal may import only []"}},
+		{"example imports internal", map[string][]string{"examples/build": {module + "/internal/gitx"}},
+			[]string{"examples/build imports " + module + "/internal/gitx: examples use the public API only"}},
+		{"digest imports artifacts", map[string][]string{"digest": {module + "/artifacts"}},
+			[]string{"digest imports " + module + "/artifacts: digest may import only [manifest]"}},
+		{"helm outside its package", map[string][]string{"artifacts": {"helm.sh/helm/v3/pkg/chart"}},
+			[]string{"artifacts imports helm.sh/helm/v3/pkg/chart: only [artifacts/chart] may"}},
+		{"helm action anywhere", map[string][]string{"artifacts/chart": {"helm.sh/helm/v3/pkg/action"}},
+			[]string{"artifacts/chart imports helm.sh/helm/v3/pkg/action: only [] may"}},
+		{"unknown top-level package", map[string][]string{"util": nil},
+			[]string{`util: top-level package "util" has no import rule`}},
+		{"allowed", map[string][]string{
+			"publish/github":  {module + "/publish", module + "/artifacts", "github.com/google/go-github/v92/github"},
+			"artifacts/chart": {"helm.sh/helm/v3/pkg/chart"},
+			"examples/demo":   {module + "/resolve", "gocloud.dev/blob/fileblob"},
+		}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, violations(tt.pkgs)); diff != "" {
+				t.Errorf("violations (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestEveryPackageHasDoc(t *testing.T) {
+	for dir := range moduleImports(t, ".") {
+		if strings.HasPrefix(dir, "examples/") || strings.HasPrefix(dir, "bench") {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(filepath.FromSlash(dir), "doc.go")); err != nil {
+			t.Errorf("package %q has no doc.go", dir)
+		}
+	}
+}

@@ -1,0 +1,200 @@
+package manifest
+
+import "slices"
+
+// Build is the declarative build spec: what to make from which dependency. It is written inline
+// under build: in the manifest, or in a file inside a dependency (see [Dependency.Spec]) so that a
+// component's release config branches and tags with its code. Names are unique within a kind.
+type Build struct {
+	Binaries []Binary  `yaml:"binaries,omitempty"`
+	Archives []Archive `yaml:"archives,omitempty"`
+	Packages []Package `yaml:"packages,omitempty"`
+	Images   []Image   `yaml:"images,omitempty"`
+	Charts   []Chart   `yaml:"charts,omitempty"`
+	Commands []Command `yaml:"commands,omitempty"`
+	Licenses *Licenses `yaml:"licenses,omitempty"`
+}
+
+func (b *Build) hasPackageFormat(f string) bool {
+	for _, p := range b.Packages {
+		if slices.Contains(p.Formats, f) {
+			return true
+		}
+	}
+	return false
+}
+
+// Merge appends other's entries to b, defaulting their dependency to dep.
+func (b *Build) Merge(other Build, dep string) {
+	other = other.Clone()
+	setDep := func(s *string) {
+		if *s == "" {
+			*s = dep
+		}
+	}
+	for _, x := range other.Binaries {
+		setDep(&x.Dependency)
+		b.Binaries = append(b.Binaries, x)
+	}
+	for _, x := range other.Archives {
+		for i := range x.Files {
+			setDep(&x.Files[i].Dependency)
+		}
+		b.Archives = append(b.Archives, x)
+	}
+	for _, x := range other.Packages {
+		for i := range x.Contents {
+			if x.Contents[i].Binary == "" {
+				setDep(&x.Contents[i].Dependency)
+			}
+		}
+		b.Packages = append(b.Packages, x)
+	}
+	for _, x := range other.Images {
+		for i := range x.Files {
+			setDep(&x.Files[i].Dependency)
+		}
+		b.Images = append(b.Images, x)
+	}
+	for _, x := range other.Charts {
+		setDep(&x.Dependency)
+		b.Charts = append(b.Charts, x)
+	}
+	for _, x := range other.Commands {
+		setDep(&x.Dependency)
+		b.Commands = append(b.Commands, x)
+	}
+	if other.Licenses != nil && b.Licenses == nil {
+		l := *other.Licenses
+		b.Licenses = &l
+	}
+}
+
+// Binary is a Go command cross-compiled for each of its platforms.
+type Binary struct {
+	Name       string `yaml:"name"`
+	Dependency string `yaml:"dependency,omitempty"`
+	// Package is the Go package to build, relative to the dependency's root, e.g. ./cmd/hello.
+	Package string `yaml:"package"`
+	// Platforms defaults to the manifest's architectures.
+	Platforms []string `yaml:"platforms,omitempty"`
+	// Ldflags are templates over [TemplateData], e.g. "-X main.version={{.Version}}".
+	Ldflags []string `yaml:"ldflags,omitempty"`
+	Tags    []string `yaml:"tags,omitempty"`
+	// GoVersion is the Go toolchain to build with, e.g. go1.26.0 (through GOTOOLCHAIN).
+	GoVersion string `yaml:"goVersion,omitempty"`
+}
+
+// Files selects files of a dependency by glob, relative to its root.
+type Files struct {
+	Dependency string   `yaml:"dependency,omitempty"`
+	Include    []string `yaml:"include"`
+	Exclude    []string `yaml:"exclude,omitempty"`
+	// Dest is the folder the files go to inside the output.
+	Dest string `yaml:"dest,omitempty"`
+}
+
+// Archive is a tar.gz (zip on windows) per platform holding binaries and files.
+type Archive struct {
+	Name string `yaml:"name"`
+	// NameTemplate names the file without extension; default "{{.Name}}-{{.Version}}-{{.OS}}-{{.Arch}}".
+	NameTemplate string `yaml:"nameTemplate,omitempty"`
+	// TopFolder, a template, puts every entry under one folder.
+	TopFolder string `yaml:"topFolder,omitempty"`
+	// Format is tar.gz or zip; default zip for windows and tar.gz otherwise.
+	Format    string   `yaml:"format,omitempty"`
+	Binaries  []string `yaml:"binaries,omitempty"`
+	Files     []Files  `yaml:"files,omitempty"`
+	Platforms []string `yaml:"platforms,omitempty"`
+}
+
+// Package is a system package (deb, rpm) per platform.
+type Package struct {
+	Name        string            `yaml:"name"`
+	Formats     []string          `yaml:"formats"`
+	Maintainer  string            `yaml:"maintainer,omitempty"`
+	Description string            `yaml:"description,omitempty"`
+	Homepage    string            `yaml:"homepage,omitempty"`
+	License     string            `yaml:"license,omitempty"`
+	Depends     []string          `yaml:"depends,omitempty"`
+	Contents    []PackageContent  `yaml:"contents,omitempty"`
+	Scripts     map[string]string `yaml:"scripts,omitempty"` // preinstall, postinstall, preremove, postremove → file in the dependency
+	Platforms   []string          `yaml:"platforms,omitempty"`
+}
+
+// PackageContent places a binary or a dependency's file at Dst.
+type PackageContent struct {
+	Binary     string `yaml:"binary,omitempty"`
+	Dependency string `yaml:"dependency,omitempty"`
+	Src        string `yaml:"src,omitempty"`
+	Dst        string `yaml:"dst"`
+	// Type is "" for a plain file or "config" for a configuration file.
+	Type string `yaml:"type,omitempty"`
+	Mode string `yaml:"mode,omitempty"` // octal, e.g. "0755"
+}
+
+// Image is a multi-arch OCI image assembled from binaries on a base pinned by digest.
+type Image struct {
+	Name string `yaml:"name"`
+	// Base is "scratch", "repo@sha256:…" or "oci-layout:<dir>@sha256:…".
+	Base       string            `yaml:"base,omitempty"`
+	Binaries   []string          `yaml:"binaries,omitempty"`
+	Files      []Files           `yaml:"files,omitempty"`
+	Entrypoint []string          `yaml:"entrypoint,omitempty"`
+	Cmd        []string          `yaml:"cmd,omitempty"`
+	User       string            `yaml:"user,omitempty"`
+	Env        []string          `yaml:"env,omitempty"`
+	WorkDir    string            `yaml:"workdir,omitempty"`
+	Ports      []string          `yaml:"ports,omitempty"`
+	Labels     map[string]string `yaml:"labels,omitempty"`
+	Variants   []ImageVariant    `yaml:"variants,omitempty"`
+	// Platforms defaults to the manifest's linux architectures.
+	Platforms []string `yaml:"platforms,omitempty"`
+}
+
+// ImageVariant builds the image again on another base, e.g. Istio's debug and distroless.
+type ImageVariant struct {
+	Name string `yaml:"name"`
+	Base string `yaml:"base"`
+}
+
+// Chart is a Helm chart directory in a dependency, stamped and pinned, packaged as a .tgz.
+type Chart struct {
+	Name       string `yaml:"name"`
+	Dependency string `yaml:"dependency,omitempty"`
+	Path       string `yaml:"path"`
+	// Values maps a values.yaml path to what is written there: "{{.Docker}}", "{{.Version}}".
+	Values map[string]string `yaml:"values,omitempty"`
+	// Images maps a values.yaml path to the image reference it holds, overriding detection.
+	Images map[string]string `yaml:"images,omitempty"`
+	// Pin is "digest" (default: every image pinned) or "tag" (floating tags, for main branches).
+	Pin string `yaml:"pin,omitempty"`
+}
+
+// Command runs a project's own build step with a fixed environment and collects its outputs.
+type Command struct {
+	Name       string   `yaml:"name"`
+	Dependency string   `yaml:"dependency,omitempty"`
+	Run        []string `yaml:"run"`
+	// Outputs are files, relative to the dependency, copied into the release.
+	Outputs []string `yaml:"outputs"`
+}
+
+// Licenses bundles the licenses of every Go module linked by the listed dependencies.
+type Licenses struct {
+	// Dependencies defaults to every dependency that has a binary.
+	Dependencies []string `yaml:"dependencies,omitempty"`
+	// Forbid lists license types that fail the build, e.g. forbidden, restricted.
+	Forbid []string `yaml:"forbid,omitempty"`
+}
+
+// TemplateData is what name, folder and ldflags templates may use.
+type TemplateData struct {
+	Name       string
+	Version    string
+	Docker     string
+	Commit     string
+	CommitDate string
+	OS         string
+	Arch       string
+}

@@ -1,0 +1,76 @@
+package manifest
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"slices"
+)
+
+// Error is one problem in a manifest, at a position.
+type Error struct {
+	File   string
+	Line   int
+	Column int
+	// Path is the dotted path of the field, e.g. dependencies.api.auto; empty for syntax errors.
+	Path string
+	Msg  string
+}
+
+func (e *Error) Error() string {
+	pos := fmt.Sprintf("%s:%d:%d", e.File, e.Line, e.Column)
+	if e.Line == 0 {
+		pos = e.File // a manifest built in code has no positions
+	}
+	if e.Path == "" {
+		return pos + ": " + e.Msg
+	}
+	return pos + ": " + e.Path + ": " + e.Msg
+}
+
+// problems gathers the errors of one file.
+type problems struct {
+	file string
+	errs []*Error
+}
+
+func (p *problems) add(line, col int, path, format string, args ...any) {
+	p.errs = append(p.errs, &Error{File: p.file, Line: line, Column: col, Path: path, Msg: fmt.Sprintf(format, args...)})
+}
+
+// err returns every problem sorted by position, joined, or nil.
+func (p *problems) err() error {
+	if len(p.errs) == 0 {
+		return nil
+	}
+	slices.SortStableFunc(p.errs, func(a, b *Error) int {
+		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column), cmp.Compare(a.Path, b.Path), cmp.Compare(a.Msg, b.Msg))
+	})
+	p.errs = slices.CompactFunc(p.errs, func(a, b *Error) bool { return *a == *b })
+	errs := make([]error, len(p.errs))
+	for i, e := range p.errs {
+		errs[i] = e
+	}
+	return errors.Join(errs...)
+}
+
+// Problems returns every [*Error] in err, in order.
+func Problems(err error) []*Error {
+	var out []*Error
+	var walk func(error)
+	walk = func(err error) {
+		switch e := err.(type) {
+		case nil:
+		case *Error:
+			out = append(out, e)
+		case interface{ Unwrap() []error }:
+			for _, x := range e.Unwrap() {
+				walk(x)
+			}
+		case interface{ Unwrap() error }:
+			walk(e.Unwrap())
+		}
+	}
+	walk(err)
+	return out
+}

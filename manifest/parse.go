@@ -1,0 +1,119 @@
+package manifest
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// maxSize bounds what Parse reads, so a wrong path cannot make it read a disk image.
+const maxSize = 8 << 20
+
+// Option changes how a manifest is read.
+type Option func(*options)
+
+type options struct {
+	requireSemver bool
+}
+
+// RequireSemver requires version to be a semantic version (MAJOR.MINOR.PATCH[-PRERELEASE], an
+// optional v prefix). Off by default, since daily builds use versions such as 1.9-alpha.abc123;
+// a manifest that tags Go module versions (goversionenabled) always requires it.
+func RequireSemver() Option { return func(o *options) { o.requireSemver = true } }
+
+// Parse reads a manifest from r. filename is used in error messages only. Every problem in the
+// file is reported: the error joins one [*Error] per problem, sorted by position.
+func Parse(r io.Reader, filename string, opts ...Option) (*Manifest, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	data, err := io.ReadAll(io.LimitReader(r, maxSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", filename, err)
+	}
+	p := &problems{file: filename}
+	if len(data) > maxSize {
+		p.add(1, 1, "", "larger than %d bytes", maxSize)
+		return nil, p.err()
+	}
+	m := &Manifest{}
+	d := parseDocument(data, p, m)
+	if len(p.errs) == 0 {
+		(&validator{p: p, d: d, m: m, opts: o}).manifest()
+	}
+	if err := p.err(); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// Load reads the manifest file at path.
+func Load(path string, opts ...Option) (*Manifest, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("load manifest: %w", err)
+	}
+	defer f.Close()
+	return Parse(f, path, opts...)
+}
+
+// ParseSpec reads a build spec file found in dependency dep of m. Its entries default to dep and
+// may refer to m's dependencies and to binaries of m and of the spec.
+func ParseSpec(r io.Reader, filename string, m *Manifest, dep string) (*Build, error) {
+	data, err := io.ReadAll(io.LimitReader(r, maxSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", filename, err)
+	}
+	p := &problems{file: filename}
+	if len(data) > maxSize {
+		p.add(1, 1, "", "larger than %d bytes", maxSize)
+		return nil, p.err()
+	}
+	b := &Build{}
+	d := parseDocument(data, p, b)
+	if len(p.errs) == 0 {
+		var spec Build
+		spec.Merge(*b, dep)
+		*b = spec
+		combined := *m
+		combined.Build = Build{}
+		v := &validator{p: p, d: d, m: &combined, others: &m.Build}
+		v.build(b, "")
+	}
+	if err := p.err(); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// Marshal writes m as YAML. The same manifest always gives the same bytes: fields in declaration
+// order, maps sorted by key.
+func (m *Manifest) Marshal() ([]byte, error) {
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(m); err != nil {
+		return nil, fmt.Errorf("marshal manifest: %w", err)
+	}
+	if err := enc.Close(); err != nil {
+		return nil, fmt.Errorf("marshal manifest: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// Validate checks a manifest built in code as Parse checks a file, and fills defaults the same way
+// (an empty dependency in the build spec becomes the only dependency). Problems carry the field
+// path but no position.
+func (m *Manifest) Validate(opts ...Option) error {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	p := &problems{file: "manifest"}
+	(&validator{p: p, d: &decoder{p: p, values: map[string]*yaml.Node{}}, m: m, opts: o}).manifest()
+	return p.err()
+}

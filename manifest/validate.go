@@ -1,0 +1,526 @@
+package manifest
+
+import (
+	"fmt"
+	"path"
+	"regexp"
+	"slices"
+	"strings"
+	"text/template"
+	"text/template/parse"
+
+	"github.com/Masterminds/semver/v3"
+)
+
+// ports are the os/arch pairs the Go toolchain builds for (go tool dist list).
+var ports = strings.Fields(`aix/ppc64 android/386 android/amd64 android/arm android/arm64 darwin/amd64
+darwin/arm64 dragonfly/amd64 freebsd/386 freebsd/amd64 freebsd/arm freebsd/arm64 illumos/amd64 ios/amd64
+ios/arm64 js/wasm linux/386 linux/amd64 linux/arm linux/arm64 linux/loong64 linux/mips linux/mips64
+linux/mips64le linux/mipsle linux/ppc64 linux/ppc64le linux/riscv64 linux/s390x netbsd/386 netbsd/amd64
+netbsd/arm netbsd/arm64 openbsd/386 openbsd/amd64 openbsd/arm openbsd/arm64 openbsd/ppc64 openbsd/riscv64
+plan9/386 plan9/amd64 plan9/arm solaris/amd64 wasip1/wasm windows/386 windows/amd64 windows/arm64`)
+
+// ParsePlatform splits "os/arch[/variant]" and reports whether Go builds for it.
+func ParsePlatform(s string) (goos, goarch, variant string, ok bool) {
+	parts := strings.Split(s, "/")
+	if len(parts) < 2 || len(parts) > 3 || !slices.Contains(ports, parts[0]+"/"+parts[1]) {
+		return "", "", "", false
+	}
+	if len(parts) == 3 {
+		variant = parts[2]
+		valid := map[string][]string{"arm": {"v5", "v6", "v7"}, "arm64": {"v8"}, "amd64": {"v1", "v2", "v3", "v4"}}
+		if !slices.Contains(valid[parts[1]], variant) {
+			return "", "", "", false
+		}
+	}
+	return parts[0], parts[1], variant, true
+}
+
+var (
+	namePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+	shaPattern  = regexp.MustCompile(`^[0-9a-f]{7,40}$`)
+	goVersion   = regexp.MustCompile(`^go1\.[0-9]+(\.[0-9]+|rc[0-9]+)?$`)
+	modePattern = regexp.MustCompile(`^0?[0-7]{3,4}$`)
+)
+
+// validator checks a decoded manifest, reporting each problem at the position of the value.
+type validator struct {
+	p    *problems
+	d    *decoder
+	m    *Manifest
+	opts options
+	// others is a build whose binaries a spec file may refer to.
+	others *Build
+}
+
+func (v *validator) errorf(path, format string, args ...any) {
+	line, col := v.d.pos(path)
+	v.p.add(line, col, path, format, args...)
+}
+
+func quoted[T ~string](xs []T) string {
+	s := make([]string, len(xs))
+	for i, x := range xs {
+		s[i] = string(x)
+	}
+	return strings.Join(s, ", ")
+}
+
+func (v *validator) manifest() {
+	m := v.m
+	if m.Version == "" {
+		v.errorf("version", "required")
+	} else if v.opts.requireSemver || v.anyGoVersionEnabled() {
+		if _, err := semver.StrictNewVersion(strings.TrimPrefix(m.Version, "v")); err != nil {
+			v.errorf("version", "%q is not a semantic version (want MAJOR.MINOR.PATCH[-PRERELEASE])", m.Version)
+		}
+	}
+	if m.DockerOutput != "" && m.DockerOutput != "tar" && m.DockerOutput != "context" {
+		v.errorf("dockerOutput", "unknown value %q (want tar, context)", m.DockerOutput)
+	}
+	for i, a := range m.Architectures {
+		v.platform(fmt.Sprintf("architectures[%d]", i), a)
+	}
+	for i, o := range m.Outputs {
+		if !slices.Contains(knownOutputs, o) {
+			v.errorf(fmt.Sprintf("outputs[%d]", i), "unknown output %q (want %s)", o, quoted(knownOutputs))
+		}
+	}
+	if len(m.Dependencies) == 0 {
+		v.errorf("dependencies", "at least one dependency is required")
+	}
+	for _, name := range m.DependencyNames() {
+		v.dependency(name, m.Dependencies[name])
+	}
+	v.autoGraph()
+	v.defaultDependencies(&m.Build)
+	v.build(&m.Build, "build")
+	for i, a := range m.Artifacts {
+		p := fmt.Sprintf("artifacts[%d]", i)
+		if a.Path == "" {
+			v.errorf(p+".path", "required")
+		}
+		if a.SHA256 == "" && a.Digest == "" {
+			v.errorf(p, "needs sha256 or digest")
+		}
+	}
+}
+
+func (v *validator) anyGoVersionEnabled() bool {
+	for _, d := range v.m.Dependencies {
+		if d != nil && d.GoVersionEnabled {
+			return true
+		}
+	}
+	return false
+}
+
+func (v *validator) platform(p, s string) {
+	if _, _, _, ok := ParsePlatform(s); !ok {
+		v.errorf(p, "unknown platform %q (want os/arch[/variant] that Go builds for, e.g. linux/amd64)", s)
+	}
+}
+
+func (v *validator) dependency(name string, d *Dependency) {
+	p := "dependencies." + name
+	if !namePattern.MatchString(name) {
+		v.errorf(p, "invalid name (want letters, digits, '.', '_' or '-', not starting with a symbol)")
+	}
+	if d == nil || (d.Git == "" && d.LocalPath == "" && d.Branch == "" && d.Sha == "" && d.Tag == "" && d.Auto == "") {
+		v.errorf(p, "needs git or localpath")
+		return
+	}
+	needGit := func(field, value string) {
+		if value != "" && d.Git == "" {
+			v.errorf(p+"."+field, "needs git")
+		}
+	}
+	needGit("branch", d.Branch)
+	needGit("tag", d.Tag)
+	if d.Auto != "" && d.Git == "" {
+		v.errorf(p+".auto", "needs git")
+	}
+	if d.Sha != "" && d.Git == "" && d.LocalPath == "" {
+		v.errorf(p+".sha", "needs git or localpath")
+	}
+	if d.Git != "" && d.LocalPath != "" {
+		v.errorf(p+".localpath", "git and localpath are exclusive")
+	}
+	if d.Git != "" && d.Branch == "" && d.Sha == "" && d.Tag == "" && d.Auto == "" {
+		v.errorf(p+".git", "needs branch, sha, tag or auto")
+	}
+	if d.Sha != "" && d.Tag != "" {
+		v.errorf(p+".tag", "sha and tag are exclusive")
+	}
+	if d.Sha != "" && !shaPattern.MatchString(d.Sha) {
+		v.errorf(p+".sha", "%q is not a commit SHA (want 7 to 40 lowercase hex digits)", d.Sha)
+	}
+	if d.Auto != "" {
+		if !slices.Contains(autoResolvers, d.Auto) {
+			v.errorf(p+".auto", "unknown resolver %q (want %s)", d.Auto, quoted(autoResolvers))
+		}
+		for _, f := range []struct{ name, value string }{{"branch", d.Branch}, {"sha", d.Sha}, {"tag", d.Tag}} {
+			if f.value != "" {
+				v.errorf(p+"."+f.name, "%s and auto are exclusive", f.name)
+			}
+		}
+	}
+	if d.Module != "" && d.Auto != AutoModules {
+		v.errorf(p+".module", "only used with auto: modules")
+	}
+	if d.AllowDirty && d.LocalPath == "" {
+		v.errorf(p+".allowDirty", "needs localpath")
+	}
+	if d.Spec != "" && !localPath(d.Spec) {
+		v.errorf(p+".spec", "%q must be a relative path inside the repository", d.Spec)
+	}
+}
+
+// localPath reports whether p is a clean relative path that stays inside its root.
+func localPath(p string) bool {
+	return p != "" && !path.IsAbs(p) && !strings.HasPrefix(p, "\\") && path.Clean(p) == p && p != ".." && !strings.HasPrefix(p, "../")
+}
+
+// autoGraph checks that every auto rule reads a declared dependency and that the rules form no
+// cycle, so that resolve can order them.
+func (v *validator) autoGraph() {
+	m := v.m
+	for _, name := range m.DependencyNames() {
+		d := m.Dependencies[name]
+		if d == nil || !slices.Contains(autoResolvers, d.Auto) {
+			continue
+		}
+		src := m.AutoSource(name)
+		if _, ok := m.Dependencies[src]; !ok {
+			field := "main"
+			if d.Auto == AutoProxyWorkspace {
+				field = "workspace"
+			}
+			v.errorf("dependencies."+name+".auto", "%s reads dependency %q, which is not declared (set autoSources.%s)", d.Auto, src, field)
+		}
+	}
+	reported := map[string]bool{}
+	for _, start := range m.DependencyNames() {
+		chain := []string{start}
+		for cur := start; ; {
+			next := m.AutoSource(cur)
+			if _, ok := m.Dependencies[next]; !ok {
+				break
+			}
+			if i := slices.Index(chain, next); i >= 0 {
+				cycle := append(slices.Clone(chain[i:]), next)
+				if !reported[cycle[0]] && slices.Min(chain[i:]) == cycle[0] {
+					reported[cycle[0]] = true
+					v.errorf("dependencies."+cycle[0]+".auto", "auto cycle: %s", strings.Join(cycle, " -> "))
+				}
+				break
+			}
+			chain = append(chain, next)
+			cur = next
+		}
+	}
+}
+
+// defaultDependencies fills an empty dependency with the only one the manifest has.
+func (v *validator) defaultDependencies(b *Build) {
+	if len(v.m.Dependencies) != 1 {
+		return
+	}
+	var out Build
+	out.Merge(*b, v.m.DependencyNames()[0])
+	*b = out
+}
+
+func (v *validator) dependencyRef(p, name string) {
+	if name == "" {
+		v.errorf(p, "required (the manifest has %d dependencies)", len(v.m.Dependencies))
+		return
+	}
+	if _, ok := v.m.Dependencies[name]; !ok {
+		v.errorf(p, "unknown dependency %q", name)
+	}
+}
+
+// unique reports names used twice within one kind.
+func (v *validator) unique(p, kind string, n int, name func(int) string) {
+	seen := map[string]bool{}
+	for i := range n {
+		np := fmt.Sprintf("%s[%d].name", p, i)
+		switch s := name(i); {
+		case s == "":
+			v.errorf(np, "required")
+		case !namePattern.MatchString(s):
+			v.errorf(np, "invalid name %q (want letters, digits, '.', '_' or '-')", s)
+		case seen[s]:
+			v.errorf(np, "duplicate %s %q", kind, s)
+		default:
+			seen[s] = true
+		}
+	}
+}
+
+func (v *validator) build(b *Build, p string) {
+	at := func(kind string, i int) string { return fmt.Sprintf("%s[%d]", join(p, kind), i) }
+	v.unique(join(p, "binaries"), "binary", len(b.Binaries), func(i int) string { return b.Binaries[i].Name })
+	v.unique(join(p, "archives"), "archive", len(b.Archives), func(i int) string { return b.Archives[i].Name })
+	v.unique(join(p, "packages"), "package", len(b.Packages), func(i int) string { return b.Packages[i].Name })
+	v.unique(join(p, "images"), "image", len(b.Images), func(i int) string { return b.Images[i].Name })
+	v.unique(join(p, "charts"), "chart", len(b.Charts), func(i int) string { return b.Charts[i].Name })
+	v.unique(join(p, "commands"), "command", len(b.Commands), func(i int) string { return b.Commands[i].Name })
+
+	binaries := map[string]Binary{}
+	for _, bins := range [][]Binary{b.Binaries, v.othersBinaries()} {
+		for _, x := range bins {
+			binaries[x.Name] = x
+		}
+	}
+	binaryRef := func(ep, name string) {
+		if _, ok := binaries[name]; !ok {
+			v.errorf(ep, "unknown binary %q", name)
+		}
+	}
+	for i, x := range b.Binaries {
+		bp := at("binaries", i)
+		v.dependencyRef(bp+".dependency", x.Dependency)
+		if x.Package == "" {
+			v.errorf(bp+".package", "required")
+		} else if x.Package != "." && (!strings.HasPrefix(x.Package, "./") || !localPath(strings.TrimPrefix(x.Package, "./"))) {
+			v.errorf(bp+".package", "%q: want a path inside the dependency, like ./cmd/name", x.Package)
+		}
+		v.platforms(bp, x.Platforms)
+		for j, f := range x.Ldflags {
+			v.template(fmt.Sprintf("%s.ldflags[%d]", bp, j), f)
+		}
+		if x.GoVersion != "" && !goVersion.MatchString(x.GoVersion) {
+			v.errorf(bp+".goVersion", "%q is not a Go version (want go1.N or go1.N.N)", x.GoVersion)
+		}
+	}
+	for i, x := range b.Archives {
+		ap := at("archives", i)
+		v.template(ap+".nameTemplate", x.NameTemplate)
+		v.template(ap+".topFolder", x.TopFolder)
+		if x.Format != "" && x.Format != "tar.gz" && x.Format != "zip" {
+			v.errorf(ap+".format", "unknown format %q (want tar.gz, zip)", x.Format)
+		}
+		if len(x.Binaries) == 0 && len(x.Files) == 0 {
+			v.errorf(ap, "needs binaries or files")
+		}
+		for j, name := range x.Binaries {
+			binaryRef(fmt.Sprintf("%s.binaries[%d]", ap, j), name)
+		}
+		v.files(ap, x.Files)
+		v.platforms(ap, x.Platforms)
+	}
+	for i, x := range b.Packages {
+		pp := at("packages", i)
+		if len(x.Formats) == 0 {
+			v.errorf(pp+".formats", "required")
+		}
+		for j, f := range x.Formats {
+			if f != "deb" && f != "rpm" {
+				v.errorf(fmt.Sprintf("%s.formats[%d]", pp, j), "unknown format %q (want deb, rpm)", f)
+			}
+		}
+		for j, c := range x.Contents {
+			cp := fmt.Sprintf("%s.contents[%d]", pp, j)
+			switch {
+			case c.Binary != "" && c.Src != "":
+				v.errorf(cp, "binary and src are exclusive")
+			case c.Binary != "":
+				binaryRef(cp+".binary", c.Binary)
+			case c.Src != "":
+				v.dependencyRef(cp+".dependency", c.Dependency)
+			default:
+				v.errorf(cp, "needs binary or src")
+			}
+			if !path.IsAbs(c.Dst) {
+				v.errorf(cp+".dst", "%q: want an absolute path", c.Dst)
+			}
+			if c.Type != "" && c.Type != "config" {
+				v.errorf(cp+".type", "unknown type %q (want config)", c.Type)
+			}
+			if c.Mode != "" && !modePattern.MatchString(c.Mode) {
+				v.errorf(cp+".mode", "%q: want an octal mode such as 0755", c.Mode)
+			}
+		}
+		for _, k := range sortedKeys(x.Scripts) {
+			if !slices.Contains([]string{"preinstall", "postinstall", "preremove", "postremove"}, k) {
+				v.errorf(pp+".scripts."+k, "unknown script (want preinstall, postinstall, preremove, postremove)")
+			}
+		}
+		v.platforms(pp, x.Platforms)
+	}
+	for i, x := range b.Images {
+		ip := at("images", i)
+		v.imageBase(ip+".base", x.Base)
+		for j, name := range x.Binaries {
+			binaryRef(fmt.Sprintf("%s.binaries[%d]", ip, j), name)
+		}
+		v.files(ip, x.Files)
+		v.platforms(ip, x.Platforms)
+		for j, pl := range x.Platforms {
+			if strings.HasPrefix(pl, "linux/") {
+				continue
+			}
+			v.errorf(fmt.Sprintf("%s.platforms[%d]", ip, j), "images are built for linux only, got %q", pl)
+		}
+		v.unique(ip+".variants", "variant", len(x.Variants), func(k int) string { return x.Variants[k].Name })
+		for j, vr := range x.Variants {
+			v.imageBase(fmt.Sprintf("%s.variants[%d].base", ip, j), vr.Base)
+		}
+	}
+	for i, x := range b.Charts {
+		cp := at("charts", i)
+		v.dependencyRef(cp+".dependency", x.Dependency)
+		if !localPath(x.Path) && x.Path != "." {
+			v.errorf(cp+".path", "%q: want a relative path inside the dependency", x.Path)
+		}
+		for _, k := range sortedKeys(x.Values) {
+			v.template(cp+".values."+k, x.Values[k])
+		}
+		if x.Pin != "" && x.Pin != "digest" && x.Pin != "tag" {
+			v.errorf(cp+".pin", "unknown value %q (want digest, tag)", x.Pin)
+		}
+	}
+	for i, x := range b.Commands {
+		cp := at("commands", i)
+		v.dependencyRef(cp+".dependency", x.Dependency)
+		if len(x.Run) == 0 {
+			v.errorf(cp+".run", "required")
+		}
+		if len(x.Outputs) == 0 {
+			v.errorf(cp+".outputs", "required")
+		}
+		for j, o := range x.Outputs {
+			if !localPath(o) {
+				v.errorf(fmt.Sprintf("%s.outputs[%d]", cp, j), "%q: want a relative path inside the dependency", o)
+			}
+		}
+	}
+	if b.Licenses != nil {
+		for j, dep := range b.Licenses.Dependencies {
+			v.dependencyRef(fmt.Sprintf("%s.dependencies[%d]", join(p, "licenses"), j), dep)
+		}
+	}
+}
+
+func (v *validator) othersBinaries() []Binary {
+	if v.others == nil {
+		return nil
+	}
+	return v.others.Binaries
+}
+
+func (v *validator) platforms(p string, platforms []string) {
+	for i, pl := range platforms {
+		v.platform(fmt.Sprintf("%s.platforms[%d]", p, i), pl)
+	}
+}
+
+func (v *validator) files(p string, files []Files) {
+	for i, f := range files {
+		fp := fmt.Sprintf("%s.files[%d]", p, i)
+		v.dependencyRef(fp+".dependency", f.Dependency)
+		if len(f.Include) == 0 {
+			v.errorf(fp+".include", "required")
+		}
+		for j, g := range append(slices.Clone(f.Include), f.Exclude...) {
+			field := fmt.Sprintf("%s.include[%d]", fp, j)
+			if j >= len(f.Include) {
+				field = fmt.Sprintf("%s.exclude[%d]", fp, j-len(f.Include))
+			}
+			if _, err := path.Match(g, ""); err != nil || !localPath(strings.TrimSuffix(g, "/")) {
+				v.errorf(field, "%q: want a glob relative to the dependency", g)
+			}
+		}
+		if f.Dest != "" && !localPath(f.Dest) {
+			v.errorf(fp+".dest", "%q: want a relative folder", f.Dest)
+		}
+	}
+}
+
+var digestSuffix = regexp.MustCompile(`@sha256:[0-9a-f]{64}$`)
+
+func (v *validator) imageBase(p, base string) {
+	if base == "" || base == "scratch" || digestSuffix.MatchString(base) {
+		return
+	}
+	v.errorf(p, "%q is not pinned (want scratch, repo@sha256:… or oci-layout:<dir>@sha256:…)", base)
+}
+
+// templateFields are the fields of [TemplateData].
+var templateFields = []string{"Name", "Version", "Docker", "Commit", "CommitDate", "OS", "Arch"}
+
+// template checks that s parses and uses only the fields of [TemplateData].
+func (v *validator) template(p, s string) {
+	if s == "" {
+		return
+	}
+	t, err := template.New(p).Option("missingkey=error").Parse(s)
+	if err != nil {
+		msg := err.Error()
+		if _, after, ok := strings.Cut(msg, p+":"); ok {
+			msg = strings.TrimSpace(after)
+			if _, rest, ok := strings.Cut(msg, ": "); ok {
+				msg = rest
+			}
+		}
+		v.errorf(p, "template: %s", msg)
+		return
+	}
+	var bad []string
+	var walk func(parse.Node)
+	walk = func(n parse.Node) {
+		switch n := n.(type) {
+		case *parse.ListNode:
+			if n == nil {
+				return
+			}
+			for _, c := range n.Nodes {
+				walk(c)
+			}
+		case *parse.ActionNode:
+			walk(n.Pipe)
+		case *parse.PipeNode:
+			if n == nil {
+				return
+			}
+			for _, c := range n.Cmds {
+				walk(c)
+			}
+		case *parse.CommandNode:
+			for _, a := range n.Args {
+				walk(a)
+			}
+		case *parse.FieldNode:
+			if len(n.Ident) > 0 && !slices.Contains(templateFields, n.Ident[0]) {
+				bad = append(bad, "."+n.Ident[0])
+			}
+		case *parse.IfNode:
+			walk(n.Pipe)
+			walk(n.List)
+			walk(n.ElseList)
+		case *parse.RangeNode:
+			walk(n.Pipe)
+			walk(n.List)
+			walk(n.ElseList)
+		case *parse.WithNode:
+			walk(n.Pipe)
+			walk(n.List)
+			walk(n.ElseList)
+		}
+	}
+	walk(t.Root)
+	for _, f := range bad {
+		v.errorf(p, "template: unknown field %s (want %s)", f, strings.Join(templateFields, ", "))
+	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

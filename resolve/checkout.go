@@ -1,0 +1,172 @@
+package resolve
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/releasekit/releasekit/internal/gitx"
+	"github.com/releasekit/releasekit/manifest"
+)
+
+// checkout makes dest a clean checkout of sha cloned from the repository at from. A tree that is
+// already there at sha and clean is kept; anything else is replaced by a fresh clone made under a
+// temporary name and renamed into place.
+func checkout(ctx context.Context, from, dest, sha, origin string) error {
+	if clean, err := isCleanAt(ctx, dest, sha); err == nil && clean {
+		return nil
+	}
+	tmp, err := os.MkdirTemp(filepath.Dir(dest), "."+filepath.Base(dest)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	if _, err := gitx.At("").Run(ctx, "clone", "--quiet", "--no-checkout", from, tmp); err != nil {
+		return err
+	}
+	g := gitx.At(tmp)
+	if _, err := g.Run(ctx, "-c", "advice.detachedHead=false", "checkout", "--quiet", "--detach", sha); err != nil {
+		return err
+	}
+	if origin != "" {
+		if _, err := g.Run(ctx, "remote", "set-url", "origin", origin); err != nil {
+			return err
+		}
+	}
+	return replaceDir(tmp, dest)
+}
+
+func isCleanAt(ctx context.Context, dir, sha string) (bool, error) {
+	if _, err := os.Stat(filepath.Join(dir, ".git")); err != nil {
+		return false, err
+	}
+	g := gitx.At(dir)
+	head, err := g.Run(ctx, "rev-parse", "HEAD")
+	if err != nil || head != sha {
+		return false, err
+	}
+	status, err := g.Run(ctx, "status", "--porcelain", "--untracked-files=all")
+	return err == nil && status == "", err
+}
+
+// replaceDir renames tmp to dest, removing an older dest first.
+func replaceDir(tmp, dest string) error {
+	if err := os.RemoveAll(dest); err != nil {
+		return err
+	}
+	return os.Rename(tmp, dest)
+}
+
+// local resolves a localpath dependency to its HEAD and checks it out, copying uncommitted
+// changes over it when they are allowed.
+func (r *resolver) local(ctx context.Context, name string, d *manifest.Dependency, dest string) (*Source, string, error) {
+	repo := gitx.At(d.LocalPath)
+	sha, err := repo.Run(ctx, "rev-parse", "--verify", "HEAD^{commit}")
+	if err != nil {
+		return nil, "", fmt.Errorf("localpath %s: %w", d.LocalPath, err)
+	}
+	if d.Sha != "" && !strings.HasPrefix(sha, d.Sha) {
+		return nil, "", fmt.Errorf("localpath %s: HEAD is %s, the manifest pins %s", d.LocalPath, sha, d.Sha)
+	}
+	status, err := repo.Run(ctx, "status", "--porcelain", "--untracked-files=all")
+	if err != nil {
+		return nil, "", err
+	}
+	dirty := status != ""
+	if dirty && !d.AllowDirty {
+		return nil, "", fmt.Errorf("localpath %s: %w", d.LocalPath, ErrDirty)
+	}
+	t, err := commitTime(ctx, repo, sha)
+	if err != nil {
+		return nil, "", err
+	}
+	if dirty {
+		tmp, err := os.MkdirTemp(filepath.Dir(dest), "."+filepath.Base(dest)+".tmp-*")
+		if err != nil {
+			return nil, "", err
+		}
+		defer os.RemoveAll(tmp)
+		work := filepath.Join(tmp, "tree")
+		if err := checkout(ctx, d.LocalPath, work, sha, ""); err != nil {
+			return nil, "", err
+		}
+		if err := overlay(ctx, repo, d.LocalPath, work); err != nil {
+			return nil, "", err
+		}
+		if err := replaceDir(work, dest); err != nil {
+			return nil, "", err
+		}
+	} else if err := checkout(ctx, d.LocalPath, dest, sha, ""); err != nil {
+		return nil, "", err
+	}
+	return &Source{Name: name, Dir: dest, SHA: sha, CommitTime: t, Dirty: dirty}, "localpath HEAD", nil
+}
+
+// overlay copies the working-tree changes of the repository at src over the checkout at dest:
+// modified and untracked (not ignored) files are copied, deleted files removed.
+func overlay(ctx context.Context, repo *gitx.Git, src, dest string) error {
+	changed, err := repo.Output(ctx, "ls-files", "-z", "--modified", "--others", "--exclude-standard")
+	if err != nil {
+		return err
+	}
+	deleted, err := repo.Output(ctx, "ls-files", "-z", "--deleted")
+	if err != nil {
+		return err
+	}
+	for _, rel := range bytes.Split(deleted, []byte{0}) {
+		if len(rel) > 0 {
+			if err := os.Remove(filepath.Join(dest, filepath.FromSlash(string(rel)))); err != nil && !os.IsNotExist(err) {
+				return err
+			}
+		}
+	}
+	for _, rel := range bytes.Split(changed, []byte{0}) {
+		if len(rel) == 0 {
+			continue
+		}
+		p := filepath.FromSlash(string(rel))
+		if _, err := os.Lstat(filepath.Join(src, p)); os.IsNotExist(err) {
+			continue // listed as modified because it was deleted
+		}
+		if err := copyFile(filepath.Join(src, p), filepath.Join(dest, p)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func copyFile(src, dst string) error {
+	fi, err := os.Lstat(src)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	os.Remove(dst)
+	if fi.Mode()&os.ModeSymlink != 0 {
+		target, err := os.Readlink(src)
+		if err != nil {
+			return err
+		}
+		return os.Symlink(target, dst)
+	}
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, fi.Mode().Perm())
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}

@@ -1,0 +1,83 @@
+package resolve
+
+import (
+	"errors"
+	"io"
+	"log/slog"
+)
+
+// Option configures [Dependencies].
+type Option func(*options) error
+
+type options struct {
+	dir     string
+	cache   string
+	offline bool
+	jobs    int
+	log     *slog.Logger
+}
+
+// WithDir sets the working directory; source trees go to <dir>/sources/<name>.
+// Default: the manifest's directory. One of the two is required.
+func WithDir(dir string) Option {
+	return func(o *options) error {
+		if dir == "" {
+			return errors.New("WithDir: empty directory")
+		}
+		o.dir = dir
+		return nil
+	}
+}
+
+// WithCacheDir sets where fetched repositories are kept, one bare repository per URL, so that
+// later runs fetch only what is new and offline runs fetch nothing. Default: <dir>/cache.
+func WithCacheDir(dir string) Option {
+	return func(o *options) error {
+		if dir == "" {
+			return errors.New("WithCacheDir: empty directory")
+		}
+		o.cache = dir
+		return nil
+	}
+}
+
+// Offline resolves from the cache alone, with no network; a repository not in the cache is an
+// error. Default: false.
+func Offline(offline bool) Option {
+	return func(o *options) error {
+		o.offline = offline
+		return nil
+	}
+}
+
+// WithJobs sets how many dependencies are resolved at once. Default: 4.
+func WithJobs(n int) Option {
+	return func(o *options) error {
+		if n < 1 {
+			return errors.New("WithJobs: want at least 1")
+		}
+		o.jobs = n
+		return nil
+	}
+}
+
+// WithLogger sets the logger. Default: discard.
+func WithLogger(l *slog.Logger) Option {
+	return func(o *options) error {
+		if l == nil {
+			return errors.New("WithLogger: nil logger")
+		}
+		o.log = l
+		return nil
+	}
+}
+
+func newOptions(opts []Option) (options, error) {
+	o := options{jobs: 4, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	for _, opt := range opts {
+		if err := opt(&o); err != nil {
+			return o, err
+		}
+	}
+	return o, nil
+}
