@@ -21,6 +21,8 @@ type decoder struct {
 	p      *problems
 	values map[string]*yaml.Node // field path → value node
 	nodes  int
+	// root is set when the document parsed and its top level is a mapping: worth validating.
+	root bool
 }
 
 // parseDocument reads one YAML document into out, which must be a pointer to a struct.
@@ -48,6 +50,7 @@ func parseDocument(data []byte, p *problems, out any) *decoder {
 	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
 		root = root.Content[0]
 	}
+	d.root = root.Kind == yaml.MappingNode
 	d.decode(root, reflect.ValueOf(out).Elem(), "")
 	return d
 }

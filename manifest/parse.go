@@ -42,8 +42,8 @@ func Parse(r io.Reader, filename string, opts ...Option) (*Manifest, error) {
 	}
 	m := &Manifest{}
 	d := parseDocument(data, p, m)
-	if len(p.errs) == 0 {
-		(&validator{p: p, d: d, m: m, opts: o}).manifest()
+	if d.root {
+		(&validator{p: p, d: d, m: m, opts: o, decodeErrs: len(p.errs)}).manifest()
 	}
 	if err := p.err(); err != nil {
 		return nil, err
@@ -75,13 +75,13 @@ func ParseSpec(r io.Reader, filename string, m *Manifest, dep string) (*Build, e
 	}
 	b := &Build{}
 	d := parseDocument(data, p, b)
-	if len(p.errs) == 0 {
+	if d.root {
 		var spec Build
 		spec.Merge(*b, dep)
 		*b = spec
 		combined := *m
 		combined.Build = Build{}
-		v := &validator{p: p, d: d, m: &combined, others: &m.Build}
+		v := &validator{p: p, d: d, m: &combined, others: &m.Build, decodeErrs: len(p.errs)}
 		v.build(b, "")
 	}
 	if err := p.err(); err != nil {

@@ -51,9 +51,25 @@ type validator struct {
 	opts options
 	// others is a build whose binaries a spec file may refer to.
 	others *Build
+	// decodeErrs counts the problems found while decoding, before validation.
+	decodeErrs int
+}
+
+// related reports whether one path is the other or holds it.
+func related(a, b string) bool {
+	within := func(x, y string) bool {
+		return x == y || strings.HasPrefix(x, y+".") || strings.HasPrefix(x, y+"[") || y == ""
+	}
+	return a != "" && (within(a, b) || within(b, a))
 }
 
 func (v *validator) errorf(path, format string, args ...any) {
+	// A value that could not be decoded was left empty: say nothing more about it or what holds it.
+	for _, e := range v.p.errs[:v.decodeErrs] {
+		if related(e.Path, path) {
+			return
+		}
+	}
 	line, col := v.d.pos(path)
 	v.p.add(line, col, path, format, args...)
 }
