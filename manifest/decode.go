@@ -133,7 +133,7 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 			return
 		}
 		fields := yamlFields(v.Type())
-		for _, kv := range d.pairs(n, path) {
+		for _, kv := range d.pairs(n, path, 0) {
 			i, ok := fields[kv.key]
 			if !ok {
 				d.fail(kv.keyNode, join(path, kv.key), "unknown field %q", kv.key)
@@ -148,7 +148,7 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 		if v.IsNil() {
 			v.Set(reflect.MakeMap(v.Type()))
 		}
-		for _, kv := range d.pairs(n, path) {
+		for _, kv := range d.pairs(n, path, 0) {
 			elem := reflect.New(v.Type().Elem()).Elem()
 			d.decode(kv.value, elem, join(path, kv.key))
 			v.SetMapIndex(reflect.ValueOf(kv.key).Convert(v.Type().Key()), elem)
@@ -219,15 +219,25 @@ type pair struct {
 	value   *yaml.Node
 }
 
+// maxMergeDepth bounds merge keys within merge keys; a mapping that merges itself hits it.
+const maxMergeDepth = 8
+
 // pairs lists a mapping's entries with merge keys (<<) expanded; a key written in the mapping
-// itself wins over a merged one, and a key written twice is a problem.
-func (d *decoder) pairs(n *yaml.Node, path string) []pair {
+// itself wins over a merged one, and a key written twice is a problem. depth counts the merges
+// that led here.
+func (d *decoder) pairs(n *yaml.Node, path string, depth int) []pair {
 	var own, merged []pair
 	seen := map[string]bool{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, val := n.Content[i], n.Content[i+1]
+		if d.nodes++; d.nodes > maxNodes {
+			if d.nodes == maxNodes+1 {
+				d.fail(k, path, "document too large (more than %d nodes, aliases expanded)", maxNodes)
+			}
+			return nil
+		}
 		if k.Kind == yaml.ScalarNode && k.Tag == "!!merge" {
-			merged = append(merged, d.mergePairs(val, path, 0)...)
+			merged = append(merged, d.mergePairs(val, path, depth+1)...)
 			continue
 		}
 		if k.Kind != yaml.ScalarNode {
@@ -255,17 +265,21 @@ func (d *decoder) mergePairs(n *yaml.Node, path string, depth int) []pair {
 	for n.Kind == yaml.AliasNode && n.Alias != nil {
 		n = n.Alias
 	}
-	if depth > 8 {
-		d.fail(n, path, "merge keys nested too deep")
+	if depth > maxMergeDepth {
+		d.fail(n, path, "merge keys nested deeper than %d (a mapping merging itself?)", maxMergeDepth)
 		return nil
 	}
 	switch n.Kind {
 	case yaml.MappingNode:
-		return d.pairs(n, path)
+		return d.pairs(n, path, depth)
 	case yaml.SequenceNode:
 		var out []pair
 		for _, c := range n.Content {
-			out = append(out, d.mergePairs(c, path, depth+1)...)
+			if c.Kind == yaml.SequenceNode {
+				d.fail(c, path, "want a mapping to merge, got a list")
+				continue
+			}
+			out = append(out, d.mergePairs(c, path, depth)...)
 		}
 		return out
 	}

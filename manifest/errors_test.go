@@ -159,6 +159,10 @@ func TestParseErrors(t *testing.T) {
 			}},
 		{"licenses dependency", head + "build:\n  licenses: {dependencies: [nope]}\n", nil,
 			[]string{`m.yaml:5:29: build.licenses.dependencies[0]: unknown dependency "nope"`}},
+		{"mapping merges itself", "version: 1\ndependencies: &a\n  <<: *a\n", nil,
+			[]string{"m.yaml:2:15: dependencies: merge keys nested deeper than 8 (a mapping merging itself?)"}},
+		{"merge fan-out of itself", "version: 1\ndependencies:\n  x: &a {<<: [*a, *a]}\n", nil,
+			[]string{"m.yaml:3:14: dependencies.x: merge keys nested deeper than 8 (a mapping merging itself?)"}},
 		{"all problems, sorted", "dockr: x\nversion: {a: 1}\ndependencies:\n  api: {auto: modulez}\n", nil,
 			[]string{
 				`m.yaml:1:1: dockr: unknown field "dockr"`,
