@@ -6,6 +6,6 @@
 // resolved manifest, written by Marshal after resolve, records the exact commit of every
 // dependency and later the digest of every artifact; Load reads it back.
 //
-// The package does no I/O beyond reading the file it is given, and imports no other releasekit
-// package.
+// The package does no I/O beyond reading a manifest and writing one atomically (WriteFile), and
+// imports no other releasekit package but internal ones.
 package manifest

@@ -7,6 +7,8 @@ import (
 	"os"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/releasekit/releasekit/internal/atomicfile"
 )
 
 // maxSize bounds what Parse reads, so a wrong path cannot make it read a disk image.
@@ -116,4 +118,13 @@ func (m *Manifest) Validate(opts ...Option) error {
 	p := &problems{file: "manifest"}
 	(&validator{p: p, d: &decoder{p: p, values: map[string]*yaml.Node{}}, m: m, opts: o}).manifest()
 	return p.err()
+}
+
+// WriteFile writes m to path atomically: the file appears complete or not at all.
+func (m *Manifest) WriteFile(path string) error {
+	data, err := m.Marshal()
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(path, data, 0o644)
 }

@@ -83,6 +83,9 @@ func Dependencies(ctx context.Context, m *manifest.Manifest, opts ...Option) (*R
 		return nil, err
 	}
 	out := m.Clone()
+	// Where this run worked is not part of what the release is built from, and a host path in an
+	// output would make two builds in different directories differ.
+	out.Directory = ""
 	for _, level := range levels {
 		results := make([]*Source, len(level))
 		g, gctx := errgroup.WithContext(ctx)

@@ -1,0 +1,145 @@
+// Command demo releases a small sample project end to end, with nothing but Go and git: it
+// writes the project embedded in sample.txtar to a git repository (one commit at a fixed date,
+// tagged v0.1.0), writes a manifest for it and runs the release flow on it.
+//
+//	go run ./examples/demo [-dir DIR]
+package main
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"golang.org/x/tools/txtar"
+
+	"github.com/releasekit/releasekit/manifest"
+	"github.com/releasekit/releasekit/resolve"
+)
+
+//go:embed sample.txtar
+var sample []byte
+
+// commitDate is the sample's one commit time, so that its SHA and every output are reproducible.
+const commitDate = "2024-05-01T12:00:00Z"
+
+func main() {
+	dir := flag.String("dir", "", "working directory (default: a new temporary one)")
+	flag.Parse()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if *dir == "" {
+		d, err := os.MkdirTemp("", "releasekit-demo-")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		*dir = d
+	}
+	if err := run(ctx, *dir, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "demo:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, dir string, stdout io.Writer) error {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
+	src := filepath.Join(dir, "src", "hello")
+	if err := writeSample(ctx, src); err != nil {
+		return fmt.Errorf("sample project: %w", err)
+	}
+	fmt.Fprintf(stdout, "sample project  src/hello, tagged v0.1.0 at %s\n", commitDate)
+
+	path := filepath.Join(dir, "manifest.yaml")
+	text := fmt.Sprintf(`version: 0.1.0
+docker: registry.example/demo
+directory: %s
+dependencies:
+  hello:
+    git: %s
+    tag: "~0.1"
+    spec: release/releasekit.yaml
+`, dir, src)
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		return err
+	}
+	m, err := manifest.Load(path)
+	if err != nil {
+		return err
+	}
+	res, err := resolve.Dependencies(ctx, m)
+	if err != nil {
+		return err
+	}
+	out := filepath.Join(dir, "out")
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return err
+	}
+	if err := res.Manifest.WriteFile(filepath.Join(out, "manifest.yaml")); err != nil {
+		return err
+	}
+	for _, name := range res.Manifest.DependencyNames() {
+		d := res.Manifest.Dependencies[name]
+		fmt.Fprintf(stdout, "resolved        %s %s (%s, committed %s)\n", name, d.Sha, d.Resolved.From, d.Resolved.CommitTime)
+	}
+	b := res.Manifest.Build
+	fmt.Fprintf(stdout, "build spec      %d binary, %d archive, %d image, %d chart (from hello/release/releasekit.yaml)\n",
+		len(b.Binaries), len(b.Archives), len(b.Images), len(b.Charts))
+	fmt.Fprintf(stdout, "release time    %s\n", res.Time().Format("2006-01-02T15:04:05Z"))
+	fmt.Fprintf(stdout, "wrote           out/manifest.yaml\n")
+	fmt.Fprintf(stdout, "release directory: %s\n", out)
+	return nil
+}
+
+// writeSample writes the embedded project to dir as a git repository with one commit.
+func writeSample(ctx context.Context, dir string) error {
+	if err := os.RemoveAll(dir); err != nil {
+		return err
+	}
+	for _, f := range txtar.Parse(sample).Files {
+		p := filepath.Join(dir, filepath.FromSlash(f.Name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(p, f.Data, 0o644); err != nil {
+			return err
+		}
+	}
+	for _, args := range [][]string{
+		{"init", "--quiet", "--initial-branch=main"},
+		{"add", "--all"},
+		{"commit", "--quiet", "-m", "hello 0.1.0"},
+		{"tag", "v0.1.0"},
+	} {
+		if err := git(ctx, dir, args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func git(ctx context.Context, dir string, args ...string) error {
+	cmd := exec.CommandContext(ctx, "git", args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(),
+		"GIT_AUTHOR_NAME=Hello Authors", "GIT_AUTHOR_EMAIL=hello@example.com", "GIT_AUTHOR_DATE="+commitDate,
+		"GIT_COMMITTER_NAME=Hello Authors", "GIT_COMMITTER_EMAIL=hello@example.com", "GIT_COMMITTER_DATE="+commitDate,
+		"GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("git %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
+	}
+	return nil
+}
