@@ -50,7 +50,14 @@ func parseDocument(data []byte, p *problems, out any) *decoder {
 	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
 		root = root.Content[0]
 	}
-	d.root = root.Kind == yaml.MappingNode
+	for root.Kind == yaml.AliasNode && root.Alias != nil {
+		root = root.Alias
+	}
+	if root.Kind != yaml.MappingNode {
+		p.add(root.Line, root.Column, "", "want a mapping, got %s", describe(root))
+		return d
+	}
+	d.root = true
 	d.decode(root, reflect.ValueOf(out).Elem(), "")
 	return d
 }

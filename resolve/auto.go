@@ -13,7 +13,7 @@ import (
 // ModuleVersion returns the version at which the go.mod file data (named file in errors)
 // requires module path, following a replace of that path by another version.
 func ModuleVersion(data []byte, file, path string) (string, error) {
-	f, err := modfile.ParseLax(file, data, nil)
+	f, err := modfile.Parse(file, data, nil)
 	if err != nil {
 		return "", err
 	}
