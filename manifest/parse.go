@@ -33,14 +33,9 @@ func Parse(r io.Reader, filename string, opts ...Option) (*Manifest, error) {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	data, err := io.ReadAll(io.LimitReader(r, maxSize+1))
+	data, p, err := read(r, filename)
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", filename, err)
-	}
-	p := &problems{file: filename}
-	if len(data) > maxSize {
-		p.add(1, 1, "", "larger than %d bytes", maxSize)
-		return nil, p.err()
+		return nil, err
 	}
 	m := &Manifest{}
 	d := parseDocument(data, p, m)
@@ -51,6 +46,20 @@ func Parse(r io.Reader, filename string, opts ...Option) (*Manifest, error) {
 		return nil, err
 	}
 	return m, nil
+}
+
+// read reads at most maxSize bytes of r, and starts the problems of file filename.
+func read(r io.Reader, filename string) ([]byte, *problems, error) {
+	p := &problems{file: filename}
+	data, err := io.ReadAll(io.LimitReader(r, maxSize+1))
+	if err != nil {
+		return nil, nil, fmt.Errorf("read %s: %w", filename, err)
+	}
+	if len(data) > maxSize {
+		p.add(1, 1, "", "larger than %d bytes", maxSize)
+		return nil, nil, p.err()
+	}
+	return data, p, nil
 }
 
 // Load reads the manifest file at path.
@@ -66,14 +75,9 @@ func Load(path string, opts ...Option) (*Manifest, error) {
 // ParseSpec reads a build spec file found in dependency dep of m. Its entries default to dep and
 // may refer to m's dependencies and to binaries of m and of the spec.
 func ParseSpec(r io.Reader, filename string, m *Manifest, dep string) (*Build, error) {
-	data, err := io.ReadAll(io.LimitReader(r, maxSize+1))
+	data, p, err := read(r, filename)
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", filename, err)
-	}
-	p := &problems{file: filename}
-	if len(data) > maxSize {
-		p.add(1, 1, "", "larger than %d bytes", maxSize)
-		return nil, p.err()
+		return nil, err
 	}
 	b := &Build{}
 	d := parseDocument(data, p, b)
