@@ -72,6 +72,8 @@ func (b *Build) Merge(other Build, dep string) {
 
 // Binary is a Go command cross-compiled for each of its platforms.
 type Binary struct {
+	// Pos is where the entry was declared; the decoder fills it.
+	Pos        Pos    `yaml:"-"`
 	Name       string `yaml:"name"`
 	Dependency string `yaml:"dependency,omitempty"`
 	// Package is the Go package to build, relative to the dependency's root, e.g. ./cmd/hello.
@@ -87,6 +89,7 @@ type Binary struct {
 
 // Files selects files of a dependency by glob, relative to its root.
 type Files struct {
+	Pos        Pos      `yaml:"-"`
 	Dependency string   `yaml:"dependency,omitempty"`
 	Include    []string `yaml:"include"`
 	Exclude    []string `yaml:"exclude,omitempty"`
@@ -96,6 +99,8 @@ type Files struct {
 
 // Archive is a tar.gz (zip on windows) per platform holding binaries and files.
 type Archive struct {
+	// Pos is where the entry was declared; the decoder fills it.
+	Pos  Pos    `yaml:"-"`
 	Name string `yaml:"name"`
 	// NameTemplate names the file without extension; default "{{.Name}}-{{.Version}}-{{.OS}}-{{.Arch}}".
 	NameTemplate string `yaml:"nameTemplate,omitempty"`
@@ -110,6 +115,8 @@ type Archive struct {
 
 // Package is a system package (deb, rpm) per platform.
 type Package struct {
+	// Pos is where the entry was declared; the decoder fills it.
+	Pos         Pos               `yaml:"-"`
 	Name        string            `yaml:"name"`
 	Formats     []string          `yaml:"formats"`
 	Maintainer  string            `yaml:"maintainer,omitempty"`
@@ -124,6 +131,7 @@ type Package struct {
 
 // PackageContent places a binary or a dependency's file at Dst.
 type PackageContent struct {
+	Pos        Pos    `yaml:"-"`
 	Binary     string `yaml:"binary,omitempty"`
 	Dependency string `yaml:"dependency,omitempty"`
 	Src        string `yaml:"src,omitempty"`
@@ -135,6 +143,8 @@ type PackageContent struct {
 
 // Image is a multi-arch OCI image assembled from binaries on a base pinned by digest.
 type Image struct {
+	// Pos is where the entry was declared; the decoder fills it.
+	Pos  Pos    `yaml:"-"`
 	Name string `yaml:"name"`
 	// Base is "scratch", "repo@sha256:…" or "oci-layout:<dir>@sha256:…".
 	Base       string            `yaml:"base,omitempty"`
@@ -160,6 +170,8 @@ type ImageVariant struct {
 
 // Chart is a Helm chart directory in a dependency, stamped and pinned, packaged as a .tgz.
 type Chart struct {
+	// Pos is where the entry was declared; the decoder fills it.
+	Pos        Pos    `yaml:"-"`
 	Name       string `yaml:"name"`
 	Dependency string `yaml:"dependency,omitempty"`
 	Path       string `yaml:"path"`
@@ -173,6 +185,8 @@ type Chart struct {
 
 // Command runs a project's own build step with a fixed environment and collects its outputs.
 type Command struct {
+	// Pos is where the entry was declared; the decoder fills it.
+	Pos        Pos      `yaml:"-"`
 	Name       string   `yaml:"name"`
 	Dependency string   `yaml:"dependency,omitempty"`
 	Run        []string `yaml:"run"`

@@ -139,6 +139,9 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 		if !d.want(n, yaml.MappingNode, path, "a mapping") {
 			return
 		}
+		if f := v.FieldByName("Pos"); f.IsValid() && f.Type() == posType {
+			f.Set(reflect.ValueOf(Pos{File: d.p.file, Line: n.Line, Column: n.Column, Path: path}))
+		}
 		fields := yamlFields(v.Type())
 		for _, kv := range d.pairs(n, path, 0) {
 			i, ok := fields[kv.key]
@@ -293,6 +296,8 @@ func (d *decoder) mergePairs(n *yaml.Node, path string, depth int) []pair {
 	d.fail(n, path, "want a mapping to merge, got %s", describe(n))
 	return nil
 }
+
+var posType = reflect.TypeFor[Pos]()
 
 // yamlFields maps yaml names to struct field indexes.
 func yamlFields(t reflect.Type) map[string]int {

@@ -74,3 +74,22 @@ func Problems(err error) []*Error {
 	walk(err)
 	return out
 }
+
+// Pos is where a build entry was declared, so that problems found later (a package that does not
+// exist, a glob that matches nothing) can point at it. Entries built in code have none.
+type Pos struct {
+	File   string
+	Line   int
+	Column int
+	// Path is the entry's path in its file, e.g. build.binaries[0].
+	Path string
+}
+
+// Errorf returns a problem with field (empty for the entry itself) of the entry at p.
+func (p Pos) Errorf(field, format string, args ...any) *Error {
+	path := p.Path
+	if field != "" {
+		path = join(path, field)
+	}
+	return &Error{File: p.File, Line: p.Line, Column: p.Column, Path: path, Msg: fmt.Sprintf(format, args...)}
+}

@@ -22,6 +22,7 @@ var ErrNotCached = errors.New("not in the cache")
 type cache struct {
 	dir     string
 	offline bool
+	mirrors map[string]string
 
 	mu      sync.Mutex
 	fetches map[string]*fetch
@@ -83,7 +84,7 @@ func (c *cache) update(ctx context.Context, url string) (*gitx.Git, error) {
 	}
 	g := gitx.At(dir)
 	if !c.offline {
-		if err := fetchAll(ctx, g, url); err != nil {
+		if err := c.fetchAll(ctx, g, url); err != nil {
 			return nil, err
 		}
 	}
@@ -105,7 +106,7 @@ func (c *cache) create(ctx context.Context, url, dir string) error {
 	if _, err := g.Run(ctx, "init", "--bare", "--quiet"); err != nil {
 		return err
 	}
-	if err := fetchAll(ctx, g, url); err != nil {
+	if err := c.fetchAll(ctx, g, url); err != nil {
 		return err
 	}
 	if err := os.Rename(tmp, dir); err != nil {
@@ -114,8 +115,16 @@ func (c *cache) create(ctx context.Context, url, dir string) error {
 	return nil
 }
 
-func fetchAll(ctx context.Context, g *gitx.Git, url string) error {
-	_, err := g.Run(ctx, "fetch", "--quiet", "--force", "--prune", "--no-auto-gc", url,
+// source returns where url is fetched from: its mirror, or itself.
+func (c *cache) source(url string) string {
+	if m, ok := c.mirrors[url]; ok {
+		return m
+	}
+	return url
+}
+
+func (c *cache) fetchAll(ctx context.Context, g *gitx.Git, url string) error {
+	_, err := g.Run(ctx, "fetch", "--quiet", "--force", "--prune", "--no-auto-gc", c.source(url),
 		"+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*")
 	return err
 }
@@ -125,6 +134,6 @@ func (c *cache) fetchSHA(ctx context.Context, g *gitx.Git, url, sha string) erro
 	if c.offline {
 		return fmt.Errorf("offline: commit %s of %s is %w", sha, gitx.RedactURL(url), ErrNotCached)
 	}
-	_, err := g.Run(ctx, "fetch", "--quiet", "--no-auto-gc", url, sha)
+	_, err := g.Run(ctx, "fetch", "--quiet", "--no-auto-gc", c.source(url), sha)
 	return err
 }

@@ -15,6 +15,7 @@ type options struct {
 	offline bool
 	jobs    int
 	log     *slog.Logger
+	mirrors map[string]string
 }
 
 // WithDir sets the working directory; source trees go to <dir>/sources/<name>.
@@ -68,6 +69,23 @@ func WithLogger(l *slog.Logger) Option {
 			return errors.New("WithLogger: nil logger")
 		}
 		o.log = l
+		return nil
+	}
+}
+
+// WithMirror fetches the repository at url from mirror instead (a path or URL), as git's
+// insteadOf does: for air-gapped builds, or to build from a local copy. The resolved manifest
+// still records url, so the release says where its sources come from, whichever copy was used.
+// May be given more than once. Default: none.
+func WithMirror(url, mirror string) Option {
+	return func(o *options) error {
+		if url == "" || mirror == "" {
+			return errors.New("WithMirror: empty URL or mirror")
+		}
+		if o.mirrors == nil {
+			o.mirrors = map[string]string{}
+		}
+		o.mirrors[url] = mirror
 		return nil
 	}
 }

@@ -75,7 +75,7 @@ func Dependencies(ctx context.Context, m *manifest.Manifest, opts ...Option) (*R
 	r := &resolver{
 		o:       o,
 		m:       m,
-		cache:   &cache{dir: o.cache, offline: o.offline, fetches: map[string]*fetch{}},
+		cache:   &cache{dir: o.cache, offline: o.offline, mirrors: o.mirrors, fetches: map[string]*fetch{}},
 		sources: filepath.Join(o.dir, "sources"),
 		done:    map[string]*Source{},
 	}

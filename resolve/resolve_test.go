@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/releasekit/releasekit/internal/golden"
 	"github.com/releasekit/releasekit/manifest"
@@ -401,7 +402,7 @@ func TestSpecFromDependency(t *testing.T) {
 		Binaries: []manifest.Binary{{Name: "app", Dependency: "app", Package: "./cmd/app"}},
 		Archives: []manifest.Archive{{Name: "app", Binaries: []string{"app"}}},
 	}
-	if diff := cmp.Diff(want, res.Manifest.Build); diff != "" {
+	if diff := cmp.Diff(want, res.Manifest.Build, cmpopts.IgnoreTypes(manifest.Pos{})); diff != "" {
 		t.Errorf("merged build (-want +got):\n%s", diff)
 	}
 	d := res.Manifest.Dependencies["app"]
@@ -421,5 +422,25 @@ func TestNoDirectory(t *testing.T) {
 	m := parse(t, "version: 1.0.0\ndependencies:\n  app: {localpath: /nowhere}\n")
 	if _, err := resolve.Dependencies(t.Context(), m); !errors.Is(err, resolve.ErrNoDirectory) {
 		t.Errorf("err = %v, want ErrNoDirectory", err)
+	}
+}
+
+func TestMirror(t *testing.T) {
+	work := t.TempDir()
+	h := newHistory(t, filepath.Join(work, "copy", "app"))
+	const url = "https://git.example/app.git" // never contacted: every fetch goes to the mirror
+	m := parse(t, "version: 1.0.0\ndependencies:\n  app: {git: "+url+", tag: v1.2.0}\n  old: {git: "+url+", sha: "+h.offTip+"}\n")
+	res, err := resolve.Dependencies(t.Context(), m, resolve.WithDir(filepath.Join(work, "build")), resolve.WithMirror(url, h.repo.dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]string{"app": h.v120, "old": h.offTip} {
+		d := res.Manifest.Dependencies[name]
+		if d.Git != url || d.Sha != want {
+			t.Errorf("%s: got git %s sha %s, want %s at %s", name, d.Git, d.Sha, url, want)
+		}
+	}
+	if _, err := resolve.Dependencies(t.Context(), m, resolve.WithMirror("", "x")); err == nil {
+		t.Error("WithMirror accepted an empty URL")
 	}
 }
