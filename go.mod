@@ -10,3 +10,8 @@ require (
 	golang.org/x/sync v0.24.0
 	golang.org/x/tools v0.52.0
 )
+
+require (
+	github.com/klauspost/compress v1.20.3 // indirect
+	github.com/klauspost/pgzip v1.3.0 // indirect
+)

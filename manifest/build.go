@@ -106,6 +106,8 @@ type Archive struct {
 	NameTemplate string `yaml:"nameTemplate,omitempty"`
 	// TopFolder, a template, puts every entry under one folder.
 	TopFolder string `yaml:"topFolder,omitempty"`
+	// BinDir is the folder binaries go to, under TopFolder; default the top.
+	BinDir string `yaml:"binDir,omitempty"`
 	// Format is tar.gz or zip; default zip for windows and tar.gz otherwise.
 	Format    string   `yaml:"format,omitempty"`
 	Binaries  []string `yaml:"binaries,omitempty"`

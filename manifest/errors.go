@@ -39,16 +39,22 @@ func (p *problems) add(line, col int, path, format string, args ...any) {
 }
 
 // err returns every problem sorted by position, joined, or nil.
-func (p *problems) err() error {
-	if len(p.errs) == 0 {
+func (p *problems) err() error { return Join(p.errs...) }
+
+// Join returns the problems sorted by file and position, without duplicates, joined with
+// [errors.Join]; nil if there are none.
+func Join(problems ...*Error) error {
+	if len(problems) == 0 {
 		return nil
 	}
-	slices.SortStableFunc(p.errs, func(a, b *Error) int {
-		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column), cmp.Compare(a.Path, b.Path), cmp.Compare(a.Msg, b.Msg))
+	sorted := slices.Clone(problems)
+	slices.SortStableFunc(sorted, func(a, b *Error) int {
+		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column),
+			cmp.Compare(a.Path, b.Path), cmp.Compare(a.Msg, b.Msg))
 	})
-	p.errs = slices.CompactFunc(p.errs, func(a, b *Error) bool { return *a == *b })
-	errs := make([]error, len(p.errs))
-	for i, e := range p.errs {
+	sorted = slices.CompactFunc(sorted, func(a, b *Error) bool { return *a == *b })
+	errs := make([]error, len(sorted))
+	for i, e := range sorted {
 		errs[i] = e
 	}
 	return errors.Join(errs...)

@@ -318,6 +318,9 @@ func (v *validator) build(b *Build, p string) {
 		if x.Format != "" && x.Format != "tar.gz" && x.Format != "zip" {
 			v.errorf(ap+".format", "unknown format %q (want tar.gz, zip)", x.Format)
 		}
+		if x.BinDir != "" && !localPath(x.BinDir) {
+			v.errorf(ap+".binDir", "%q: want a relative folder", x.BinDir)
+		}
 		if len(x.Binaries) == 0 && len(x.Files) == 0 {
 			v.errorf(ap, "needs binaries or files")
 		}

@@ -1,0 +1,273 @@
+package artifacts
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"text/template"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/releasekit/releasekit/internal/atomicfile"
+	"github.com/releasekit/releasekit/manifest"
+)
+
+// binary is one Go binary for one platform, compiled into the work folder.
+type binary struct {
+	spec     *manifest.Binary
+	platform string
+	goos     string
+	goarch   string
+	variant  string
+	ldflags  string
+	// Set when built:
+	path      string
+	key       string
+	goVersion string
+}
+
+// fileName is the binary's name on its platform.
+func (x *binary) fileName() string {
+	if x.goos == "windows" {
+		return x.spec.Name + ".exe"
+	}
+	return x.spec.Name
+}
+
+// goVariables are the environment variables that change what the go tool builds; Build sets
+// them itself rather than inheriting them.
+var goVariables = []string{"GOOS", "GOARCH", "GOARM", "GOAMD64", "GOARM64", "GO386", "GOMIPS", "GOMIPS64",
+	"GOPPC64", "GORISCV64", "GOWASM", "CGO_ENABLED", "GOFLAGS", "GOEXPERIMENT", "GOWORK", "GOTOOLCHAIN"}
+
+// goEnv is the environment of one go command: the base one without goVariables, then fixed ones.
+func (b *builder) goEnv(dir, goos, goarch, variant, goVersion string) []string {
+	env := make([]string, 0, len(b.env)+8)
+	for _, kv := range b.env {
+		k, _, _ := strings.Cut(kv, "=")
+		keep := true
+		for _, g := range goVariables {
+			if k == g && !(g == "GOTOOLCHAIN" && goVersion == "") {
+				keep = false
+			}
+		}
+		if keep {
+			env = append(env, kv)
+		}
+	}
+	mod := "-mod=readonly"
+	if _, err := os.Stat(filepath.Join(dir, "vendor", "modules.txt")); err == nil {
+		mod = "-mod=vendor"
+	}
+	env = append(env, "CGO_ENABLED=0", "GOFLAGS="+mod, "GOWORK=off")
+	if goos != "" {
+		env = append(env, "GOOS="+goos, "GOARCH="+goarch)
+	}
+	switch {
+	case goarch == "arm" && variant != "":
+		env = append(env, "GOARM="+strings.TrimPrefix(variant, "v"))
+	case goarch == "amd64" && variant != "":
+		env = append(env, "GOAMD64="+variant)
+	}
+	if goVersion != "" {
+		env = append(env, "GOTOOLCHAIN="+goVersion)
+	}
+	return env
+}
+
+// planBinaries checks every binary's package and queues their compilation.
+func (b *builder) planBinaries() error {
+		for i := range b.m.Build.Binaries {
+		spec := &b.m.Build.Binaries[i]
+		s, err := b.source(spec.Dependency)
+		if err != nil {
+			b.problem(spec.Pos.Errorf("dependency", "%v", err))
+			continue
+		}
+		if !hasGoFiles(filepath.Join(s.Dir, filepath.FromSlash(spec.Package))) {
+			b.problem(spec.Pos.Errorf("package", "%s is not a Go package in %s", spec.Package, spec.Dependency))
+			continue
+		}
+		platforms := spec.Platforms
+		if len(platforms) == 0 {
+			platforms = b.m.Platforms()
+		}
+		for _, pl := range platforms {
+			goos, goarch, variant, ok := manifest.ParsePlatform(pl)
+			if !ok {
+				b.problem(spec.Pos.Errorf("platforms", "unknown platform %q", pl))
+				continue
+			}
+			x := &binary{spec: spec, platform: pl, goos: goos, goarch: goarch, variant: variant}
+			var flags []string
+			for j, l := range spec.Ldflags {
+				v, err := render(l, b.data(spec.Name, spec.Dependency, goos, goarch))
+				if err != nil {
+					b.problem(spec.Pos.Errorf(fmt.Sprintf("ldflags[%d]", j), "%v", err))
+				}
+				flags = append(flags, v)
+			}
+			x.ldflags = strings.Join(flags, " ")
+			b.binaries = append(b.binaries, x)
+		}
+	}
+	if len(b.binaries) > 0 {
+		b.steps = append(b.steps, b.buildBinaries)
+	}
+	return nil
+}
+
+func hasGoFiles(dir string) bool {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return false
+	}
+	for _, e := range entries {
+		if !e.IsDir() && strings.HasSuffix(e.Name(), ".go") && !strings.HasSuffix(e.Name(), "_test.go") {
+			return true
+		}
+	}
+	return false
+}
+
+// binary returns the compiled binary name for platform, once the binaries step ran.
+func (b *builder) binary(name, platform string) (*binary, bool) {
+	for _, x := range b.binaries {
+		if x.spec.Name == name && x.platform == platform {
+			return x, true
+		}
+	}
+	return nil, false
+}
+
+// buildBinaries compiles every binary, jobs at a time, reusing those compiled before from the
+// same inputs.
+func (b *builder) buildBinaries(ctx context.Context) error {
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(b.o.jobs)
+	versions := &goVersions{m: map[string]*goVersionResult{}}
+	for _, x := range b.binaries {
+		g.Go(func() error { return b.compile(ctx, x, versions) })
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	// The resolved manifest records the toolchain each binary was built with.
+	for _, x := range b.binaries {
+		x.spec.GoVersion = x.goVersion
+	}
+	return nil
+}
+
+func (b *builder) compile(ctx context.Context, x *binary, versions *goVersions) error {
+	s, err := b.source(x.spec.Dependency)
+	if err != nil {
+		return err
+	}
+	_, id, err := s.tree(ctx)
+	if err != nil {
+		return err
+	}
+	if x.goVersion, err = versions.get(ctx, b, s.Dir, x.spec.GoVersion); err != nil {
+		return fmt.Errorf("binary %s: %w", x.spec.Name, err)
+	}
+	env := b.goEnv(s.Dir, x.goos, x.goarch, x.variant, x.spec.GoVersion)
+	x.key = key("binary", id, x.spec.Package, x.platform, x.ldflags, strings.Join(x.spec.Tags, ","), x.goVersion, envValue(env, "GOFLAGS"))
+	x.path = filepath.Join(b.o.work, "bin", x.key[:32], x.fileName())
+	if _, err := os.Stat(x.path); err == nil {
+		b.o.log.Debug("reused", "artifact", x.spec.Name, "platform", x.platform)
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(x.path), 0o755); err != nil {
+		return err
+	}
+	// The go tool writes to a temporary name that the rename publishes once complete.
+	tmp, err := atomicfile.Create(x.path, 0o755)
+	if err != nil {
+		return err
+	}
+	defer tmp.Abort()
+	args := []string{"build", "-trimpath", "-buildvcs=false", "-ldflags", strings.TrimSpace(x.ldflags + " -buildid="), "-o", tmp.Name()}
+	if len(x.spec.Tags) > 0 {
+		args = append(args, "-tags", strings.Join(x.spec.Tags, ","))
+	}
+	args = append(args, x.spec.Package)
+	if _, err := runGo(ctx, s.Dir, env, args...); err != nil {
+		return fmt.Errorf("binary %s for %s: %w", x.spec.Name, x.platform, err)
+	}
+	b.o.log.Info("compiled", "artifact", x.spec.Name, "platform", x.platform, "go", x.goVersion)
+	return tmp.Commit()
+}
+
+// goVersions asks the go tool, once per folder and requested toolchain, which version it runs.
+type goVersions struct {
+	mu sync.Mutex
+	m  map[string]*goVersionResult
+}
+
+type goVersionResult struct {
+	once    sync.Once
+	version string
+	err     error
+}
+
+func (v *goVersions) get(ctx context.Context, b *builder, dir, want string) (string, error) {
+	v.mu.Lock()
+	r, ok := v.m[dir+"\x00"+want]
+	if !ok {
+		r = &goVersionResult{}
+		v.m[dir+"\x00"+want] = r
+	}
+	v.mu.Unlock()
+	r.once.Do(func() {
+		out, err := runGo(ctx, dir, b.goEnv(dir, "", "", "", want), "env", "GOVERSION")
+		r.version, r.err = strings.TrimSpace(string(out)), err
+		if r.err == nil && want != "" && r.version != want {
+			r.err = fmt.Errorf("asked for Go %s, the go tool runs %s", want, r.version)
+		}
+	})
+	return r.version, r.err
+}
+
+// runGo runs the go tool in dir and returns its standard output.
+func runGo(ctx context.Context, dir string, env []string, args ...string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Dir = dir
+	cmd.Env = env
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("go %s: %w: %s", args[0], err, strings.TrimSpace(stderr.String()))
+	}
+	return stdout.Bytes(), nil
+}
+
+func envValue(env []string, k string) string {
+	for i := len(env) - 1; i >= 0; i-- {
+		if v, ok := strings.CutPrefix(env[i], k+"="); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+// render executes a template over data, failing on unknown fields.
+func render(text string, data manifest.TemplateData) (string, error) {
+	t, err := template.New("").Option("missingkey=error").Parse(text)
+	if err != nil {
+		return "", err
+	}
+	var out strings.Builder
+	if err := t.Execute(&out, data); err != nil {
+		return "", err
+	}
+	return out.String(), nil
+}
+

@@ -1,0 +1,236 @@
+package artifacts
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/releasekit/releasekit/internal/atomicfile"
+	"github.com/releasekit/releasekit/manifest"
+	"github.com/releasekit/releasekit/resolve"
+)
+
+// ErrNoTime is returned when the sources carry no commit time and none was given: a release is
+// never stamped with the wall clock or the zero time.
+var ErrNoTime = errors.New("no release time: the sources have no commit time and WithTime was not used")
+
+// Files written next to the outputs.
+const (
+	// ManifestFile is the resolved manifest with every artifact's digest.
+	ManifestFile = "manifest.yaml"
+	// SumsFile lists the SHA-256 of every other file of the release, in sha256sum format.
+	SumsFile = "SHA256SUMS"
+)
+
+// Set is what a build produced.
+type Set struct {
+	// Dir is the release directory.
+	Dir string
+	// Time is the timestamp of every output.
+	Time time.Time
+	// Manifest is the resolved manifest with its artifacts recorded, as written to ManifestFile.
+	Manifest *manifest.Manifest
+	// Artifacts are the outputs, sorted by path.
+	Artifacts []Artifact
+}
+
+// Artifact is one output file.
+type Artifact struct {
+	// Path is relative to the release directory, with forward slashes.
+	Path   string
+	Kind   manifest.Output
+	Size   int64
+	SHA256 string
+	// Reused is set when the file was already there, built from the same inputs.
+	Reused bool
+}
+
+// Build makes every output res's manifest asks for under out, then writes a .sha256 file beside
+// each, the resolved manifest with every artifact's digest, and SHA256SUMS. Each file appears
+// complete or not at all, and outputs whose inputs are unchanged since the last build are kept.
+// Problems in the build spec that need the sources to see (a package that does not exist, a glob
+// that matches nothing) are all reported, with their positions, before anything is built.
+func Build(ctx context.Context, res *resolve.Result, out string, opts ...Option) (*Set, error) {
+	o, err := newOptions(opts)
+	if err != nil {
+		return nil, err
+	}
+	if o.time.IsZero() {
+		o.time = res.Time().UTC()
+	}
+	if o.time.IsZero() {
+		return nil, ErrNoTime
+	}
+	if out, err = filepath.Abs(out); err != nil {
+		return nil, err
+	}
+	if o.work == "" {
+		o.work = filepath.Join(filepath.Dir(out), "work")
+	}
+	b := &builder{o: o, m: res.Manifest.Clone(), out: out, sources: map[string]*source{}, env: o.env}
+	if b.env == nil {
+		b.env = os.Environ()
+	}
+	for _, s := range res.Sources {
+		b.sources[s.Name] = &source{Source: s}
+	}
+	resolved, err := res.Manifest.Marshal()
+	if err != nil {
+		return nil, err
+	}
+	if err := b.plan(ctx, resolved); err != nil {
+		return nil, err
+	}
+	for _, dir := range []string{out, o.work} {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, err
+		}
+	}
+	b.progress = newProgress(o.progress, b.count)
+	defer b.progress.done()
+	for _, step := range b.steps {
+		if err := step(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return b.finish()
+}
+
+// builder holds one build.
+type builder struct {
+	o        options
+	m        *manifest.Manifest
+	out      string
+	env      []string
+	sources  map[string]*source
+	steps    []func(context.Context) error
+	count    int // artifacts planned, for progress
+	progress *progress
+	problems []*manifest.Error
+
+	binaries    []*binary
+	archives    []*archiveJob
+	packages    []*packageJob
+	commands    []*commandJob
+	licenseJobs []*licenseJob
+
+	mu        sync.Mutex
+	artifacts []Artifact
+}
+
+// source is a dependency's tree and what was learned about it.
+type source struct {
+	resolve.Source
+	once  sync.Once
+	files []string // tracked paths, slash-separated, sorted
+	id    string   // identifies the content: the commit, or a hash of the files when dirty
+	err   error
+}
+
+// tree lists the files of s once: what git tracks, plus new files when the tree is dirty.
+func (s *source) tree(ctx context.Context) ([]string, string, error) {
+	s.once.Do(func() { s.files, s.id, s.err = listTree(ctx, s.Source) })
+	return s.files, s.id, s.err
+}
+
+func (b *builder) source(dep string) (*source, error) {
+	s, ok := b.sources[dep]
+	if !ok {
+		return nil, fmt.Errorf("dependency %q has no resolved source", dep)
+	}
+	return s, nil
+}
+
+func (b *builder) data(name, dep, goos, goarch string) manifest.TemplateData {
+	d := manifest.TemplateData{Name: name, Version: b.m.Version, Docker: b.m.Docker, OS: goos, Arch: goarch}
+	if s, ok := b.sources[dep]; ok {
+		d.Commit = s.SHA
+		d.CommitDate = s.CommitTime.UTC().Format(time.RFC3339)
+	}
+	return d
+}
+
+// record adds a finished output.
+func (b *builder) record(a Artifact) {
+	b.mu.Lock()
+	b.artifacts = append(b.artifacts, a)
+	b.mu.Unlock()
+}
+
+// finish writes the .sha256 files, the manifest with artifacts, and SHA256SUMS.
+func (b *builder) finish() (*Set, error) {
+	slices.SortFunc(b.artifacts, func(x, y Artifact) int { return strings.Compare(x.Path, y.Path) })
+	for i := 1; i < len(b.artifacts); i++ {
+		if b.artifacts[i].Path == b.artifacts[i-1].Path {
+			return nil, fmt.Errorf("two artifacts are written to %s", b.artifacts[i].Path)
+		}
+	}
+	m := b.m
+	m.Artifacts = nil
+	var sums strings.Builder
+	for _, a := range b.artifacts {
+		line := a.SHA256 + "  " + path.Base(a.Path) + "\n"
+		if err := b.writeIfChanged(a.Path+".sha256", []byte(line)); err != nil {
+			return nil, err
+		}
+		m.Artifacts = append(m.Artifacts, manifest.Artifact{Path: a.Path, Kind: a.Kind, SHA256: a.SHA256})
+	}
+	text, err := m.Marshal()
+	if err != nil {
+		return nil, err
+	}
+	if err := b.writeIfChanged(ManifestFile, text); err != nil {
+		return nil, err
+	}
+	// SHA256SUMS covers every file of the release but itself, sorted by path.
+	files := []struct{ path, sum string }{{ManifestFile, sha(text)}}
+	for _, a := range b.artifacts {
+		files = append(files, struct{ path, sum string }{a.Path, a.SHA256},
+			struct{ path, sum string }{a.Path + ".sha256", sha([]byte(a.SHA256 + "  " + path.Base(a.Path) + "\n"))})
+	}
+	slices.SortFunc(files, func(x, y struct{ path, sum string }) int { return strings.Compare(x.path, y.path) })
+	for _, f := range files {
+		sums.WriteString(f.sum + "  " + f.path + "\n")
+	}
+	if err := b.writeIfChanged(SumsFile, []byte(sums.String())); err != nil {
+		return nil, err
+	}
+	return &Set{Dir: b.out, Time: b.o.time, Manifest: m, Artifacts: b.artifacts}, nil
+}
+
+// writeIfChanged writes a small file of the release unless it already holds data.
+func (b *builder) writeIfChanged(rel string, data []byte) error {
+	p := filepath.Join(b.out, filepath.FromSlash(rel))
+	if old, err := os.ReadFile(p); err == nil && string(old) == string(data) {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(p, data, 0o644)
+}
+
+func sha(data []byte) string {
+	s := sha256.Sum256(data)
+	return hex.EncodeToString(s[:])
+}
+
+// key hashes the inputs of an artifact: any change to one gives another key.
+func key(parts ...string) string {
+	h := sha256.New()
+	io.WriteString(h, "releasekit artifacts 1\x00")
+	for _, p := range parts {
+		fmt.Fprintf(h, "%d:%s\x00", len(p), p)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}

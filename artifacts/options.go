@@ -1,0 +1,118 @@
+package artifacts
+
+import (
+	"errors"
+	"io"
+	"log/slog"
+	"runtime"
+	"time"
+)
+
+// Option configures [Build].
+type Option func(*options) error
+
+type options struct {
+	jobs     int
+	time     time.Time
+	work     string
+	env      []string
+	log      *slog.Logger
+	progress io.Writer
+	packager Packager
+	licenses LicenseScanner
+}
+
+// WithJobs sets how many artifacts are built at once. Default: the number of CPUs.
+func WithJobs(n int) Option {
+	return func(o *options) error {
+		if n < 1 {
+			return errors.New("WithJobs: want at least 1")
+		}
+		o.jobs = n
+		return nil
+	}
+}
+
+// WithTime sets the one timestamp of every output, e.g. from SOURCE_DATE_EPOCH. Default: the
+// newest commit time of the resolved sources.
+func WithTime(t time.Time) Option {
+	return func(o *options) error {
+		if t.IsZero() {
+			return errors.New("WithTime: zero time")
+		}
+		o.time = t.UTC()
+		return nil
+	}
+}
+
+// WithWorkDir sets where intermediate files (compiled binaries, input keys) are kept between
+// builds, so that a build with unchanged inputs reuses them. Default: a folder named work next
+// to the release directory.
+func WithWorkDir(dir string) Option {
+	return func(o *options) error {
+		if dir == "" {
+			return errors.New("WithWorkDir: empty directory")
+		}
+		o.work = dir
+		return nil
+	}
+}
+
+// WithEnv sets the environment the go tool and command steps start from (PATH, HOME, GOCACHE,
+// GOPROXY, …). Build then fixes what decides the output: GOOS, GOARCH, CGO_ENABLED, GOFLAGS,
+// GOTOOLCHAIN and the variables of command steps. Default: the process environment, as
+// [os/exec] does.
+func WithEnv(env []string) Option {
+	return func(o *options) error {
+		o.env = env
+		return nil
+	}
+}
+
+// WithLogger sets the logger. Default: discard.
+func WithLogger(l *slog.Logger) Option {
+	return func(o *options) error {
+		if l == nil {
+			return errors.New("WithLogger: nil logger")
+		}
+		o.log = l
+		return nil
+	}
+}
+
+// WithProgress writes one line per artifact to w, with its size and time; on a terminal the
+// lines are followed by a bar. Default: none.
+func WithProgress(w io.Writer) Option {
+	return func(o *options) error {
+		o.progress = w
+		return nil
+	}
+}
+
+// WithPackager sets what writes .deb and .rpm packages; package artifacts/pkg provides one.
+// Default: none, and a manifest with packages fails to build.
+func WithPackager(p Packager) Option {
+	return func(o *options) error {
+		o.packager = p
+		return nil
+	}
+}
+
+// WithLicenseScanner sets what finds the licenses of linked Go modules; package
+// artifacts/licenses provides one. Default: none, and a manifest with licenses fails to build.
+func WithLicenseScanner(s LicenseScanner) Option {
+	return func(o *options) error {
+		o.licenses = s
+		return nil
+	}
+}
+
+func newOptions(opts []Option) (options, error) {
+	o := options{jobs: runtime.NumCPU(), log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	for _, opt := range opts {
+		if err := opt(&o); err != nil {
+			return o, err
+		}
+	}
+	return o, nil
+}

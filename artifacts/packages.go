@@ -1,0 +1,206 @@
+package artifacts
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/releasekit/releasekit/manifest"
+)
+
+// Packager writes a system package. Package artifacts/pkg implements it with nfpm.
+type Packager interface {
+	Package(ctx context.Context, p *PackageSpec, w io.Writer) error
+}
+
+// PackageSpec is one package to write: a manifest entry for one format and architecture, with
+// every file on the host.
+type PackageSpec struct {
+	*manifest.Package
+	// Format is deb or rpm.
+	Format string
+	// Arch is the Go architecture, e.g. amd64; Variant is its variant, e.g. v7 for arm.
+	Arch, Variant string
+	Version       string
+	// Time is the modification time of every file and of the package itself.
+	Time  time.Time
+	Files []PackageFile
+	// Scripts maps preinstall, postinstall, preremove and postremove to host files.
+	Scripts map[string]string
+}
+
+// PackageFile is a host file placed at Dst.
+type PackageFile struct {
+	Src, Dst string
+	Mode     fs.FileMode
+	Config   bool
+}
+
+type packageBinary struct {
+	file int
+	name string
+}
+
+type packageJob struct {
+	spec *PackageSpec
+	rel  string
+	// binaries are the Files filled in with binaries once those are built.
+	binaries []packageBinary
+	platform string
+	ids      []string
+}
+
+var packageOutputs = map[string]manifest.Output{"deb": manifest.OutputDebian, "rpm": manifest.OutputRpm}
+
+// planPackages checks every package's files and queues one per format and platform.
+func (b *builder) planPackages(ctx context.Context) error {
+	for i := range b.m.Build.Packages {
+		spec := &b.m.Build.Packages[i]
+		platforms := spec.Platforms
+		if len(platforms) == 0 {
+			for _, p := range b.m.Platforms() {
+				if strings.HasPrefix(p, "linux/") {
+					platforms = append(platforms, p)
+				}
+			}
+		}
+		for _, format := range spec.Formats {
+			if !b.m.Wants(packageOutputs[format]) {
+				continue
+			}
+			if b.o.packager == nil {
+				b.problem(spec.Pos.Errorf("formats", "no packager for %s (use artifacts.WithPackager)", format))
+				continue
+			}
+			for _, pl := range platforms {
+				if j := b.planPackage(ctx, spec, format, pl); j != nil {
+					b.packages = append(b.packages, j)
+					b.count++
+				}
+			}
+		}
+	}
+	if len(b.packages) > 0 {
+		b.steps = append(b.steps, b.buildPackages)
+	}
+	return nil
+}
+
+func (b *builder) planPackage(ctx context.Context, spec *manifest.Package, format, pl string) *packageJob {
+	goos, goarch, variant, ok := manifest.ParsePlatform(pl)
+	if !ok || goos != "linux" {
+		b.problem(spec.Pos.Errorf("platforms", "packages are built for linux platforms, got %q", pl))
+		return nil
+	}
+	rel := fmt.Sprintf("%s/%s.%s", format, spec.Name, format)
+	if goarch != "amd64" {
+		rel = fmt.Sprintf("%s/%s-%s%s.%s", format, spec.Name, goarch, variant, format)
+	}
+	j := &packageJob{rel: rel, platform: pl, spec: &PackageSpec{
+		Package: spec, Format: format, Arch: goarch, Variant: variant, Version: b.m.Version, Time: b.o.time,
+		Scripts: map[string]string{},
+	}}
+	j.ids = []string{"package", format, pl, b.m.Version, b.o.time.String(), fmt.Sprintf("%T", b.o.packager),
+		spec.Name, spec.Maintainer, spec.Description, spec.Homepage, spec.License, strings.Join(spec.Depends, ",")}
+	for _, c := range spec.Contents {
+		mode := fs.FileMode(0o644)
+		if c.Binary != "" {
+			mode = 0o755
+		}
+		if c.Mode != "" {
+			m, _ := strconv.ParseUint(c.Mode, 8, 32) // checked by the manifest
+			mode = fs.FileMode(m)
+		}
+		f := PackageFile{Dst: c.Dst, Mode: mode, Config: c.Type == "config"}
+		j.ids = append(j.ids, c.Dst, c.Type, mode.String())
+		if c.Binary != "" {
+			if !b.plansBinary(c.Binary, pl) {
+				b.problem(c.Pos.Errorf("binary", "binary %q is not built for %s", c.Binary, pl))
+			}
+			j.binaries = append(j.binaries, packageBinary{len(j.spec.Files), c.Binary})
+		} else {
+			src, id, ok := b.depFile(ctx, c.Pos, "src", c.Dependency, c.Src)
+			if !ok {
+				continue
+			}
+			f.Src = src
+			j.ids = append(j.ids, id)
+		}
+		j.spec.Files = append(j.spec.Files, f)
+	}
+	for _, name := range sortedKeys(spec.Scripts) {
+		// Scripts come from the dependency of the package's first source file, or its only one.
+		dep := b.packageDependency(spec)
+		src, id, ok := b.depFile(ctx, spec.Pos, "scripts."+name, dep, spec.Scripts[name])
+		if ok {
+			j.spec.Scripts[name] = src
+			j.ids = append(j.ids, name, id)
+		}
+	}
+	return j
+}
+
+// packageDependency is the dependency a package's scripts are read from.
+func (b *builder) packageDependency(spec *manifest.Package) string {
+	for _, c := range spec.Contents {
+		if c.Dependency != "" {
+			return c.Dependency
+		}
+	}
+	for _, c := range spec.Contents {
+		for _, x := range b.m.Build.Binaries {
+			if x.Name == c.Binary {
+				return x.Dependency
+			}
+		}
+	}
+	return ""
+}
+
+// depFile returns the host path of a file in a dependency and an identity of its content,
+// recording a problem at pos when it is not there.
+func (b *builder) depFile(ctx context.Context, pos manifest.Pos, field, dep, rel string) (string, string, bool) {
+	s, err := b.source(dep)
+	if err != nil {
+		b.problem(pos.Errorf(field, "%v", err))
+		return "", "", false
+	}
+	_, id, err := s.tree(ctx)
+	if err != nil {
+		b.problem(pos.Errorf(field, "%v", err))
+		return "", "", false
+	}
+	p := filepath.Join(s.Dir, filepath.FromSlash(rel))
+	if st, err := os.Stat(p); err != nil || !st.Mode().IsRegular() {
+		b.problem(pos.Errorf(field, "%s is not a file in %s", rel, dep))
+		return "", "", false
+	}
+	return p, id + ":" + rel, true
+}
+
+func (b *builder) buildPackages(ctx context.Context) error {
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(b.o.jobs)
+	for _, j := range b.packages {
+		g.Go(func() error {
+			ids := j.ids
+			for _, pb := range j.binaries {
+				x, _ := b.binary(pb.name, j.platform)
+				j.spec.Files[pb.file].Src = x.path
+				ids = append(ids, strconv.Itoa(pb.file), x.key)
+			}
+			return b.produce(ctx, j.rel, packageOutputs[j.spec.Format], key(ids...), func(w io.Writer) error {
+				return b.o.packager.Package(ctx, j.spec, w)
+			})
+		})
+	}
+	return g.Wait()
+}
