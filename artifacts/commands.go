@@ -23,6 +23,9 @@ type commandJob struct {
 
 // planCommands checks that command outputs do not collide and queues them.
 func (b *builder) planCommands() {
+	if !b.m.Wants(manifest.OutputCommand) {
+		return
+	}
 	for i := range b.m.Build.Commands {
 		spec := &b.m.Build.Commands[i]
 		if _, err := b.source(spec.Dependency); err != nil {
@@ -76,7 +79,7 @@ func (b *builder) runCommands(ctx context.Context) error {
 				}
 				ran = true
 			}
-			err := b.produce(ctx, j.outputs[i], "command", k, func(w io.Writer) error {
+			err := b.produce(ctx, j.outputs[i], manifest.OutputCommand, k, func(w io.Writer) error {
 				f, err := os.Open(src)
 				if err != nil {
 					return fmt.Errorf("command %s did not write %s: %w", j.spec.Name, o, err)

@@ -105,6 +105,21 @@ func match(glob, p string) bool {
 	return false
 }
 
+// excluded reports whether glob excludes p. As in .gitignore, a glob without a slash matches a
+// name at any depth ("*.tmp"); one with a slash matches from the dependency's root.
+func excluded(glob, p string) bool {
+	glob = strings.TrimSuffix(glob, "/")
+	if strings.Contains(glob, "/") {
+		return match(glob, p)
+	}
+	for ; p != "."; p = path.Dir(p) {
+		if ok, _ := path.Match(glob, path.Base(p)); ok {
+			return true
+		}
+	}
+	return false
+}
+
 // selectFiles returns the entries f selects from its dependency's tree, placed under prefix and
 // f.Dest, with the content identity of each. Every include must match something.
 func (b *builder) selectFiles(ctx context.Context, f manifest.Files, prefix string) ([]archive.Entry, []string, error) {
@@ -125,7 +140,7 @@ func (b *builder) selectFiles(ctx context.Context, f manifest.Files, prefix stri
 	for i, g := range f.Include {
 		n := 0
 		for _, file := range files {
-			if !match(g, file) || slices.ContainsFunc(f.Exclude, func(x string) bool { return match(x, file) }) {
+			if !match(g, file) || slices.ContainsFunc(f.Exclude, func(x string) bool { return excluded(x, file) }) {
 				continue
 			}
 			n++

@@ -62,7 +62,7 @@ func TestParseErrors(t *testing.T) {
 				`m.yaml:4:43: architectures[2]: unknown platform "plan9" (want os/arch[/variant] that Go builds for, e.g. linux/amd64)`,
 			}},
 		{"unknown output", head + "outputs: [docker, dockr]\n", nil,
-			[]string{`m.yaml:4:19: outputs[1]: unknown output "dockr" (want archive, debian, docker, grafana, helm, licenses, rpm, sources)`}},
+			[]string{`m.yaml:4:19: outputs[1]: unknown output "dockr" (want archive, command, debian, docker, grafana, helm, licenses, rpm, sources)`}},
 		{"bad dependency name", "version: 1.0.0\ndependencies:\n  ../x: {localpath: /a}\n", nil,
 			[]string{`m.yaml:3:9: dependencies.../x: invalid name (want letters, digits, '.', '_' or '-', not starting with a symbol)`}},
 		{"empty dependency", "version: 1.0.0\ndependencies:\n  api:\n", nil,

@@ -145,9 +145,11 @@ const (
 	OutputGrafana  Output = "grafana"
 	OutputLicenses Output = "licenses"
 	OutputSources  Output = "sources"
+	// OutputCommand is the files of command steps.
+	OutputCommand Output = "command"
 )
 
-var knownOutputs = []Output{OutputArchive, OutputDebian, OutputDocker, OutputGrafana, OutputHelm, OutputLicenses, OutputRpm, OutputSources}
+var knownOutputs = []Output{OutputArchive, OutputCommand, OutputDebian, OutputDocker, OutputGrafana, OutputHelm, OutputLicenses, OutputRpm, OutputSources}
 
 // DefaultArchitecture is the platform built when a manifest names none.
 const DefaultArchitecture = "linux/amd64"
@@ -184,6 +186,8 @@ func (m *Manifest) Wants(o Output) bool {
 		return b.Licenses != nil
 	case OutputSources:
 		return true
+	case OutputCommand:
+		return len(b.Commands) > 0
 	}
 	return false
 }
