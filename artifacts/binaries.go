@@ -81,7 +81,7 @@ func (b *builder) goEnv(dir, goos, goarch, variant, goVersion string) []string {
 
 // planBinaries checks every binary's package and queues their compilation.
 func (b *builder) planBinaries() error {
-		for i := range b.m.Build.Binaries {
+	for i := range b.m.Build.Binaries {
 		spec := &b.m.Build.Binaries[i]
 		s, err := b.source(spec.Dependency)
 		if err != nil {
@@ -270,4 +270,3 @@ func render(text string, data manifest.TemplateData) (string, error) {
 	}
 	return out.String(), nil
 }
-

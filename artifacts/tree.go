@@ -1,7 +1,7 @@
 package artifacts
 
 import (
-		"context"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -162,4 +162,3 @@ func (b *builder) selectFiles(ctx context.Context, f manifest.Files, prefix stri
 	}
 	return entries, ids, nil
 }
-
