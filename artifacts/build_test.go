@@ -18,6 +18,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/releasekit/releasekit/artifacts"
+	"github.com/releasekit/releasekit/artifacts/pkg"
 	"github.com/releasekit/releasekit/internal/archive"
 	"github.com/releasekit/releasekit/internal/golden"
 	"github.com/releasekit/releasekit/manifest"
@@ -26,7 +27,7 @@ import (
 
 func build(t *testing.T, res *resolve.Result, out string, opts ...artifacts.Option) *artifacts.Set {
 	t.Helper()
-	set, err := artifacts.Build(t.Context(), res, out, opts...)
+	set, err := artifacts.Build(t.Context(), res, out, append([]artifacts.Option{artifacts.WithPackager(pkg.New())}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,12 +82,29 @@ func TestBuild(t *testing.T) {
 			t.Errorf("%s.sha256 = %q", a.Path, got)
 		}
 	}
-	want := []string{"archive app-1.2.0-linux-amd64.tar.gz", "archive app-1.2.0-win.zip", "command info.txt", "sources sources.tar.gz"}
+	want := []string{
+		"archive app-1.2.0-linux-amd64.tar.gz", "archive app-1.2.0-win.zip",
+		"debian deb/app-arm64.deb", "debian deb/app.deb",
+		"command info.txt",
+		"rpm rpm/app-arm64.rpm", "rpm rpm/app.rpm",
+		"sources sources.tar.gz",
+	}
 	if diff := cmp.Diff(want, paths); diff != "" {
 		t.Errorf("artifacts (-want +got):\n%s", diff)
 	}
 	for _, name := range []string{"app-1.2.0-linux-amd64.tar.gz", "app-1.2.0-win.zip", "sources.tar.gz"} {
 		golden.Assert(t, "testdata/"+name+".golden", []byte(listing(t, filepath.Join(out, name))))
+	}
+
+	// The deb holds the amd64 binary and the config file.
+	contents, err := exec.Command("dpkg-deb", "--contents", filepath.Join(out, "deb", "app.deb")).CombinedOutput()
+	if err != nil {
+		t.Fatalf("dpkg-deb: %v\n%s", err, contents)
+	}
+	for _, s := range []string{"./usr/bin/app", "./etc/app/app.conf", "2024-05-01 12:00"} {
+		if !strings.Contains(string(contents), s) {
+			t.Errorf("deb/app.deb lacks %s:\n%s", s, contents)
+		}
 	}
 
 	// The command ran with the release's fixed environment.
@@ -270,15 +288,10 @@ func (failingPackager) Package(context.Context, *artifacts.PackageSpec, io.Write
 // next build finishes the job.
 func TestFailureLeavesNothing(t *testing.T) {
 	work := t.TempDir()
-	text := release + `  packages:
-  - name: app
-    formats: [deb]
-    contents: [{binary: app, dst: /usr/bin/app}]
-`
-	res := resolved(t, work, text)
+	res := resolved(t, work, release)
 	out := filepath.Join(work, "out")
 	_, err := artifacts.Build(t.Context(), res, out, artifacts.WithPackager(failingPackager{}))
-	if err == nil || !strings.Contains(err.Error(), "build deb/app.deb: package refused") {
+	if err == nil || !strings.Contains(err.Error(), ": package refused") {
 		t.Fatalf("got %v, want the packager's error", err)
 	}
 	assertComplete(t, out)

@@ -92,6 +92,16 @@ build:
     - include: [LICENSE, README.md, docs]
       exclude: ["*.tmp"]
     platforms: [linux/amd64, windows/amd64]
+  packages:
+  - name: app
+    formats: [deb, rpm]
+    maintainer: App Maintainers <app@example.com>
+    description: Says app.
+    contents:
+    - {binary: app, dst: /usr/bin/app}
+    - {src: packaging/app.conf, dst: /etc/app/app.conf, type: config}
+    scripts: {postinstall: packaging/postinst.sh}
+    platforms: [linux/amd64, linux/arm64]
   commands:
   - name: info
     run: [./build.sh]
