@@ -1,0 +1,167 @@
+package licenses_test
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	"golang.org/x/tools/txtar"
+
+	"github.com/releasekit/releasekit/artifacts"
+	"github.com/releasekit/releasekit/artifacts/licenses"
+	"github.com/releasekit/releasekit/internal/gitx"
+	"github.com/releasekit/releasekit/manifest"
+	"github.com/releasekit/releasekit/resolve"
+)
+
+// project writes testdata/project.txtar to a new git repository and returns its folder.
+func project(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "app")
+	ar, err := txtar.ParseFile("testdata/project.txtar")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range ar.Files {
+		p := filepath.Join(dir, filepath.FromSlash(f.Name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, f.Data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const date = "2024-05-01T12:00:00Z"
+	g := gitx.At(dir, "GIT_AUTHOR_NAME=a", "GIT_AUTHOR_EMAIL=a@example.com", "GIT_AUTHOR_DATE="+date,
+		"GIT_COMMITTER_NAME=a", "GIT_COMMITTER_EMAIL=a@example.com", "GIT_COMMITTER_DATE="+date,
+		"GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1")
+	for _, args := range [][]string{{"init", "--quiet", "--initial-branch=main"}, {"add", "--all"}, {"commit", "--quiet", "-m", "app"}} {
+		if _, err := g.Run(t.Context(), args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func TestScan(t *testing.T) {
+	dir := project(t)
+	got, err := licenses.New().Scan(t.Context(), dir, append(os.Environ(), "GOFLAGS=-mod=mod", "GOPROXY=off"), ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []artifacts.License{
+		{Module: "example.com/app", Names: []string{"MIT"}, Type: "notice", File: filepath.Join(dir, "LICENSE")},
+		{Module: "example.com/lib", Names: []string{"WTFPL"}, Type: "forbidden", File: filepath.Join(dir, "lib", "LICENSE")},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Scan (-want +got):\n%s", diff)
+	}
+}
+
+func TestBuildBundle(t *testing.T) {
+	dir := project(t)
+	for _, tt := range []struct {
+		name, forbid string
+		wantErr      string
+	}{
+		{"allowed", "[restricted]", ""},
+		{"forbidden", "[forbidden]", "forbidden licenses in app: example.com/lib (WTFPL, forbidden)"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			work := t.TempDir()
+			m, err := manifest.Parse(strings.NewReader(`version: 1.0.0
+dependencies:
+  app: {git: `+dir+`, branch: main}
+build:
+  binaries: [{name: app, package: ., platforms: [linux/amd64]}]
+  licenses: {forbid: `+tt.forbid+`}
+`), "manifest.yaml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := resolve.Dependencies(t.Context(), m, resolve.WithDir(work))
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := filepath.Join(work, "out")
+			_, err = artifacts.Build(t.Context(), res, out, artifacts.WithLicenseScanner(licenses.New()))
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("got %v, want %q", err, tt.wantErr)
+				}
+				if _, err := os.Stat(filepath.Join(out, "licenses", "app.tar.gz")); err == nil {
+					t.Error("a forbidden license still wrote the bundle")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			files := untar(t, filepath.Join(out, "licenses", "app.tar.gz"))
+			var names []string
+			for n := range files {
+				names = append(names, n)
+			}
+			want := []string{"app/example.com/app/LICENSE", "app/example.com/lib/LICENSE", "app/licenses.json"}
+			if diff := cmp.Diff(want, names, cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
+				t.Errorf("bundle (-want +got):\n%s", diff)
+			}
+			wantJSON := `[
+  {
+    "module": "example.com/app",
+    "names": [
+      "MIT"
+    ],
+    "type": "notice",
+    "path": "app/example.com/app/LICENSE"
+  },
+  {
+    "module": "example.com/lib",
+    "names": [
+      "WTFPL"
+    ],
+    "type": "forbidden",
+    "path": "app/example.com/lib/LICENSE"
+  }
+]
+`
+			if diff := cmp.Diff(wantJSON, files["app/licenses.json"]); diff != "" {
+				t.Errorf("licenses.json (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func untar(t *testing.T, p string) map[string]string {
+	t.Helper()
+	data, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gz, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{}
+	tr := tar.NewReader(gz)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return files
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.Typeflag == tar.TypeReg {
+			b, _ := io.ReadAll(tr)
+			files[h.Name] = string(b)
+		}
+	}
+}
