@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"text/template"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -164,6 +165,7 @@ func (b *builder) buildBinaries(ctx context.Context) error {
 }
 
 func (b *builder) compile(ctx context.Context, x *binary, versions *goVersions) error {
+	start := time.Now()
 	s, err := b.source(x.spec.Dependency)
 	if err != nil {
 		return err
@@ -178,8 +180,9 @@ func (b *builder) compile(ctx context.Context, x *binary, versions *goVersions) 
 	env := b.goEnv(s.Dir, x.goos, x.goarch, x.variant, x.spec.GoVersion)
 	x.key = key("binary", id, x.spec.Package, x.platform, x.ldflags, strings.Join(x.spec.Tags, ","), x.goVersion, envValue(env, "GOFLAGS"))
 	x.path = filepath.Join(b.o.work, "bin", x.key[:32], x.fileName())
-	if _, err := os.Stat(x.path); err == nil {
-		b.o.log.Debug("reused", "artifact", x.spec.Name, "platform", x.platform)
+	label := x.spec.Name + " " + x.platform
+	if st, err := os.Stat(x.path); err == nil {
+		b.progress.line("reused", label, st.Size(), time.Since(start))
 		return nil
 	}
 	if err := os.MkdirAll(filepath.Dir(x.path), 0o755); err != nil {
@@ -200,7 +203,15 @@ func (b *builder) compile(ctx context.Context, x *binary, versions *goVersions) 
 		return fmt.Errorf("binary %s for %s: %w", x.spec.Name, x.platform, err)
 	}
 	b.o.log.Info("compiled", "artifact", x.spec.Name, "platform", x.platform, "go", x.goVersion)
-	return tmp.Commit()
+	st, err := tmp.Stat()
+	if err != nil {
+		return err
+	}
+	if err := tmp.Commit(); err != nil {
+		return err
+	}
+	b.progress.line("compiled", label, st.Size(), time.Since(start))
+	return nil
 }
 
 // goVersions asks the go tool, once per folder and requested toolchain, which version it runs.

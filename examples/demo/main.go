@@ -1,6 +1,10 @@
 // Command demo releases a small sample project end to end, with nothing but Go and git: it
 // writes the project embedded in sample.txtar to a git repository (one commit at a fixed date,
-// tagged v0.1.0), writes a manifest for it and runs the release flow on it.
+// tagged v0.1.0), writes a manifest for it and runs the release flow on it: resolve, then build
+// binaries, archives, a deb, sources, licenses and checksums.
+//
+// The manifest names the project by a URL that the demo serves from the local copy (a mirror), so
+// that the release is the same bytes whichever folder it is built in.
 //
 //	go run ./examples/demo [-dir DIR]
 package main
@@ -8,6 +12,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	_ "embed"
 	"flag"
 	"fmt"
@@ -21,6 +26,9 @@ import (
 
 	"golang.org/x/tools/txtar"
 
+	"github.com/releasekit/releasekit/artifacts"
+	"github.com/releasekit/releasekit/artifacts/licenses"
+	"github.com/releasekit/releasekit/artifacts/pkg"
 	"github.com/releasekit/releasekit/manifest"
 	"github.com/releasekit/releasekit/resolve"
 )
@@ -44,13 +52,16 @@ func main() {
 		}
 		*dir = d
 	}
-	if err := run(ctx, *dir, os.Stdout); err != nil {
+	if err := run(ctx, *dir, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "demo:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, dir string, stdout io.Writer) error {
+// sampleURL is where the manifest says the sample lives; it is fetched from the local copy.
+const sampleURL = "https://git.example/hello.git"
+
+func run(ctx context.Context, dir string, stdout, progress io.Writer) error {
 	dir, err := filepath.Abs(dir)
 	if err != nil {
 		return err
@@ -70,7 +81,7 @@ dependencies:
     git: %s
     tag: "~0.1"
     spec: release/releasekit.yaml
-`, dir, src)
+`, dir, sampleURL)
 	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 		return err
 	}
@@ -78,15 +89,8 @@ dependencies:
 	if err != nil {
 		return err
 	}
-	res, err := resolve.Dependencies(ctx, m)
+	res, err := resolve.Dependencies(ctx, m, resolve.WithMirror(sampleURL, src))
 	if err != nil {
-		return err
-	}
-	out := filepath.Join(dir, "out")
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		return err
-	}
-	if err := res.Manifest.WriteFile(filepath.Join(out, "manifest.yaml")); err != nil {
 		return err
 	}
 	for _, name := range res.Manifest.DependencyNames() {
@@ -94,10 +98,27 @@ dependencies:
 		fmt.Fprintf(stdout, "resolved        %s %s (%s, committed %s)\n", name, d.Sha, d.Resolved.From, d.Resolved.CommitTime)
 	}
 	b := res.Manifest.Build
-	fmt.Fprintf(stdout, "build spec      %d binary, %d archive, %d image, %d chart (from hello/release/releasekit.yaml)\n",
-		len(b.Binaries), len(b.Archives), len(b.Images), len(b.Charts))
+	fmt.Fprintf(stdout, "build spec      %d binary, %d archive, %d package, %d image, %d chart (from hello/release/releasekit.yaml)\n",
+		len(b.Binaries), len(b.Archives), len(b.Packages), len(b.Images), len(b.Charts))
 	fmt.Fprintf(stdout, "release time    %s\n", res.Time().Format("2006-01-02T15:04:05Z"))
-	fmt.Fprintf(stdout, "wrote           out/manifest.yaml\n")
+
+	out := filepath.Join(dir, "out")
+	set, err := artifacts.Build(ctx, res, out,
+		artifacts.WithWorkDir(filepath.Join(dir, "work")),
+		artifacts.WithPackager(pkg.New()),
+		artifacts.WithLicenseScanner(licenses.New()),
+		artifacts.WithProgress(progress))
+	if err != nil {
+		return err
+	}
+	for _, a := range set.Artifacts {
+		fmt.Fprintf(stdout, "artifact        %-9s %s\n", a.Kind, a.Path)
+	}
+	sums, err := os.ReadFile(filepath.Join(out, artifacts.SumsFile))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "SHA256SUMS      %d files, sha256 %x\n", bytes.Count(sums, []byte("\n")), sha256.Sum256(sums))
 	fmt.Fprintf(stdout, "release directory: %s\n", out)
 	return nil
 }

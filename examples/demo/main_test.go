@@ -2,7 +2,10 @@ package main
 
 import (
 	"bytes"
+	"io"
+	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -11,36 +14,64 @@ import (
 	"github.com/releasekit/releasekit/manifest"
 )
 
+// sum is the digest of SHA256SUMS in the demo's output. It depends on the Go release that
+// compiles the sample, so the test compares it between runs rather than with a constant.
+var sum = regexp.MustCompile(`sha256 [0-9a-f]{64}\n`)
+
 func TestDemo(t *testing.T) {
 	dir := t.TempDir()
 	var out bytes.Buffer
-	if err := run(t.Context(), dir, &out); err != nil {
+	if err := run(t.Context(), dir, &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	want := `sample project  src/hello, tagged v0.1.0 at 2024-05-01T12:00:00Z
-resolved        hello cb6d0c8ae9cf99bf187f29e3a8e53abe72528082 (tag v0.1.0 (~0.1), committed 2024-05-01T12:00:00Z)
-build spec      1 binary, 1 archive, 1 image, 1 chart (from hello/release/releasekit.yaml)
+resolved        hello 49e3afafb0496740575c4192ff28196b39a7806c (tag v0.1.0 (~0.1), committed 2024-05-01T12:00:00Z)
+build spec      1 binary, 1 archive, 1 package, 1 image, 1 chart (from hello/release/releasekit.yaml)
 release time    2024-05-01T12:00:00Z
-wrote           out/manifest.yaml
+artifact        debian    deb/hello-arm64.deb
+artifact        debian    deb/hello.deb
+artifact        archive   hello-0.1.0-darwin-arm64.tar.gz
+artifact        archive   hello-0.1.0-linux-amd64.tar.gz
+artifact        archive   hello-0.1.0-linux-arm64.tar.gz
+artifact        archive   hello-0.1.0-windows-amd64.zip
+artifact        licenses  licenses/hello.tar.gz
+artifact        sources   sources.tar.gz
+SHA256SUMS      17 files, sha256 $SUM
 release directory: $DIR/out
 `
-	if diff := cmp.Diff(want, strings.ReplaceAll(out.String(), dir, "$DIR")); diff != "" {
+	got := sum.ReplaceAllString(strings.ReplaceAll(out.String(), dir, "$DIR"), "sha256 $$SUM\n")
+	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("demo output (-want +got):\n%s", diff)
 	}
 	m, err := manifest.Load(filepath.Join(dir, "out", "manifest.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := m.Dependencies["hello"]; d.Sha != "cb6d0c8ae9cf99bf187f29e3a8e53abe72528082" || m.Directory != "" {
-		t.Errorf("resolved manifest: sha %s, directory %q", d.Sha, m.Directory)
+	if d := m.Dependencies["hello"]; d.Sha != "49e3afafb0496740575c4192ff28196b39a7806c" || d.Git != sampleURL || m.Directory != "" {
+		t.Errorf("resolved manifest: git %s sha %s, directory %q", d.Git, d.Sha, m.Directory)
+	}
+	if len(m.Artifacts) != 8 {
+		t.Errorf("manifest records %d artifacts, want 8", len(m.Artifacts))
 	}
 
 	// Running the demo again in the same directory gives the same result.
 	var again bytes.Buffer
-	if err := run(t.Context(), dir, &again); err != nil {
+	if err := run(t.Context(), dir, &again, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	if again.String() != out.String() {
 		t.Errorf("second run differs:\n%s", again.String())
+	}
+
+	// So does running it in another directory: the release is the same bytes.
+	other := filepath.Join(t.TempDir(), "elsewhere")
+	var elsewhere bytes.Buffer
+	if err := run(t.Context(), other, &elsewhere, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := os.ReadFile(filepath.Join(dir, "out", "SHA256SUMS"))
+	b, _ := os.ReadFile(filepath.Join(other, "out", "SHA256SUMS"))
+	if diff := cmp.Diff(string(a), string(b)); diff != "" {
+		t.Errorf("SHA256SUMS of two demo builds (-first +second):\n%s", diff)
 	}
 }
