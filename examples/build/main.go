@@ -1,10 +1,14 @@
-// Command build resolves a release manifest and writes the resolved manifest into the release
-// directory: what the release is built from, every dependency pinned to a commit.
+// Command build resolves a release manifest and builds its file outputs into the release
+// directory: binaries, archives, packages, sources, licenses, the resolved manifest with every
+// artifact's digest, and SHA256SUMS.
 //
 //	go run ./examples/build -manifest manifest.yaml -out /tmp/release
 //
+// SOURCE_DATE_EPOCH, when set, is the timestamp of every output; otherwise the newest commit
+// time of the sources is. -mirror url=path fetches a repository from a local copy.
+//
 // Exit status 2 means the manifest is wrong (each problem is printed with file:line:col), 1 that
-// resolving failed.
+// resolving or building failed.
 package main
 
 import (
@@ -17,8 +21,15 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
 	"syscall"
+	"time"
 
+	"github.com/releasekit/releasekit/artifacts"
+	"github.com/releasekit/releasekit/artifacts/licenses"
+	"github.com/releasekit/releasekit/artifacts/pkg"
 	"github.com/releasekit/releasekit/manifest"
 	"github.com/releasekit/releasekit/resolve"
 )
@@ -29,13 +40,38 @@ func main() {
 	offline := flag.Bool("offline", false, "resolve from the cache only, with no network")
 	cache := flag.String("cache", "", "repository cache (default <directory>/cache)")
 	verbose := flag.Bool("v", false, "log each step")
+	jobs := flag.Int("jobs", runtime.NumCPU(), "artifacts built at once")
+	var mirrors mirrorFlag
+	flag.Var(&mirrors, "mirror", "url=path: fetch url from path (repeatable)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	os.Exit(run(ctx, *path, *out, *cache, *offline, *verbose, os.Stdout, os.Stderr))
+	c := config{path: *path, out: *out, cache: *cache, offline: *offline, verbose: *verbose, jobs: *jobs,
+		mirrors: mirrors, epoch: os.Getenv("SOURCE_DATE_EPOCH")}
+	os.Exit(run(ctx, c, os.Stdout, os.Stderr))
 }
 
-func run(ctx context.Context, path, out, cache string, offline, verbose bool, stdout, stderr io.Writer) int {
+type config struct {
+	path, out, cache string
+	offline, verbose bool
+	jobs             int
+	mirrors          mirrorFlag
+	epoch            string
+}
+
+type mirrorFlag []string
+
+func (m *mirrorFlag) String() string { return strings.Join(*m, ",") }
+func (m *mirrorFlag) Set(v string) error {
+	if u, p, ok := strings.Cut(v, "="); !ok || u == "" || p == "" {
+		return fmt.Errorf("want url=path, got %q", v)
+	}
+	*m = append(*m, v)
+	return nil
+}
+
+func run(ctx context.Context, c config, stdout, stderr io.Writer) int {
+	path, out, cache := c.path, c.out, c.cache
 	m, err := manifest.Load(path)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
@@ -54,23 +90,31 @@ func run(ctx context.Context, path, out, cache string, offline, verbose bool, st
 	if out == "" {
 		out = filepath.Join(m.Directory, "out")
 	}
-	opts := []resolve.Option{resolve.Offline(offline)}
+	opts := []resolve.Option{resolve.Offline(c.offline)}
+	build := []artifacts.Option{artifacts.WithJobs(max(c.jobs, 1)), artifacts.WithProgress(stderr),
+		artifacts.WithPackager(pkg.New()), artifacts.WithLicenseScanner(licenses.New())}
 	if cache != "" {
 		opts = append(opts, resolve.WithCacheDir(cache))
 	}
-	if verbose {
-		opts = append(opts, resolve.WithLogger(slog.New(slog.NewTextHandler(stderr, nil))))
+	for _, mirror := range c.mirrors {
+		u, p, _ := strings.Cut(mirror, "=")
+		opts = append(opts, resolve.WithMirror(u, p))
+	}
+	if c.verbose {
+		log := slog.New(slog.NewTextHandler(stderr, nil))
+		opts = append(opts, resolve.WithLogger(log))
+		build = append(build, artifacts.WithLogger(log))
+	}
+	if c.epoch != "" {
+		sec, err := strconv.ParseInt(c.epoch, 10, 64)
+		if err != nil || sec <= 0 {
+			fmt.Fprintf(stderr, "SOURCE_DATE_EPOCH=%q: want seconds since 1970\n", c.epoch)
+			return 2
+		}
+		build = append(build, artifacts.WithTime(time.Unix(sec, 0)))
 	}
 	res, err := resolve.Dependencies(ctx, m, opts...)
 	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return 1
-	}
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		fmt.Fprintln(stderr, err)
-		return 1
-	}
-	if err := res.Manifest.WriteFile(filepath.Join(out, "manifest.yaml")); err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
@@ -78,6 +122,14 @@ func run(ctx context.Context, path, out, cache string, offline, verbose bool, st
 		d := res.Manifest.Dependencies[name]
 		fmt.Fprintf(stdout, "%-12s %s  %s\n", name, d.Sha, d.Resolved.From)
 	}
-	fmt.Fprintf(stdout, "wrote %s\n", filepath.Join(out, "manifest.yaml"))
+	set, err := artifacts.Build(ctx, res, out, build...)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		if len(manifest.Problems(err)) > 0 {
+			return 2
+		}
+		return 1
+	}
+	fmt.Fprintf(stdout, "built %d artifacts in %s\n", len(set.Artifacts), set.Dir)
 	return 0
 }

@@ -15,7 +15,7 @@ func TestExitCodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	var stdout, stderr bytes.Buffer
-	if code := run(t.Context(), bad, "", "", false, false, &stdout, &stderr); code != 2 {
+	if code := run(t.Context(), config{path: bad}, &stdout, &stderr); code != 2 {
 		t.Errorf("bad manifest: exit %d, want 2", code)
 	}
 	if want := bad + ":3:17: dependencies.api.branch: needs git\n"; stderr.String() != want {
@@ -26,7 +26,7 @@ func TestExitCodes(t *testing.T) {
 	}
 
 	missing := filepath.Join(dir, "missing.yaml")
-	if code := run(t.Context(), missing, "", "", false, false, &stdout, &stderr); code != 1 {
+	if code := run(t.Context(), config{path: missing}, &stdout, &stderr); code != 1 {
 		t.Errorf("missing manifest: exit %d, want 1", code)
 	}
 
@@ -36,7 +36,7 @@ func TestExitCodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	stderr.Reset()
-	if code := run(t.Context(), unresolvable, "", "", false, false, &stdout, &stderr); code != 1 {
+	if code := run(t.Context(), config{path: unresolvable}, &stdout, &stderr); code != 1 {
 		t.Errorf("unresolvable: exit %d, want 1", code)
 	}
 	if !strings.HasPrefix(stderr.String(), "resolve api: localpath ") {
@@ -44,5 +44,10 @@ func TestExitCodes(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "out", "manifest.yaml")); !os.IsNotExist(err) {
 		t.Errorf("a failed resolve wrote a manifest: %v", err)
+	}
+
+	stderr.Reset()
+	if code := run(t.Context(), config{path: unresolvable, epoch: "yesterday"}, &stdout, &stderr); code != 2 {
+		t.Errorf("bad SOURCE_DATE_EPOCH: exit %d, want 2 (%s)", code, stderr.String())
 	}
 }
