@@ -8,6 +8,8 @@ import (
 
 	"golang.org/x/tools/txtar"
 
+	"github.com/releasekit/releasekit/artifacts"
+	"github.com/releasekit/releasekit/artifacts/pkg"
 	"github.com/releasekit/releasekit/internal/gitx"
 	"github.com/releasekit/releasekit/manifest"
 	"github.com/releasekit/releasekit/resolve"
@@ -21,7 +23,7 @@ const projectURL = "https://git.example/app.git"
 const commitDate = "2024-05-01T12:00:00Z"
 
 // writeProject writes testdata/project.txtar to dir as a git repository with one commit.
-func writeProject(t *testing.T, dir string) {
+func writeProject(t testing.TB, dir string) {
 	t.Helper()
 	ar, err := txtar.ParseFile("testdata/project.txtar")
 	if err != nil {
@@ -52,7 +54,7 @@ func writeProject(t *testing.T, dir string) {
 }
 
 // resolved parses manifest text and resolves it against a fresh copy of the project under work.
-func resolved(t *testing.T, work, text string) *resolve.Result {
+func resolved(t testing.TB, work, text string) *resolve.Result {
 	t.Helper()
 	m, err := manifest.Parse(strings.NewReader(text), "manifest.yaml")
 	if err != nil {
@@ -107,3 +109,5 @@ build:
     run: [./build.sh]
     outputs: [out/info.txt]
 `
+
+func withPackager() artifacts.Option { return artifacts.WithPackager(pkg.New()) }
