@@ -177,12 +177,15 @@ func (b *builder) finish() (*Set, error) {
 	}
 	m := b.m
 	m.Artifacts = nil
-	var sums strings.Builder
+	// SHA256SUMS covers every file of the release but itself, sorted by path.
+	type sum struct{ path, sha string }
+	var sums []sum
 	for _, a := range b.artifacts {
-		line := a.SHA256 + "  " + path.Base(a.Path) + "\n"
-		if err := b.writeIfChanged(a.Path+".sha256", []byte(line)); err != nil {
+		line := []byte(a.SHA256 + "  " + path.Base(a.Path) + "\n") // sha256sum's format
+		if err := b.writeIfChanged(a.Path+".sha256", line); err != nil {
 			return nil, err
 		}
+		sums = append(sums, sum{a.Path, a.SHA256}, sum{a.Path + ".sha256", sha(line)})
 		m.Artifacts = append(m.Artifacts, manifest.Artifact{Path: a.Path, Kind: a.Kind, SHA256: a.SHA256})
 	}
 	text, err := m.Marshal()
@@ -192,17 +195,13 @@ func (b *builder) finish() (*Set, error) {
 	if err := b.writeIfChanged(ManifestFile, text); err != nil {
 		return nil, err
 	}
-	// SHA256SUMS covers every file of the release but itself, sorted by path.
-	files := []struct{ path, sum string }{{ManifestFile, sha(text)}}
-	for _, a := range b.artifacts {
-		files = append(files, struct{ path, sum string }{a.Path, a.SHA256},
-			struct{ path, sum string }{a.Path + ".sha256", sha([]byte(a.SHA256 + "  " + path.Base(a.Path) + "\n"))})
+	sums = append(sums, sum{ManifestFile, sha(text)})
+	slices.SortFunc(sums, func(x, y sum) int { return strings.Compare(x.path, y.path) })
+	var list strings.Builder
+	for _, s := range sums {
+		list.WriteString(s.sha + "  " + s.path + "\n")
 	}
-	slices.SortFunc(files, func(x, y struct{ path, sum string }) int { return strings.Compare(x.path, y.path) })
-	for _, f := range files {
-		sums.WriteString(f.sum + "  " + f.path + "\n")
-	}
-	if err := b.writeIfChanged(SumsFile, []byte(sums.String())); err != nil {
+	if err := b.writeIfChanged(SumsFile, []byte(list.String())); err != nil {
 		return nil, err
 	}
 	return &Set{Dir: b.out, Time: b.o.time, Manifest: m, Artifacts: b.artifacts}, nil

@@ -59,7 +59,7 @@ func (b *builder) planLicenses() {
 		slices.Sort(deps)
 	}
 	if b.o.licenses == nil {
-		b.problem(&manifest.Error{File: "manifest", Path: "build.licenses", Msg: "no license scanner (use artifacts.WithLicenseScanner)"})
+		b.problem(l.Pos.Errorf("", "no license scanner (use artifacts.WithLicenseScanner)"))
 		return
 	}
 	for _, dep := range deps {

@@ -198,6 +198,7 @@ type Command struct {
 
 // Licenses bundles the licenses of every Go module linked by the listed dependencies.
 type Licenses struct {
+	Pos Pos `yaml:"-"`
 	// Dependencies defaults to every dependency that has a binary.
 	Dependencies []string `yaml:"dependencies,omitempty"`
 	// Forbid lists license types that fail the build, e.g. forbidden, restricted.

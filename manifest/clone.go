@@ -79,7 +79,8 @@ func (b Build) Clone() Build {
 		out.Commands[i].Outputs = slices.Clone(x.Outputs)
 	}
 	if b.Licenses != nil {
-		l := Licenses{Dependencies: slices.Clone(b.Licenses.Dependencies), Forbid: slices.Clone(b.Licenses.Forbid)}
+		l := *b.Licenses
+		l.Dependencies, l.Forbid = slices.Clone(l.Dependencies), slices.Clone(l.Forbid)
 		out.Licenses = &l
 	}
 	return out
