@@ -203,7 +203,8 @@ func (b *builder) compile(ctx context.Context, x *binary, versions *goVersions) 
 		return fmt.Errorf("binary %s for %s: %w", x.spec.Name, x.platform, err)
 	}
 	b.o.log.Info("compiled", "artifact", x.spec.Name, "platform", x.platform, "go", x.goVersion)
-	st, err := tmp.Stat()
+	// The go tool replaced the temporary file by name, so its size is read by name too.
+	st, err := os.Stat(tmp.Name())
 	if err != nil {
 		return err
 	}
