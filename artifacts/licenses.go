@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"path"
 	"slices"
 	"strings"
@@ -137,7 +138,7 @@ func (b *builder) scan(ctx context.Context, dir string, j *licenseJob) ([]Licens
 		}
 	}
 	out := make([]License, 0, len(byModule))
-	for _, m := range sortedKeys(byModule) {
+	for _, m := range slices.Sorted(maps.Keys(byModule)) {
 		out = append(out, byModule[m])
 	}
 	return out, nil

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -136,7 +138,7 @@ func (b *builder) planPackage(ctx context.Context, spec *manifest.Package, forma
 		}
 		j.spec.Files = append(j.spec.Files, f)
 	}
-	for _, name := range sortedKeys(spec.Scripts) {
+	for _, name := range slices.Sorted(maps.Keys(spec.Scripts)) {
 		// Scripts come from the dependency of the package's first source file, or its only one.
 		dep := b.packageDependency(spec)
 		src, id, ok := b.depFile(ctx, spec.Pos, "scripts."+name, dep, spec.Scripts[name])

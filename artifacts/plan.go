@@ -2,8 +2,6 @@ package artifacts
 
 import (
 	"context"
-	"slices"
-	"sort"
 
 	"github.com/releasekit/releasekit/manifest"
 )
@@ -31,13 +29,4 @@ func (b *builder) plan(ctx context.Context, resolved []byte) error {
 	}
 	b.planLicenses()
 	return manifest.Join(b.problems...)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return slices.Clip(keys)
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -87,7 +88,7 @@ func (s *Scanner) Scan(ctx context.Context, dir string, env []string, pkgs ...st
 		f.pkgs = append(f.pkgs, p.Dir)
 	}
 	var out []artifacts.License
-	for _, path := range sortedKeys(modules) {
+	for _, path := range slices.Sorted(maps.Keys(modules)) {
 		f := modules[path]
 		l := artifacts.License{Module: path, Version: f.mod.Version, Type: "unknown"}
 		slices.Sort(f.pkgs)
@@ -137,13 +138,4 @@ func (s *Scanner) identify(l *artifacts.License, moduleDir string, pkgDirs []str
 		}
 	}
 	return nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
