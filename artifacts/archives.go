@@ -78,7 +78,7 @@ func (b *builder) planArchives(ctx context.Context) error {
 				continue
 			}
 			for _, bin := range spec.Binaries {
-				if !b.plansBinary(bin, pl) {
+				if _, ok := b.binary(bin, pl); !ok {
 					b.problem(spec.Pos.Errorf("binaries", "binary %q is not built for %s", bin, pl))
 				}
 			}
@@ -98,11 +98,6 @@ func (b *builder) planArchives(ctx context.Context) error {
 		b.steps = append(b.steps, b.buildArchives)
 	}
 	return nil
-}
-
-func (b *builder) plansBinary(name, platform string) bool {
-	_, ok := b.binary(name, platform)
-	return ok
 }
 
 func (b *builder) buildArchives(ctx context.Context) error {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"text/template"
@@ -50,13 +51,8 @@ func (b *builder) goEnv(dir, goos, goarch, variant, goVersion string) []string {
 	env := make([]string, 0, len(b.env)+8)
 	for _, kv := range b.env {
 		k, _, _ := strings.Cut(kv, "=")
-		keep := true
-		for _, g := range goVariables {
-			if k == g && !(g == "GOTOOLCHAIN" && goVersion == "") {
-				keep = false
-			}
-		}
-		if keep {
+		// The caller's GOTOOLCHAIN stands unless the binary names its Go version.
+		if !slices.Contains(goVariables, k) || (k == "GOTOOLCHAIN" && goVersion == "") {
 			env = append(env, kv)
 		}
 	}

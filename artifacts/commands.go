@@ -73,7 +73,7 @@ func (b *builder) runCommands(ctx context.Context) error {
 		ran := false
 		for i, o := range j.spec.Outputs {
 			src := filepath.Join(s.Dir, filepath.FromSlash(o))
-			if !ran && !b.reusable(j.outputs[i], k) {
+			if _, _, ok := b.reusable(j.outputs[i], k); !ran && !ok {
 				if err := b.run(ctx, j.spec, s.Dir, env); err != nil {
 					return err
 				}
@@ -94,16 +94,6 @@ func (b *builder) runCommands(ctx context.Context) error {
 		}
 	}
 	return nil
-}
-
-// reusable reports whether rel is there from a build with key k.
-func (b *builder) reusable(rel, k string) bool {
-	_, size, ok := readStamp(filepath.Join(b.o.work, "stamps", filepath.FromSlash(rel)+".stamp"), k)
-	if !ok {
-		return false
-	}
-	st, err := os.Stat(filepath.Join(b.out, filepath.FromSlash(rel)))
-	return err == nil && st.Size() == size
 }
 
 func (b *builder) run(ctx context.Context, spec *manifest.Command, dir string, env []string) error {

@@ -10,6 +10,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/releasekit/releasekit/internal/archive"
 	"github.com/releasekit/releasekit/manifest"
@@ -114,7 +115,7 @@ func (b *builder) buildLicenses(ctx context.Context) error {
 			if len(banned) > 0 {
 				return fmt.Errorf("forbidden licenses in %s: %s", j.dep, strings.Join(banned, "; "))
 			}
-			return writeLicenses(w, j.dep, found, b)
+			return writeLicenses(w, j.dep, found, b.o.time)
 		})
 		if err != nil {
 			return err
@@ -145,7 +146,7 @@ func (b *builder) scan(ctx context.Context, dir string, j *licenseJob) ([]Licens
 }
 
 // writeLicenses writes the bundle: every license text under <dep>/<module>/, and licenses.json.
-func writeLicenses(w io.Writer, dep string, found []License, b *builder) error {
+func writeLicenses(w io.Writer, dep string, found []License, mtime time.Time) error {
 	var entries []archive.Entry
 	for i, l := range found {
 		if l.File != "" {
@@ -158,5 +159,5 @@ func writeLicenses(w io.Writer, dep string, found []License, b *builder) error {
 		return err
 	}
 	entries = append(entries, archive.Entry{Name: path.Join(dep, "licenses.json"), Data: append(bytes.TrimSpace(summary), '\n')})
-	return archive.Write(w, archive.TarGz, entries, b.o.time)
+	return archive.Write(w, archive.TarGz, entries, mtime)
 }

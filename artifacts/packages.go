@@ -124,7 +124,7 @@ func (b *builder) planPackage(ctx context.Context, spec *manifest.Package, forma
 		f := PackageFile{Dst: c.Dst, Mode: mode, Config: c.Type == "config"}
 		j.ids = append(j.ids, c.Dst, c.Type, mode.String())
 		if c.Binary != "" {
-			if !b.plansBinary(c.Binary, pl) {
+			if _, ok := b.binary(c.Binary, pl); !ok {
 				b.problem(c.Pos.Errorf("binary", "binary %q is not built for %s", c.Binary, pl))
 			}
 			j.binaries = append(j.binaries, packageBinary{len(j.spec.Files), c.Binary})
@@ -138,9 +138,9 @@ func (b *builder) planPackage(ctx context.Context, spec *manifest.Package, forma
 		}
 		j.spec.Files = append(j.spec.Files, f)
 	}
+	// Scripts come from the dependency of the package's first source file or binary.
+	dep := b.packageDependency(spec)
 	for _, name := range slices.Sorted(maps.Keys(spec.Scripts)) {
-		// Scripts come from the dependency of the package's first source file, or its only one.
-		dep := b.packageDependency(spec)
 		src, id, ok := b.depFile(ctx, spec.Pos, "scripts."+name, dep, spec.Scripts[name])
 		if ok {
 			j.spec.Scripts[name] = src

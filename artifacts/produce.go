@@ -22,13 +22,11 @@ import (
 func (b *builder) produce(ctx context.Context, rel string, kind manifest.Output, k string, fill func(w io.Writer) error) error {
 	start := time.Now()
 	dest := filepath.Join(b.out, filepath.FromSlash(rel))
-	stamp := filepath.Join(b.o.work, "stamps", filepath.FromSlash(rel)+".stamp")
-	if sum, size, ok := readStamp(stamp, k); ok {
-		if st, err := os.Stat(dest); err == nil && st.Mode().IsRegular() && st.Size() == size {
-			b.record(Artifact{Path: rel, Kind: kind, Size: size, SHA256: sum, Reused: true})
-			b.progress.line("reused", rel, size, time.Since(start))
-			return nil
-		}
+	stamp := b.stampPath(rel)
+	if sum, size, ok := b.reusable(rel, k); ok {
+		b.record(Artifact{Path: rel, Kind: kind, Size: size, SHA256: sum, Reused: true})
+		b.progress.line("reused", rel, size, time.Since(start))
+		return nil
 	}
 	if err := ctx.Err(); err != nil {
 		return err
@@ -62,6 +60,24 @@ func (b *builder) produce(ctx context.Context, rel string, kind manifest.Output,
 	b.progress.line("built", rel, cw.n, time.Since(start))
 	b.o.log.Info("built", "artifact", rel, "sha256", sum, "size", cw.n)
 	return nil
+}
+
+func (b *builder) stampPath(rel string) string {
+	return filepath.Join(b.o.work, "stamps", filepath.FromSlash(rel)+".stamp")
+}
+
+// reusable returns the digest and size of rel when the last build made it from inputs with key
+// k and it is still there, whole.
+func (b *builder) reusable(rel, k string) (string, int64, bool) {
+	sum, size, ok := readStamp(b.stampPath(rel), k)
+	if !ok {
+		return "", 0, false
+	}
+	st, err := os.Stat(filepath.Join(b.out, filepath.FromSlash(rel)))
+	if err != nil || !st.Mode().IsRegular() || st.Size() != size {
+		return "", 0, false
+	}
+	return sum, size, true
 }
 
 // readStamp returns the digest and size recorded for an output built with key k.
