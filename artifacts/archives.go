@@ -7,8 +7,6 @@ import (
 	"path"
 	"strings"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/releasekit/releasekit/internal/archive"
 	"github.com/releasekit/releasekit/manifest"
 )
@@ -94,17 +92,8 @@ func (b *builder) planArchives(ctx context.Context) error {
 			b.count++
 		}
 	}
-	if len(b.archives) > 0 {
-		b.steps = append(b.steps, b.buildArchives)
-	}
-	return nil
-}
-
-func (b *builder) buildArchives(ctx context.Context) error {
-	g, ctx := errgroup.WithContext(ctx)
-	g.SetLimit(b.o.jobs)
 	for _, j := range b.archives {
-		g.Go(func() error {
+		b.packing = append(b.packing, func(ctx context.Context) error {
 			entries := append([]archive.Entry(nil), j.files...)
 			ids := append([]string{"archive", string(j.format), b.o.time.String()}, j.ids...)
 			for _, name := range j.spec.Binaries {
@@ -121,5 +110,5 @@ func (b *builder) buildArchives(ctx context.Context) error {
 			})
 		})
 	}
-	return g.Wait()
+	return nil
 }

@@ -123,6 +123,7 @@ type builder struct {
 	packages    []*packageJob
 	commands    []*commandJob
 	licenseJobs []*licenseJob
+	packing     []func(context.Context) error // archives and packages, run by pack
 
 	mu        sync.Mutex
 	artifacts []Artifact

@@ -13,8 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/releasekit/releasekit/manifest"
 )
 
@@ -90,9 +88,12 @@ func (b *builder) planPackages(ctx context.Context) error {
 			}
 		}
 	}
-	if len(b.packages) > 0 {
-		b.steps = append(b.steps, b.buildPackages)
+	// Packages take longest to write, so they go first.
+	var jobs []func(context.Context) error
+	for _, j := range b.packages {
+		jobs = append(jobs, func(ctx context.Context) error { return b.buildPackage(ctx, j) })
 	}
+	b.packing = append(jobs, b.packing...)
 	return nil
 }
 
@@ -188,21 +189,14 @@ func (b *builder) depFile(ctx context.Context, pos manifest.Pos, field, dep, rel
 	return p, id + ":" + rel, true
 }
 
-func (b *builder) buildPackages(ctx context.Context) error {
-	g, ctx := errgroup.WithContext(ctx)
-	g.SetLimit(b.o.jobs)
-	for _, j := range b.packages {
-		g.Go(func() error {
-			ids := j.ids
-			for _, pb := range j.binaries {
-				x, _ := b.binary(pb.name, j.platform)
-				j.spec.Files[pb.file].Src = x.path
-				ids = append(ids, strconv.Itoa(pb.file), x.key)
-			}
-			return b.produce(ctx, j.rel, packageOutputs[j.spec.Format], key(ids...), func(w io.Writer) error {
-				return b.o.packager.Package(ctx, j.spec, w)
-			})
-		})
+func (b *builder) buildPackage(ctx context.Context, j *packageJob) error {
+	ids := j.ids
+	for _, pb := range j.binaries {
+		x, _ := b.binary(pb.name, j.platform)
+		j.spec.Files[pb.file].Src = x.path
+		ids = append(ids, strconv.Itoa(pb.file), x.key)
 	}
-	return g.Wait()
+	return b.produce(ctx, j.rel, packageOutputs[j.spec.Format], key(ids...), func(w io.Writer) error {
+		return b.o.packager.Package(ctx, j.spec, w)
+	})
 }

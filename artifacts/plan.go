@@ -3,6 +3,8 @@ package artifacts
 import (
 	"context"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/releasekit/releasekit/manifest"
 )
 
@@ -11,9 +13,19 @@ func (b *builder) problem(e *manifest.Error) {
 	b.problems = append(b.problems, e)
 }
 
+// pack writes the archives and packages, jobs at a time, in one pool: no kind waits for another.
+func (b *builder) pack(ctx context.Context) error {
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(b.o.jobs)
+	for _, job := range b.packing {
+		g.Go(func() error { return job(ctx) })
+	}
+	return g.Wait()
+}
+
 // plan checks the build spec against the sources and queues the steps, in the order their
 // inputs need: sources first (before any command can touch a tree), then binaries, commands,
-// archives, packages and licenses. Every problem is reported at once.
+// archives and packages together, and licenses. Every problem is reported at once.
 func (b *builder) plan(ctx context.Context, resolved []byte) error {
 	b.planSources(resolved)
 	if err := b.planBinaries(); err != nil {
@@ -26,6 +38,9 @@ func (b *builder) plan(ctx context.Context, resolved []byte) error {
 	}
 	if err := b.planPackages(ctx); err != nil {
 		return err
+	}
+	if len(b.packing) > 0 {
+		b.steps = append(b.steps, b.pack)
 	}
 	b.planLicenses()
 	return manifest.Join(b.problems...)

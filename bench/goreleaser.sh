@@ -64,16 +64,16 @@ rk() { rm -rf "$w/rk/out" "$w/rk/work"; "$w/build" -manifest "$w/manifest.yaml" 
 gr() { rm -rf "$w/gr"; (cd "$src" && "$gr" release --snapshot --clean --skip=validate --config "$w/goreleaser.yaml" >/dev/null 2>&1); }
 rk; gr   # warm both Go build caches and releasekit's repository cache
 
-now() { date +%s.%N; }
-rk_total=0; gr_total=0
-for i in $(seq "$runs"); do
-  t0=$(now); rk; t1=$(now); gr; t2=$(now)
-  rk_total=$(echo "$rk_total + $t1 - $t0" | bc); gr_total=$(echo "$gr_total + $t2 - $t1" | bc)
-done
+# Wall and CPU (user+sys, children included) seconds of one call, appended to the named file.
+measure() { local f=$1; shift; local TIMEFORMAT='%R %U %S'; { time "$@"; } 2>>"$f"; }
+for i in $(seq "$runs"); do measure "$w/rk.times" rk; measure "$w/gr.times" gr; done
 ls "$w/rk/out" "$w/rk/out/deb" | tr '\n' ' '; echo
 ls "$w/gr/dist" | tr '\n' ' '; echo
-awk -v r="$rk_total" -v g="$gr_total" -v n="$runs" 'BEGIN {
-  printf "releasekit  %.2f s per release (mean of %d)\n", r/n, n
-  printf "goreleaser  %.2f s per release (mean of %d)\n", g/n, n
-  printf "ratio       %.2fx (target <= 0.5x)\n", r/g
-}'
+awk -v n="$runs" '
+  FILENAME ~ /rk.times$/ { rw += $1; rc += $2 + $3 }
+  FILENAME ~ /gr.times$/ { gw += $1; gc += $2 + $3 }
+  END {
+    printf "releasekit  %.2f s per release, %.2f s CPU (mean of %d)\n", rw/n, rc/n, n
+    printf "goreleaser  %.2f s per release, %.2f s CPU (mean of %d)\n", gw/n, gc/n, n
+    printf "ratio       %.2fx wall (target <= 0.5x), %.2fx CPU\n", rw/gw, rc/gc
+  }' "$w/rk.times" "$w/gr.times"
