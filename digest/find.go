@@ -1,0 +1,357 @@
+package digest
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Shape names how an image is written in YAML.
+type Shape string
+
+// The shapes Find understands.
+const (
+	// ShapeString is a reference in one string: image: prom/prometheus:v2.18.1
+	ShapeString Shape = "string"
+	// ShapeMap is a map {registry, repository or name, tag, digest}, as bitnami charts write it.
+	ShapeMap Shape = "map"
+	// ShapeNames is OSM's map {registry, name: {x: …}, tag, digest: {x: …}}, one image per name.
+	ShapeNames Shape = "names"
+	// ShapeHub is Istio's image: <name> beside, or under a global, hub and tag.
+	ShapeHub Shape = "hub"
+	// ShapeExplicit is a value the caller named by its path.
+	ShapeExplicit Shape = "explicit"
+)
+
+// Image is an image reference found in a YAML file.
+type Image struct {
+	// File, Line and Column locate the value Pin writes.
+	File         string
+	Line, Column int
+	// Path is the YAML path of that value, e.g. image.digest.controller or
+	// spec.template.spec.containers[0].image.
+	Path  string
+	Shape Shape
+	// Ref is the image, with its digest when the file pins it.
+	Ref Reference
+
+	node  *yaml.Node
+	value func(d Digest) string // the text Pin writes in node
+}
+
+func (im Image) String() string {
+	return fmt.Sprintf("%s:%d: %s: %s", im.File, im.Line, im.Path, im.Ref)
+}
+
+// Option configures Find, Pin and Check.
+type Option func(*findOptions)
+
+type findOptions struct {
+	explicit map[string]string
+	jobs     int
+}
+
+// WithImages names image values by YAML path (e.g. "pilot.image" or "image.tag"), overriding
+// detection. The value at the path becomes the digest when its key is "digest", "<tag>@<digest>"
+// when its key is "tag", and the whole pinned reference otherwise. ref is the image it holds.
+func WithImages(paths map[string]string) Option {
+	return func(o *findOptions) { o.explicit = paths }
+}
+
+// WithJobs sets how many references are resolved at once. The default is 16.
+func WithJobs(n int) Option {
+	return func(o *findOptions) { o.jobs = n }
+}
+
+func newFindOptions(opts []Option) findOptions {
+	o := findOptions{jobs: 16}
+	for _, f := range opts {
+		f(&o)
+	}
+	return o
+}
+
+// Find lists the image references in data, a YAML file of one or more documents. file is used
+// in positions and errors.
+func Find(data []byte, file string, opts ...Option) ([]Image, error) {
+	return find(data, file, newFindOptions(opts))
+}
+
+func find(data []byte, file string, o findOptions) ([]Image, error) {
+	f := &finder{file: file, explicit: o.explicit, used: map[string]bool{}}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for {
+		var doc yaml.Node
+		err := dec.Decode(&doc)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", file, err)
+		}
+		if len(doc.Content) == 0 {
+			continue
+		}
+		f.root = doc.Content[0]
+		f.walk(f.root, "")
+	}
+	for _, p := range slices.Sorted(maps.Keys(o.explicit)) {
+		if !f.used[p] {
+			f.problems = append(f.problems, problem{0, fmt.Sprintf("%s: %s: no such value for an image", file, p)})
+		}
+	}
+	if len(f.problems) > 0 {
+		slices.SortStableFunc(f.problems, func(a, b problem) int { return a.line - b.line })
+		texts := make([]string, len(f.problems))
+		for i, p := range f.problems {
+			texts[i] = p.text
+		}
+		return nil, errors.New(strings.Join(texts, "\n"))
+	}
+	return f.images, nil
+}
+
+type finder struct {
+	file     string
+	root     *yaml.Node
+	explicit map[string]string
+	used     map[string]bool
+	images   []Image
+	problems []problem
+}
+
+type problem struct {
+	line int
+	text string
+}
+
+func (f *finder) problem(n *yaml.Node, path, format string, args ...any) {
+	f.problems = append(f.problems, problem{n.Line, fmt.Sprintf("%s:%d: %s: %s", f.file, n.Line, path, fmt.Sprintf(format, args...))})
+}
+
+func (f *finder) add(n *yaml.Node, path string, shape Shape, ref Reference, value func(Digest) string) {
+	f.images = append(f.images, Image{File: f.file, Line: n.Line, Column: n.Column, Path: path, Shape: shape, Ref: ref, node: n, value: value})
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+func (f *finder) walk(n *yaml.Node, path string) {
+	switch n.Kind {
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			f.walk(c, path+"["+strconv.Itoa(i)+"]")
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			p := join(path, k.Value)
+			if ref, ok := f.explicit[p]; ok {
+				f.used[p] = true
+				f.explicitImage(k.Value, v, p, ref)
+				continue
+			}
+			if isImageKey(k.Value) && f.image(n, k.Value, v, p) {
+				continue
+			}
+			f.walk(v, p)
+		}
+	}
+}
+
+// isImageKey tells the keys that hold images: image, and names ending in Image.
+func isImageKey(k string) bool {
+	return strings.EqualFold(k, "image") || strings.HasSuffix(k, "Image")
+}
+
+// image records the image under key in the mapping parent, reporting whether v was one.
+func (f *finder) image(parent *yaml.Node, key string, v *yaml.Node, path string) bool {
+	switch v.Kind {
+	case yaml.ScalarNode:
+		if v.Tag != "!!str" || v.Value == "" || strings.Contains(v.Value, "{{") {
+			return false
+		}
+		if key == "image" && !strings.ContainsAny(v.Value, "/:@") {
+			if hub, tag, ok := f.hubTag(parent); ok {
+				ref, err := Parse(hub + "/" + v.Value + ":" + tag)
+				if err != nil {
+					f.problem(v, path, "%v", err)
+					return true
+				}
+				f.add(v, path, ShapeHub, ref, func(d Digest) string { return ref.WithDigest(d).String() })
+				return true
+			}
+		}
+		ref, err := Parse(v.Value)
+		if err != nil {
+			return false // not an image after all, e.g. a description
+		}
+		f.add(v, path, ShapeString, ref, func(d Digest) string { return ref.WithDigest(d).String() })
+		return true
+	case yaml.MappingNode:
+		names, digests := child(v, "name"), child(v, "digest")
+		if names != nil && names.Kind == yaml.MappingNode {
+			f.names(v, names, digests, path)
+			return true
+		}
+		return f.imageMap(v, path)
+	}
+	return false
+}
+
+// imageMap records {registry, repository|name, tag, digest}.
+func (f *finder) imageMap(v *yaml.Node, path string) bool {
+	repo := scalar(child(v, "repository"))
+	if repo == "" {
+		repo = scalar(child(v, "name"))
+	}
+	if repo == "" || strings.Contains(repo, "{{") {
+		return false
+	}
+	if reg := scalar(child(v, "registry")); reg != "" {
+		repo = reg + "/" + repo
+	}
+	tagNode, digestNode := child(v, "tag"), child(v, "digest")
+	tag := scalar(tagNode)
+	written := repo
+	if tag != "" {
+		written += ":" + tag
+	}
+	ref, err := Parse(written)
+	if err != nil {
+		f.problem(v, path, "%v", err)
+		return true
+	}
+	switch {
+	case digestNode != nil && digestNode.Kind == yaml.ScalarNode:
+		if d := scalar(digestNode); d != "" {
+			if ref.Digest, err = ParseDigest(d); err != nil {
+				f.problem(digestNode, path+".digest", "%v", err)
+				return true
+			}
+		}
+		f.add(digestNode, path+".digest", ShapeMap, ref, func(d Digest) string { return string(d) })
+	case tagNode != nil && tagNode.Kind == yaml.ScalarNode:
+		f.add(tagNode, path+".tag", ShapeMap, ref, func(d Digest) string { return ref.Tag + "@" + string(d) })
+	default:
+		f.problem(v, path, "image %s has neither a tag nor a digest value to pin", ref)
+	}
+	return true
+}
+
+// names records OSM's image.name.<x> and image.digest.<x>, one image per name.
+func (f *finder) names(v, names, digests *yaml.Node, path string) {
+	reg, tag := scalar(child(v, "registry")), scalar(child(v, "tag"))
+	for i := 0; i+1 < len(names.Content); i += 2 {
+		x, nameNode := names.Content[i].Value, names.Content[i+1]
+		repo := scalar(nameNode)
+		if reg != "" {
+			repo = reg + "/" + repo
+		}
+		written := repo
+		if tag != "" {
+			written += ":" + tag
+		}
+		ref, err := Parse(written)
+		if err != nil {
+			f.problem(nameNode, path+".name."+x, "%v", err)
+			continue
+		}
+		dn := child(digests, x)
+		if dn == nil || dn.Kind != yaml.ScalarNode {
+			f.problem(nameNode, path+".name."+x, "image %s has no digest.%s value to pin", ref, x)
+			continue
+		}
+		if d := scalar(dn); d != "" {
+			if ref.Digest, err = ParseDigest(d); err != nil {
+				f.problem(dn, path+".digest."+x, "%v", err)
+				continue
+			}
+		}
+		f.add(dn, path+".digest."+x, ShapeNames, ref, func(d Digest) string { return string(d) })
+	}
+}
+
+// hubTag finds the hub and tag an Istio-style image name is completed with: beside it, at the
+// top level, or under global.
+func (f *finder) hubTag(parent *yaml.Node) (string, string, bool) {
+	for _, m := range []*yaml.Node{parent, f.root, child(f.root, "global")} {
+		hub, tag := scalar(child(m, "hub")), scalar(child(m, "tag"))
+		if hub != "" && tag != "" && !strings.Contains(hub+tag, "{{") {
+			return hub, tag, true
+		}
+	}
+	return "", "", false
+}
+
+// explicitImage records a value the caller named: written according to its key.
+func (f *finder) explicitImage(key string, v *yaml.Node, path, image string) {
+	ref, err := Parse(image)
+	if err != nil {
+		f.problem(v, path, "%v", err)
+		return
+	}
+	if v.Kind != yaml.ScalarNode {
+		f.problem(v, path, "want a string value for image %s", ref)
+		return
+	}
+	switch key {
+	case "digest":
+		if d := scalar(v); d != "" {
+			if ref.Digest, err = ParseDigest(d); err != nil {
+				f.problem(v, path, "%v", err)
+				return
+			}
+		}
+		f.add(v, path, ShapeExplicit, ref, func(d Digest) string { return string(d) })
+	case "tag":
+		tag, pinned, _ := strings.Cut(scalar(v), "@")
+		if ref.Tag == "" {
+			ref.Tag = tag
+		}
+		if pinned != "" {
+			if ref.Digest, err = ParseDigest(pinned); err != nil {
+				f.problem(v, path, "%v", err)
+				return
+			}
+		}
+		f.add(v, path, ShapeExplicit, ref, func(d Digest) string { return tag + "@" + string(d) })
+	default:
+		if written, err := Parse(scalar(v)); err == nil && written.Pinned() {
+			ref.Digest = written.Digest
+		}
+		f.add(v, path, ShapeExplicit, ref, func(d Digest) string { return ref.WithDigest(d).String() })
+	}
+}
+
+// child is the value of key in the mapping m, or nil.
+func child(m *yaml.Node, key string) *yaml.Node {
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// scalar is a string value, or "" for anything else (including null).
+func scalar(n *yaml.Node) string {
+	if n == nil || n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
+		return ""
+	}
+	return n.Value
+}

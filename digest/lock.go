@@ -1,0 +1,133 @@
+package digest
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"maps"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/releasekit/releasekit/internal/atomicfile"
+)
+
+// LockFile is the usual name of a lock file.
+const LockFile = "images.lock.yaml"
+
+// Lock maps references (by Key) to digests. Read from a file, it resolves with no network, so
+// an air-gapped rebuild pins to exactly what the first build saw.
+type Lock struct {
+	mu      sync.Mutex
+	digests map[string]Digest
+}
+
+// NewLock returns an empty lock.
+func NewLock() *Lock { return &Lock{digests: map[string]Digest{}} }
+
+type lockFile struct {
+	Images map[string]string `yaml:"images"`
+}
+
+// ReadLock reads a lock file; name is used in errors.
+func ReadLock(data []byte, name string) (*Lock, error) {
+	var f lockFile
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&f); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	l := NewLock()
+	var problems []string
+	for _, k := range slices.Sorted(maps.Keys(f.Images)) {
+		ref, err := Parse(k)
+		if err == nil && ref.Pinned() {
+			err = fmt.Errorf("%s is pinned already", k)
+		}
+		var d Digest
+		if err == nil {
+			d, err = ParseDigest(f.Images[k])
+		}
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("%s: images.%s: %v", name, k, err))
+			continue
+		}
+		l.digests[ref.Key()] = d
+	}
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("%s", strings.Join(problems, "\n"))
+	}
+	return l, nil
+}
+
+// LoadLock reads the lock file at path.
+func LoadLock(path string) (*Lock, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return ReadLock(data, path)
+}
+
+// Resolve implements Resolver.
+func (l *Lock) Resolve(_ context.Context, ref Reference) (Digest, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if d, ok := l.digests[ref.Key()]; ok {
+		return d, nil
+	}
+	return "", fmt.Errorf("resolve %s in the lock file: %w", ref, ErrNotFound)
+}
+
+// Add records that ref resolves to d.
+func (l *Lock) Add(ref Reference, d Digest) {
+	l.mu.Lock()
+	l.digests[ref.Key()] = d
+	l.mu.Unlock()
+}
+
+// Len is the number of references in the lock.
+func (l *Lock) Len() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.digests)
+}
+
+// Marshal writes the lock sorted by reference, the same bytes for the same content.
+func (l *Lock) Marshal() []byte {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var b strings.Builder
+	b.WriteString("# Image references and the digests they resolved to.\nimages:\n")
+	if len(l.digests) == 0 {
+		return []byte("# Image references and the digests they resolved to.\nimages: {}\n")
+	}
+	for _, k := range slices.Sorted(maps.Keys(l.digests)) {
+		fmt.Fprintf(&b, "  %s: %s\n", k, l.digests[k])
+	}
+	return []byte(b.String())
+}
+
+// Write writes the lock to path atomically.
+func (l *Lock) Write(path string) error {
+	return atomicfile.WriteFile(path, l.Marshal(), 0o644)
+}
+
+// Record returns a Resolver that asks r and adds every answer to l.
+func Record(r Resolver, l *Lock) Resolver { return recorder{r, l} }
+
+type recorder struct {
+	r Resolver
+	l *Lock
+}
+
+func (x recorder) Resolve(ctx context.Context, ref Reference) (Digest, error) {
+	d, err := x.r.Resolve(ctx, ref)
+	if err == nil {
+		x.l.Add(ref, d)
+	}
+	return d, err
+}
