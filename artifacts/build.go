@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/releasekit/releasekit/digest"
 	"github.com/releasekit/releasekit/internal/atomicfile"
 	"github.com/releasekit/releasekit/manifest"
 	"github.com/releasekit/releasekit/resolve"
@@ -42,6 +43,16 @@ type Set struct {
 	Manifest *manifest.Manifest
 	// Artifacts are the outputs, sorted by path.
 	Artifacts []Artifact
+	// Images are the images in the ImagesDir layout, in manifest order.
+	Images []Image
+}
+
+// Image is one image index the build assembled.
+type Image struct {
+	// Ref is the reference it is tagged with, e.g. registry.example/app:1.0.0.
+	Ref    string
+	Digest digest.Digest
+	Reused bool
 }
 
 // Artifact is one output file.
@@ -124,10 +135,16 @@ type builder struct {
 	commands    []*commandJob
 	licenseJobs []*licenseJob
 	packing     []func(context.Context) error // archives and packages, run by pack
+	images      []*imageJob
 
 	mu        sync.Mutex
 	artifacts []Artifact
+	built     []Image
+	// layoutFiles are files of the ImagesDir layout: listed in SumsFile, without .sha256 files.
+	layoutFiles []sum
 }
+
+type sum struct{ path, sha string }
 
 // source is a dependency's tree and what was learned about it.
 type source struct {
@@ -179,8 +196,7 @@ func (b *builder) finish() (*Set, error) {
 	m := b.m
 	m.Artifacts = nil
 	// SHA256SUMS covers every file of the release but itself, sorted by path.
-	type sum struct{ path, sha string }
-	var sums []sum
+	sums := slices.Clone(b.layoutFiles)
 	for _, a := range b.artifacts {
 		line := []byte(a.SHA256 + "  " + path.Base(a.Path) + "\n") // sha256sum's format
 		if err := b.writeIfChanged(a.Path+".sha256", line); err != nil {
@@ -188,6 +204,9 @@ func (b *builder) finish() (*Set, error) {
 		}
 		sums = append(sums, sum{a.Path, a.SHA256}, sum{a.Path + ".sha256", sha(line)})
 		m.Artifacts = append(m.Artifacts, manifest.Artifact{Path: a.Path, Kind: a.Kind, SHA256: a.SHA256})
+	}
+	for _, im := range b.built {
+		m.Artifacts = append(m.Artifacts, manifest.Artifact{Path: im.Ref, Kind: manifest.OutputDocker, Digest: string(im.Digest)})
 	}
 	text, err := m.Marshal()
 	if err != nil {
@@ -205,7 +224,7 @@ func (b *builder) finish() (*Set, error) {
 	if err := b.writeIfChanged(SumsFile, []byte(list.String())); err != nil {
 		return nil, err
 	}
-	return &Set{Dir: b.out, Time: b.o.time, Manifest: m, Artifacts: b.artifacts}, nil
+	return &Set{Dir: b.out, Time: b.o.time, Manifest: m, Artifacts: b.artifacts, Images: b.built}, nil
 }
 
 // writeIfChanged writes a small file of the release unless it already holds data.

@@ -4,8 +4,12 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net/http"
 	"runtime"
 	"time"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 )
 
 // Option configures [Build].
@@ -20,6 +24,7 @@ type options struct {
 	progress io.Writer
 	packager Packager
 	licenses LicenseScanner
+	remote   []remote.Option
 }
 
 // WithJobs sets how many artifacts are built at once. Default: the number of CPUs.
@@ -115,4 +120,21 @@ func newOptions(opts []Option) (options, error) {
 		}
 	}
 	return o, nil
+}
+
+// WithKeychain sets the credentials for pulling base images. Default: anonymous.
+func WithKeychain(k authn.Keychain) Option {
+	return func(o *options) error {
+		o.remote = append(o.remote, remote.WithAuthFromKeychain(k))
+		return nil
+	}
+}
+
+// WithRegistryTransport sets the HTTP transport for pulling base images. Default:
+// http.DefaultTransport.
+func WithRegistryTransport(t http.RoundTripper) Option {
+	return func(o *options) error {
+		o.remote = append(o.remote, remote.WithTransport(t))
+		return nil
+	}
 }

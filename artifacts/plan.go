@@ -25,7 +25,7 @@ func (b *builder) pack(ctx context.Context) error {
 
 // plan checks the build spec against the sources and queues the steps, in the order their
 // inputs need: sources first (before any command can touch a tree), then binaries, commands,
-// archives and packages together, and licenses. Every problem is reported at once.
+// archives and packages together, images, charts and licenses. Every problem is reported at once.
 func (b *builder) plan(ctx context.Context, resolved []byte) error {
 	b.planSources(resolved)
 	if err := b.planBinaries(); err != nil {
@@ -41,6 +41,9 @@ func (b *builder) plan(ctx context.Context, resolved []byte) error {
 	}
 	if len(b.packing) > 0 {
 		b.steps = append(b.steps, b.pack)
+	}
+	if err := b.planImages(ctx); err != nil {
+		return err
 	}
 	b.planLicenses()
 	return manifest.Join(b.problems...)

@@ -26,6 +26,8 @@ type Format string
 const (
 	TarGz Format = "tar.gz"
 	Zip   Format = "zip"
+	// Tar is uncompressed, as image layers are before the registry's compression.
+	Tar Format = "tar"
 )
 
 // Entry is one file, folder or symbolic link of an archive.
@@ -113,6 +115,8 @@ func Write(w io.Writer, format Format, entries []Entry, mtime time.Time) error {
 	switch format {
 	case TarGz:
 		return writeTarGz(w, sorted, mtime)
+	case Tar:
+		return writeTar(w, sorted, mtime)
 	case Zip:
 		return writeZip(w, sorted, mtime)
 	}
@@ -138,16 +142,20 @@ func writeTarGz(w io.Writer, entries []Entry, mtime time.Time) error {
 	if err != nil {
 		return err
 	}
-	tw := tar.NewWriter(gz)
+	if err := writeTar(gz, entries, mtime); err != nil {
+		return err
+	}
+	return gz.Close()
+}
+
+func writeTar(w io.Writer, entries []Entry, mtime time.Time) error {
+	tw := tar.NewWriter(w)
 	for _, e := range entries {
 		if err := writeTarEntry(tw, e, mtime); err != nil {
 			return err
 		}
 	}
-	if err := tw.Close(); err != nil {
-		return err
-	}
-	return gz.Close()
+	return tw.Close()
 }
 
 func writeTarEntry(tw *tar.Writer, e Entry, mtime time.Time) error {
