@@ -1,0 +1,228 @@
+// Package yamledit changes scalar values of a YAML file in place, keeping every other byte:
+// comments, blank lines, key order and the quoting of the values it writes. Values are located
+// with the yaml.v3 Node API and the new text is spliced into the original bytes.
+//
+// It imports no releasekit package.
+package yamledit
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Edit replaces the source text of a scalar node, parsed from the data given to Apply.
+type Edit struct {
+	Node *yaml.Node
+	// Text is the new value, unquoted; it is written in the quoting style the value had.
+	Text string
+	// Where names the value in errors, e.g. "values.yaml:12: image.tag".
+	Where string
+}
+
+// Written is what an edit replaced and the source text that replaced it.
+type Written struct{ Old, New string }
+
+// Apply makes the edits and returns the new bytes and, per edit, the text written.
+func Apply(data []byte, edits []Edit) ([]byte, []Written, error) {
+	lines := lineStarts(data)
+	type span struct {
+		start, end int
+		text       string
+	}
+	spans := make([]span, len(edits))
+	written := make([]Written, len(edits))
+	for i, e := range edits {
+		start, end, err := extent(data, lines, e.Node)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", e.Where, err)
+		}
+		text := quote(e.Text, e.Node.Style)
+		if start == end { // an empty value: the key's colon is just before
+			text = " " + text
+		}
+		spans[i] = span{start, end, text}
+		written[i] = Written{Old: string(data[start:end]), New: text}
+	}
+	order := slices.Clone(spans)
+	slices.SortFunc(order, func(a, b span) int { return a.start - b.start })
+	var out bytes.Buffer
+	out.Grow(len(data) + 80*len(spans))
+	at := 0
+	for _, s := range order {
+		if s.start < at {
+			return nil, nil, errors.New("two edits write the same value")
+		}
+		out.Write(data[at:s.start])
+		out.WriteString(s.text)
+		at = s.end
+	}
+	out.Write(data[at:])
+	return out.Bytes(), written, nil
+}
+
+// Set writes values (by path, e.g. "image.tag" or "dependencies[0].version") into the first
+// document of data. Every path must name an existing scalar; all problems are reported.
+func Set(data []byte, file string, values map[string]string) ([]byte, error) {
+	var doc yaml.Node
+	if err := yaml.NewDecoder(bytes.NewReader(data)).Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	var root *yaml.Node
+	if len(doc.Content) > 0 {
+		root = doc.Content[0]
+	}
+	var edits []Edit
+	var problems []error
+	for _, p := range slices.Sorted(maps.Keys(values)) {
+		n, err := Lookup(root, p)
+		if err != nil {
+			problems = append(problems, fmt.Errorf("%s: %s: %w", file, p, err))
+			continue
+		}
+		if n.Value == values[p] && n.Tag != "!!null" {
+			continue
+		}
+		edits = append(edits, Edit{Node: n, Text: values[p], Where: fmt.Sprintf("%s:%d: %s", file, n.Line, p)})
+	}
+	if len(problems) > 0 {
+		return nil, errors.Join(problems...)
+	}
+	out, _, err := Apply(data, edits)
+	return out, err
+}
+
+// Lookup finds the scalar at path: keys separated by dots, sequence items as [i].
+func Lookup(root *yaml.Node, path string) (*yaml.Node, error) {
+	n := root
+	for _, part := range strings.Split(path, ".") {
+		key, rest, _ := strings.Cut(part, "[")
+		if key != "" {
+			n = child(n, key)
+			if n == nil {
+				return nil, fmt.Errorf("no value %q", key)
+			}
+		}
+		for rest != "" {
+			i, after, ok := strings.Cut(rest, "]")
+			idx, err := strconv.Atoi(i)
+			if !ok || err != nil || n.Kind != yaml.SequenceNode || idx < 0 || idx >= len(n.Content) {
+				return nil, fmt.Errorf("no item [%s]", i)
+			}
+			n = n.Content[idx]
+			rest = strings.TrimPrefix(after, "[")
+		}
+	}
+	if n == nil || n.Kind != yaml.ScalarNode {
+		return nil, errors.New("not a single value")
+	}
+	return n, nil
+}
+
+func child(m *yaml.Node, key string) *yaml.Node {
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i+1]
+		}
+	}
+	return nil
+}
+func lineStarts(data []byte) []int {
+	starts := []int{0}
+	for i, b := range data {
+		if b == '\n' {
+			starts = append(starts, i+1)
+		}
+	}
+	return starts
+}
+
+// extent finds the bytes of a scalar's source text from its line and column (counted in
+// characters by the YAML parser).
+func extent(data []byte, lines []int, n *yaml.Node) (int, int, error) {
+	if n.Line < 1 || n.Line > len(lines) {
+		return 0, 0, fmt.Errorf("value has no position")
+	}
+	off := lines[n.Line-1]
+	for col := 1; col < n.Column && off < len(data); col++ {
+		_, size := utf8.DecodeRune(data[off:])
+		off += size
+	}
+	src := data[off:]
+	switch {
+	case n.Style&yaml.DoubleQuotedStyle != 0:
+		for i := 1; i < len(src); i++ {
+			switch src[i] {
+			case '\\':
+				i++
+			case '"':
+				return off, off + i + 1, nil
+			}
+		}
+	case n.Style&yaml.SingleQuotedStyle != 0:
+		for i := 1; i < len(src); i++ {
+			if src[i] == '\'' {
+				if i+1 < len(src) && src[i+1] == '\'' {
+					i++
+					continue
+				}
+				return off, off + i + 1, nil
+			}
+		}
+	case n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0:
+		return 0, 0, fmt.Errorf("cannot pin a block scalar")
+	case n.Tag == "!!null" && n.Value == "":
+		return emptyValue(data, lines, n)
+	default:
+		if bytes.HasPrefix(src, []byte(n.Value)) {
+			return off, off + len(n.Value), nil
+		}
+		return 0, 0, fmt.Errorf("cannot pin a value written over several lines")
+	}
+	return 0, 0, fmt.Errorf("unterminated quoted value")
+}
+
+// emptyValue places an empty value ("digest:" with nothing after it) right after its key's colon.
+func emptyValue(data []byte, lines []int, n *yaml.Node) (int, int, error) {
+	// The parser puts an empty value where the next token starts; the colon is the last one
+	// before it that is not in a comment.
+	off := lines[n.Line-1]
+	for col := 1; col < n.Column && off < len(data); col++ {
+		_, size := utf8.DecodeRune(data[off:])
+		off += size
+	}
+	text := string(data[:off])
+	for {
+		i := strings.LastIndexByte(text, ':')
+		if i < 0 {
+			return 0, 0, fmt.Errorf("cannot find the key of an empty value")
+		}
+		lineStart := strings.LastIndexByte(text[:i], '\n') + 1
+		if !strings.Contains(text[lineStart:i], "#") {
+			return i + 1, i + 1, nil
+		}
+		text = text[:lineStart]
+	}
+}
+
+// quote writes s in the style the replaced value had.
+func quote(s string, style yaml.Style) string {
+	switch {
+	case style&yaml.DoubleQuotedStyle != 0:
+		return `"` + s + `"`
+	case style&yaml.SingleQuotedStyle != 0:
+		return "'" + s + "'"
+	}
+	return s
+}
