@@ -136,6 +136,7 @@ type builder struct {
 	licenseJobs []*licenseJob
 	packing     []func(context.Context) error // archives and packages, run by pack
 	images      []*imageJob
+	charts      []*chartJob
 
 	mu        sync.Mutex
 	artifacts []Artifact

@@ -10,6 +10,8 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/releasekit/releasekit/digest"
 )
 
 // Option configures [Build].
@@ -25,6 +27,8 @@ type options struct {
 	packager Packager
 	licenses LicenseScanner
 	remote   []remote.Option
+	charts   ChartPackager
+	resolver digest.Resolver
 }
 
 // WithJobs sets how many artifacts are built at once. Default: the number of CPUs.
@@ -135,6 +139,25 @@ func WithKeychain(k authn.Keychain) Option {
 func WithRegistryTransport(t http.RoundTripper) Option {
 	return func(o *options) error {
 		o.remote = append(o.remote, remote.WithTransport(t))
+		return nil
+	}
+}
+
+// WithChartPackager sets what packages Helm charts; artifacts/chart.New() is the helm SDK one.
+// Default: none, and a manifest with charts is an error.
+func WithChartPackager(p ChartPackager) Option {
+	return func(o *options) error {
+		o.charts = p
+		return nil
+	}
+}
+
+// WithResolver resolves the third-party images charts refer to, e.g. a digest.Chain of a lock
+// file and a registry. The images the release builds are resolved without it. Default: none,
+// and a chart with a third-party image that is not pinned fails to build.
+func WithResolver(r digest.Resolver) Option {
+	return func(o *options) error {
+		o.resolver = r
 		return nil
 	}
 }

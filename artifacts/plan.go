@@ -45,6 +45,7 @@ func (b *builder) plan(ctx context.Context, resolved []byte) error {
 	if err := b.planImages(ctx); err != nil {
 		return err
 	}
+	b.planCharts(ctx)
 	b.planLicenses()
 	return manifest.Join(b.problems...)
 }

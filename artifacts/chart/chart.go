@@ -1,0 +1,202 @@
+package chart
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+	"helm.sh/helm/v3/pkg/chart/loader"
+	"helm.sh/helm/v3/pkg/chartutil"
+	"helm.sh/helm/v3/pkg/engine"
+	"helm.sh/helm/v3/pkg/lint"
+	"helm.sh/helm/v3/pkg/lint/support"
+
+	"github.com/releasekit/releasekit/artifacts"
+	"github.com/releasekit/releasekit/digest"
+	"github.com/releasekit/releasekit/internal/archive"
+	"github.com/releasekit/releasekit/internal/yamledit"
+)
+
+// Packager implements artifacts.ChartPackager.
+type Packager struct{}
+
+// New returns a chart packager.
+func New() *Packager { return &Packager{} }
+
+// Package stamps, pins, packages and checks the chart c describes, writing the .tgz to w.
+func (p *Packager) Package(ctx context.Context, c *artifacts.ChartSpec, w io.Writer) error {
+	ch, err := loader.LoadDir(c.Dir)
+	if err != nil {
+		return fmt.Errorf("load chart %s: %w", c.Path, err)
+	}
+	files := map[string][]byte{}
+	for _, f := range ch.Raw {
+		files[f.Name] = f.Data
+	}
+	if err := stamp(files, c.Version); err != nil {
+		return err
+	}
+	values := files[chartutil.ValuesfileName]
+	if len(c.Values) > 0 {
+		if values, err = yamledit.Set(values, c.Path+"/values.yaml", c.Values); err != nil {
+			return err
+		}
+	}
+	if !c.Tags() {
+		if values, _, err = digest.Pin(ctx, values, c.Path+"/values.yaml", c.Images, digest.WithImages(c.Chart.Images)); err != nil {
+			return err
+		}
+	}
+	files[chartutil.ValuesfileName] = values
+
+	entries := make([]archive.Entry, 0, len(files))
+	for _, name := range slices.Sorted(maps.Keys(files)) {
+		entries = append(entries, archive.Entry{Name: ch.Name() + "/" + name, Data: files[name], Mode: 0o644})
+	}
+	var tgz bytes.Buffer
+	if err := archive.Write(&tgz, archive.TarGz, entries, c.Time); err != nil {
+		return err
+	}
+	if err := Check(ctx, tgz.Bytes(), c); err != nil {
+		return err
+	}
+	_, err = w.Write(tgz.Bytes())
+	return err
+}
+
+// stamp sets version and appVersion in Chart.yaml, and the version of every file:// dependency
+// and of the subchart it names under charts/.
+func stamp(files map[string][]byte, version string) error {
+	var meta struct {
+		Dependencies []struct {
+			Name       string `yaml:"name"`
+			Repository string `yaml:"repository"`
+		} `yaml:"dependencies"`
+	}
+	if err := yaml.Unmarshal(files[chartutil.ChartfileName], &meta); err != nil {
+		return fmt.Errorf("Chart.yaml: %w", err)
+	}
+	set := map[string]string{"version": version, "appVersion": version}
+	for i, d := range meta.Dependencies {
+		if !strings.HasPrefix(d.Repository, "file://") {
+			continue
+		}
+		set[fmt.Sprintf("dependencies[%d].version", i)] = version
+		sub := "charts/" + d.Name + "/" + chartutil.ChartfileName
+		if data, ok := files[sub]; ok {
+			out, err := yamledit.Set(data, sub, map[string]string{"version": version})
+			if err != nil {
+				return err
+			}
+			files[sub] = out
+		}
+	}
+	out, err := setOrAdd(files[chartutil.ChartfileName], set)
+	if err != nil {
+		return err
+	}
+	files[chartutil.ChartfileName] = out
+	return nil
+}
+
+// setOrAdd sets Chart.yaml values, appending appVersion when the chart has none.
+func setOrAdd(data []byte, set map[string]string) ([]byte, error) {
+	var doc map[string]any
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("Chart.yaml: %w", err)
+	}
+	if _, ok := doc["appVersion"]; !ok {
+		if len(data) > 0 && data[len(data)-1] != '\n' {
+			data = append(data, '\n')
+		}
+		data = append(data, fmt.Sprintf("appVersion: %q\n", set["appVersion"])...)
+		delete(set, "appVersion")
+	}
+	return yamledit.Set(data, chartutil.ChartfileName, set)
+}
+
+// Check loads a packaged chart with helm's loader, lints it and renders it, and requires every
+// image in the output to be pinned to a digest, or, for a chart built with floating tags, to
+// carry the release version. Problems name the chart's files.
+func Check(ctx context.Context, tgz []byte, c *artifacts.ChartSpec) error {
+	ch, err := loader.LoadArchive(bytes.NewReader(tgz))
+	if err != nil {
+		return fmt.Errorf("load packaged chart: %w", err)
+	}
+	if ch.Metadata.Version != c.Version || ch.Metadata.AppVersion != c.Version {
+		return fmt.Errorf("packaged chart has version %q and appVersion %q, want %q", ch.Metadata.Version, ch.Metadata.AppVersion, c.Version)
+	}
+	if err := lintArchive(tgz, ch.Name()); err != nil {
+		return err
+	}
+	vals, err := chartutil.ToRenderValues(ch, map[string]any{}, chartutil.ReleaseOptions{Name: "release", Namespace: "default", IsInstall: true}, chartutil.DefaultCapabilities)
+	if err != nil {
+		return err
+	}
+	rendered, err := engine.Render(ch, vals)
+	if err != nil {
+		return fmt.Errorf("render chart: %w", err)
+	}
+	var problems []error
+	for _, name := range slices.Sorted(maps.Keys(rendered)) {
+		if !strings.HasSuffix(name, ".yaml") && !strings.HasSuffix(name, ".yml") || strings.TrimSpace(rendered[name]) == "" {
+			continue
+		}
+		images, err := digest.Find([]byte(rendered[name]), name)
+		if err != nil {
+			problems = append(problems, err)
+			continue
+		}
+		for _, im := range images {
+			switch {
+			case c.Tags():
+				if strings.HasPrefix(im.Ref.Repository, strings.TrimSuffix(c.Docker, "/")+"/") && im.Ref.Tag != c.Version {
+					problems = append(problems, fmt.Errorf("%s: image %q does not have the release tag %s", name, im.Ref, c.Version))
+				}
+			case !im.Ref.Pinned():
+				problems = append(problems, fmt.Errorf("%s: image %q is not pinned", name, im.Ref))
+			}
+		}
+	}
+	return errors.Join(problems...)
+}
+
+// lintArchive runs helm's linter over the packaged chart's files.
+func lintArchive(tgz []byte, name string) error {
+	dir, err := os.MkdirTemp("", "releasekit-chart-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	ch, err := loader.LoadArchive(bytes.NewReader(tgz))
+	if err != nil {
+		return err
+	}
+	for _, f := range ch.Raw {
+		p := filepath.Join(dir, name, filepath.FromSlash(f.Name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(p, f.Data, 0o644); err != nil {
+			return err
+		}
+	}
+	linter := lint.All(filepath.Join(dir, name), nil, "default", false)
+	var problems []error
+	for _, m := range linter.Messages {
+		if m.Severity >= support.WarningSev {
+			problems = append(problems, fmt.Errorf("helm lint: %s", strings.ReplaceAll(m.Error(), dir+string(filepath.Separator), "")))
+		}
+	}
+	return errors.Join(problems...)
+}
+
+var _ artifacts.ChartPackager = (*Packager)(nil)

@@ -1,0 +1,129 @@
+package artifacts
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/releasekit/releasekit/digest"
+	"github.com/releasekit/releasekit/manifest"
+)
+
+// ChartPackager stamps, pins and packages a Helm chart. Package artifacts/chart implements it
+// with the helm SDK.
+type ChartPackager interface {
+	Package(ctx context.Context, c *ChartSpec, w io.Writer) error
+}
+
+// ChartSpec is one chart to package.
+type ChartSpec struct {
+	*manifest.Chart
+	// Dir is the chart folder on the host.
+	Dir string
+	// Version is the release version: the chart's version and appVersion.
+	Version string
+	// Docker is the release's registry prefix.
+	Docker string
+	// Values are the values to set, rendered: path → value.
+	Values map[string]string
+	// Images resolves the images this release built, then third-party ones.
+	Images digest.Resolver
+	// Time is the modification time of every file of the package.
+	Time time.Time
+}
+
+// Tags reports whether images keep floating tags rather than being pinned (a main-branch build).
+func (c *ChartSpec) Tags() bool { return c.Pin == "tag" }
+
+type chartJob struct {
+	spec *ChartSpec
+	rel  string
+	ids  []string
+}
+
+// planCharts checks every chart folder and renders its values.
+func (b *builder) planCharts(ctx context.Context) {
+	if !b.m.Wants(manifest.OutputHelm) {
+		return
+	}
+	for i := range b.m.Build.Charts {
+		spec := &b.m.Build.Charts[i]
+		if b.o.charts == nil {
+			b.problem(spec.Pos.Errorf("name", "no chart packager (use artifacts.WithChartPackager)"))
+			continue
+		}
+		s, err := b.source(spec.Dependency)
+		if err != nil {
+			b.problem(spec.Pos.Errorf("dependency", "%v", err))
+			continue
+		}
+		_, id, err := s.tree(ctx)
+		if err != nil {
+			b.problem(spec.Pos.Errorf("path", "%v", err))
+			continue
+		}
+		dir := filepath.Join(s.Dir, filepath.FromSlash(spec.Path))
+		if _, err := os.Stat(filepath.Join(dir, "Chart.yaml")); err != nil {
+			b.problem(spec.Pos.Errorf("path", "%s is not a chart folder in %s (no Chart.yaml)", spec.Path, spec.Dependency))
+			continue
+		}
+		values := map[string]string{}
+		for _, k := range slices.Sorted(maps.Keys(spec.Values)) {
+			v, err := render(spec.Values[k], b.data(spec.Name, spec.Dependency, "", ""))
+			if err != nil {
+				b.problem(spec.Pos.Errorf("values."+k, "%v", err))
+				continue
+			}
+			values[k] = v
+		}
+		j := &chartJob{rel: fmt.Sprintf("helm/%s-%s.tgz", spec.Name, b.m.Version), spec: &ChartSpec{
+			Chart: spec, Dir: dir, Version: b.m.Version, Docker: b.m.Docker, Values: values, Time: b.o.time,
+		}}
+		j.ids = []string{"chart", id, spec.Path, b.m.Version, b.m.Docker, b.o.time.String(), spec.Pin, fmt.Sprintf("%T", b.o.charts)}
+		for _, k := range slices.Sorted(maps.Keys(values)) {
+			j.ids = append(j.ids, k, values[k])
+		}
+		for _, k := range slices.Sorted(maps.Keys(spec.Images)) {
+			j.ids = append(j.ids, k, spec.Images[k])
+		}
+		b.charts = append(b.charts, j)
+		b.count++
+	}
+	if len(b.charts) > 0 {
+		b.steps = append(b.steps, b.buildCharts)
+	}
+}
+
+// buildCharts packages every chart with the images this release built pinned first: their
+// digests are known, so charts need no second release step.
+func (b *builder) buildCharts(ctx context.Context) error {
+	built := digest.NewLock()
+	var ids []string
+	for _, im := range b.built {
+		ref, err := digest.Parse(im.Ref)
+		if err != nil {
+			return err
+		}
+		built.Add(ref, im.Digest)
+		ids = append(ids, im.Ref, string(im.Digest))
+	}
+	resolver := digest.Chain{built}
+	if b.o.resolver != nil {
+		resolver = append(resolver, b.o.resolver)
+	}
+	for _, j := range b.charts {
+		j.spec.Images = resolver
+		err := b.produce(ctx, j.rel, manifest.OutputHelm, key(append(j.ids, ids...)...), func(w io.Writer) error {
+			return b.o.charts.Package(ctx, j.spec, w)
+		})
+		if err != nil {
+			return fmt.Errorf("chart %s: %w", j.spec.Name, err)
+		}
+	}
+	return nil
+}
