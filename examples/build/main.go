@@ -17,6 +17,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -27,9 +28,13 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/authn"
+
 	"github.com/releasekit/releasekit/artifacts"
+	"github.com/releasekit/releasekit/artifacts/chart"
 	"github.com/releasekit/releasekit/artifacts/licenses"
 	"github.com/releasekit/releasekit/artifacts/pkg"
+	"github.com/releasekit/releasekit/digest"
 	"github.com/releasekit/releasekit/manifest"
 	"github.com/releasekit/releasekit/resolve"
 )
@@ -41,13 +46,14 @@ func main() {
 	cache := flag.String("cache", "", "repository cache (default <directory>/cache)")
 	verbose := flag.Bool("v", false, "log each step")
 	jobs := flag.Int("jobs", runtime.NumCPU(), "artifacts built at once")
+	lock := flag.String("lock", "", "image lock file: third-party images resolve from it first, and new answers are added to it")
 	var mirrors mirrorFlag
 	flag.Var(&mirrors, "mirror", "url=path: fetch url from path (repeatable)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	c := config{path: *path, out: *out, cache: *cache, offline: *offline, verbose: *verbose, jobs: *jobs,
-		mirrors: mirrors, epoch: os.Getenv("SOURCE_DATE_EPOCH")}
+		mirrors: mirrors, lock: *lock, epoch: os.Getenv("SOURCE_DATE_EPOCH")}
 	os.Exit(run(ctx, c, os.Stdout, os.Stderr))
 }
 
@@ -56,6 +62,7 @@ type config struct {
 	offline, verbose bool
 	jobs             int
 	mirrors          mirrorFlag
+	lock             string
 	epoch            string
 }
 
@@ -92,7 +99,23 @@ func run(ctx context.Context, c config, stdout, stderr io.Writer) int {
 	}
 	opts := []resolve.Option{resolve.Offline(c.offline)}
 	build := []artifacts.Option{artifacts.WithJobs(max(c.jobs, 1)), artifacts.WithProgress(stderr),
-		artifacts.WithPackager(pkg.New()), artifacts.WithLicenseScanner(licenses.New())}
+		artifacts.WithPackager(pkg.New()), artifacts.WithLicenseScanner(licenses.New()),
+		artifacts.WithChartPackager(chart.New()), artifacts.WithKeychain(authn.DefaultKeychain)}
+	// Third-party images in charts: the lock file first, then their registries (unless offline).
+	images := digest.NewLock()
+	if c.lock != "" {
+		if l, err := digest.LoadLock(c.lock); err == nil {
+			images = l
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			fmt.Fprintln(stderr, err)
+			return 2
+		}
+	}
+	resolver := digest.Chain{images}
+	if !c.offline {
+		resolver = append(resolver, digest.Record(digest.NewRegistry(digest.WithKeychain(authn.DefaultKeychain)), images))
+	}
+	build = append(build, artifacts.WithResolver(resolver))
 	if cache != "" {
 		opts = append(opts, resolve.WithCacheDir(cache))
 	}
@@ -129,6 +152,15 @@ func run(ctx context.Context, c config, stdout, stderr io.Writer) int {
 			return 2
 		}
 		return 1
+	}
+	if c.lock != "" && images.Len() > 0 {
+		if err := images.Write(c.lock); err != nil {
+			fmt.Fprintln(stderr, err)
+			return 1
+		}
+	}
+	for _, im := range set.Images {
+		fmt.Fprintf(stdout, "image %s@%s\n", im.Ref, im.Digest)
 	}
 	fmt.Fprintf(stdout, "built %d artifacts in %s\n", len(set.Artifacts), set.Dir)
 	return 0

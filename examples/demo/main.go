@@ -27,6 +27,7 @@ import (
 	"golang.org/x/tools/txtar"
 
 	"github.com/releasekit/releasekit/artifacts"
+	"github.com/releasekit/releasekit/artifacts/chart"
 	"github.com/releasekit/releasekit/artifacts/licenses"
 	"github.com/releasekit/releasekit/artifacts/pkg"
 	"github.com/releasekit/releasekit/manifest"
@@ -107,12 +108,16 @@ dependencies:
 		artifacts.WithWorkDir(filepath.Join(dir, "work")),
 		artifacts.WithPackager(pkg.New()),
 		artifacts.WithLicenseScanner(licenses.New()),
+		artifacts.WithChartPackager(chart.New()),
 		artifacts.WithProgress(progress))
 	if err != nil {
 		return err
 	}
 	for _, a := range set.Artifacts {
 		fmt.Fprintf(stdout, "artifact        %-9s %s\n", a.Kind, a.Path)
+	}
+	for _, im := range set.Images {
+		fmt.Fprintf(stdout, "image           %s@%s\n", im.Ref, im.Digest)
 	}
 	sums, err := os.ReadFile(filepath.Join(out, artifacts.SumsFile))
 	if err != nil {

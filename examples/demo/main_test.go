@@ -1,7 +1,9 @@
 package main
 
 import (
+	"archive/tar"
 	"bytes"
+	"compress/gzip"
 	"io"
 	"os"
 	"path/filepath"
@@ -17,6 +19,37 @@ import (
 // sum is the digest of SHA256SUMS in the demo's output. It depends on the Go release that
 // compiles the sample, so the test compares it between runs rather than with a constant.
 var sum = regexp.MustCompile(`sha256 [0-9a-f]{64}\n`)
+
+// imageLine finds the image's digest, which depends on the Go release for the same reason.
+var imageLine = regexp.MustCompile(`@(sha256:[0-9a-f]{64})\n`)
+
+// chartFile reads one file of a packaged chart.
+func chartFile(t *testing.T, tgz, name string) string {
+	t.Helper()
+	f, err := os.Open(tgz)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	gz, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := tar.NewReader(gz)
+	for {
+		h, err := tr.Next()
+		if err != nil {
+			t.Fatalf("%s in %s: %v", name, tgz, err)
+		}
+		if h.Name == name {
+			data, err := io.ReadAll(tr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return string(data)
+		}
+	}
+}
 
 func TestDemo(t *testing.T) {
 	dir := t.TempDir()
@@ -34,12 +67,16 @@ artifact        archive   hello-0.1.0-darwin-arm64.tar.gz
 artifact        archive   hello-0.1.0-linux-amd64.tar.gz
 artifact        archive   hello-0.1.0-linux-arm64.tar.gz
 artifact        archive   hello-0.1.0-windows-amd64.zip
+artifact        helm      helm/hello-0.1.0.tgz
 artifact        licenses  licenses/hello.tar.gz
 artifact        sources   sources.tar.gz
-SHA256SUMS      17 files, sha256 $SUM
+image           registry.example/demo/hello:0.1.0@$DIGEST
+SHA256SUMS      28 files, sha256 $SUM
 release directory: $DIR/out
 `
 	got := sum.ReplaceAllString(strings.ReplaceAll(out.String(), dir, "$DIR"), "sha256 $$SUM\n")
+	imageDigest := imageLine.FindStringSubmatch(out.String())
+	got = imageLine.ReplaceAllString(got, "@$$DIGEST\n")
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("demo output (-want +got):\n%s", diff)
 	}
@@ -50,8 +87,13 @@ release directory: $DIR/out
 	if d := m.Dependencies["hello"]; d.Sha != "49e3afafb0496740575c4192ff28196b39a7806c" || d.Git != sampleURL || m.Directory != "" {
 		t.Errorf("resolved manifest: git %s sha %s, directory %q", d.Git, d.Sha, m.Directory)
 	}
-	if len(m.Artifacts) != 8 {
-		t.Errorf("manifest records %d artifacts, want 8", len(m.Artifacts))
+	if len(m.Artifacts) != 10 {
+		t.Errorf("manifest records %d artifacts, want 10", len(m.Artifacts))
+	}
+	// The chart is pinned to the image built in the same run.
+	values := chartFile(t, filepath.Join(dir, "out", "helm", "hello-0.1.0.tgz"), "hello/values.yaml")
+	if imageDigest == nil || !strings.Contains(values, "  tag: 0.1.0@"+imageDigest[1]+"\n") {
+		t.Errorf("the chart's values do not pin the image %v:\n%s", imageDigest, values)
 	}
 
 	// Running the demo again in the same directory gives the same result.

@@ -1,0 +1,181 @@
+// Command pin pins the image references in Helm values files and Kubernetes YAML to digests,
+// in place, changing only the pinned values. With -check it changes nothing and lists every
+// reference that is not pinned, for release branches where pins are mandatory.
+//
+//	pin [-lock images.lock.yaml] [-layout out/docker] [-image path=ref] [-offline] file...
+//	pin -check file...
+//
+// References resolve from the OCI layout, then the lock file, then their registries with the
+// credentials of the docker config. Exit status: 0 done, 1 a failure or an unpinned reference
+// found by -check, 2 bad input.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+
+	"github.com/releasekit/releasekit/digest"
+)
+
+type config struct {
+	check, offline bool
+	lock, layout   string
+	images         map[string]string
+	jobs           int
+	files          []string
+}
+
+func main() {
+	var c config
+	flag.BoolVar(&c.check, "check", false, "list unpinned references and change nothing")
+	flag.BoolVar(&c.offline, "offline", false, "ask no registry: only the layout and the lock file")
+	flag.StringVar(&c.lock, "lock", "", "lock file to resolve from first; new answers are added to it")
+	flag.StringVar(&c.layout, "layout", "", "OCI layout of the release's images (e.g. out/docker)")
+	flag.IntVar(&c.jobs, "jobs", 16, "references resolved at once")
+	c.images = map[string]string{}
+	flag.Func("image", "path=ref: the value at a YAML path holds image ref (repeatable)", func(s string) error {
+		p, ref, ok := strings.Cut(s, "=")
+		if !ok {
+			return errors.New("want path=ref")
+		}
+		c.images[p] = ref
+		return nil
+	})
+	flag.Parse()
+	c.files = flag.Args()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, c, os.Stdout, os.Stderr, authn.DefaultKeychain))
+}
+
+func run(ctx context.Context, c config, stdout, stderr io.Writer, keychain authn.Keychain) int {
+	if len(c.files) == 0 {
+		fmt.Fprintln(stderr, "pin: name at least one file")
+		return 2
+	}
+	opts := []digest.Option{digest.WithImages(c.images), digest.WithJobs(c.jobs)}
+	if c.check {
+		return check(c, opts, stdout, stderr)
+	}
+	var chain digest.Chain
+	if c.layout != "" {
+		l, err := digest.OpenLayout(c.layout)
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			return 2
+		}
+		chain = append(chain, l)
+	}
+	lock := digest.NewLock()
+	if c.lock != "" {
+		l, err := digest.LoadLock(c.lock)
+		switch {
+		case err == nil:
+			lock = l
+		case !errors.Is(err, fs.ErrNotExist):
+			fmt.Fprintln(stderr, err)
+			return 2
+		}
+	}
+	chain = append(chain, lock)
+	if !c.offline {
+		chain = append(chain, digest.Record(digest.NewRegistry(digest.WithKeychain(keychain)), lock))
+	}
+	status := 0
+	for _, file := range c.files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			return 2
+		}
+		out, changes, err := digest.Pin(ctx, data, file, chain, opts...)
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			status = 1
+			continue
+		}
+		for _, ch := range changes {
+			fmt.Fprintf(stdout, "%s:%d: %s: %s -> %s\n", ch.File, ch.Line, ch.Path, ch.Old, ch.New)
+		}
+		if len(changes) > 0 {
+			if err := writeFile(file, out); err != nil {
+				fmt.Fprintln(stderr, err)
+				return 1
+			}
+		}
+	}
+	if c.lock != "" && lock.Len() > 0 {
+		if err := lock.Write(c.lock); err != nil {
+			fmt.Fprintln(stderr, err)
+			return 1
+		}
+	}
+	return status
+}
+
+func check(c config, opts []digest.Option, stdout, stderr io.Writer) int {
+	status := 0
+	for _, file := range c.files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			return 2
+		}
+		unpinned, err := digest.Check(data, file, opts...)
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			return 2
+		}
+		for _, im := range unpinned {
+			fmt.Fprintf(stdout, "%s: not pinned\n", im)
+			status = 1
+		}
+	}
+	return status
+}
+
+// writeFile replaces file through a temporary file and a rename, keeping its mode.
+func writeFile(file string, data []byte) error {
+	st, err := os.Stat(file)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(dirOf(file), ".pin-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(st.Mode().Perm()); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), file)
+}
+
+func dirOf(file string) string {
+	if i := strings.LastIndexAny(file, `/\`); i >= 0 {
+		return file[:i+1]
+	}
+	return "."
+}
