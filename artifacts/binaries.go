@@ -27,6 +27,8 @@ type binary struct {
 	goarch   string
 	variant  string
 	ldflags  string
+	// late binaries stamp image digests (.Images), so they are built after the images.
+	late bool
 	// Set when built:
 	path      string
 	key       string
@@ -100,22 +102,71 @@ func (b *builder) planBinaries() error {
 				continue
 			}
 			x := &binary{spec: spec, platform: pl, goos: goos, goarch: goarch, variant: variant}
-			var flags []string
-			for j, l := range spec.Ldflags {
-				v, err := render(l, b.data(spec.Name, spec.Dependency, goos, goarch))
-				if err != nil {
-					b.problem(spec.Pos.Errorf(fmt.Sprintf("ldflags[%d]", j), "%v", err))
-				}
-				flags = append(flags, v)
+			x.late = slices.ContainsFunc(spec.Ldflags, func(l string) bool { return strings.Contains(l, ".Images") })
+			// Late binaries are rendered now with placeholder digests, to report problems early.
+			flags, err := b.ldflags(x, b.plannedImages())
+			if err != nil {
+				b.problem(spec.Pos.Errorf("ldflags", "%v", err))
 			}
-			x.ldflags = strings.Join(flags, " ")
+			x.ldflags = flags
 			b.binaries = append(b.binaries, x)
 		}
 	}
 	if len(b.binaries) > 0 {
-		b.steps = append(b.steps, b.buildBinaries)
+		b.steps = append(b.steps, func(ctx context.Context) error { return b.buildBinaries(ctx, false) })
 	}
 	return nil
+}
+
+// ldflags renders a binary's ldflags with images as .Images.
+func (b *builder) ldflags(x *binary, images map[string]string) (string, error) {
+	var flags []string
+	for _, l := range x.spec.Ldflags {
+		d := b.data(x.spec.Name, x.spec.Dependency, x.goos, x.goarch)
+		d.Images = images
+		v, err := render(l, d)
+		if err != nil {
+			return "", err
+		}
+		flags = append(flags, v)
+	}
+	return strings.Join(flags, " "), nil
+}
+
+// plannedImages maps each image the manifest declares to a placeholder reference.
+func (b *builder) plannedImages() map[string]string {
+	m := map[string]string{}
+	for _, im := range b.m.Build.Images {
+		m[im.Name] = im.Name + "@sha256:" + strings.Repeat("0", 64)
+		for _, v := range im.Variants {
+			m[im.Name+"-"+v.Name] = im.Name + "@sha256:" + strings.Repeat("0", 64)
+		}
+	}
+	return m
+}
+
+// buildLateBinaries renders the ldflags of the binaries that stamp image digests, now that the
+// images are built, and compiles them.
+func (b *builder) buildLateBinaries(ctx context.Context) error {
+	images := map[string]string{}
+	for _, j := range b.images {
+		n := j.spec.Name
+		if j.variant != "" {
+			n += "-" + j.variant
+		}
+		images[n] = j.ref + "@" + string(j.digest)
+	}
+	for _, x := range b.binaries {
+		if !x.late {
+			continue
+		}
+		flags, err := b.ldflags(x, images)
+		if err != nil {
+			return fmt.Errorf("binary %s: %w", x.spec.Name, err)
+		}
+		x.ldflags = flags
+	}
+	return b.buildBinaries(ctx, true)
 }
 
 func hasGoFiles(dir string) bool {
@@ -143,19 +194,22 @@ func (b *builder) binary(name, platform string) (*binary, bool) {
 
 // buildBinaries compiles every binary, jobs at a time, reusing those compiled before from the
 // same inputs.
-func (b *builder) buildBinaries(ctx context.Context) error {
+func (b *builder) buildBinaries(ctx context.Context, late bool) error {
 	g, ctx := errgroup.WithContext(ctx)
 	g.SetLimit(b.o.jobs)
-	versions := &goVersions{m: map[string]*goVersionResult{}}
 	for _, x := range b.binaries {
-		g.Go(func() error { return b.compile(ctx, x, versions) })
+		if x.late == late {
+			g.Go(func() error { return b.compile(ctx, x, b.versions) })
+		}
 	}
 	if err := g.Wait(); err != nil {
 		return err
 	}
 	// The resolved manifest records the toolchain each binary was built with.
 	for _, x := range b.binaries {
-		x.spec.GoVersion = x.goVersion
+		if x.late == late {
+			x.spec.GoVersion = x.goVersion
+		}
 	}
 	return nil
 }

@@ -88,7 +88,8 @@ func Build(ctx context.Context, res *resolve.Result, out string, opts ...Option)
 	if o.work == "" {
 		o.work = filepath.Join(filepath.Dir(out), "work")
 	}
-	b := &builder{o: o, m: res.Manifest.Clone(), out: out, sources: map[string]*source{}, env: o.env}
+	b := &builder{o: o, m: res.Manifest.Clone(), out: out, sources: map[string]*source{}, env: o.env,
+		versions: &goVersions{m: map[string]*goVersionResult{}}}
 	if b.env == nil {
 		b.env = os.Environ()
 	}
@@ -136,6 +137,7 @@ type builder struct {
 	licenseJobs []*licenseJob
 	packing     []func(context.Context) error // archives and packages, run by pack
 	images      []*imageJob
+	versions    *goVersions
 	charts      []*chartJob
 
 	mu        sync.Mutex

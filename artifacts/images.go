@@ -60,8 +60,12 @@ func (b *builder) planImages(ctx context.Context) error {
 				b.problem(spec.Pos.Errorf("platforms", "images are built for linux platforms, got %q", pl))
 			}
 			for _, bin := range spec.Binaries {
-				if _, ok := b.binary(bin, pl); !ok {
+				x, ok := b.binary(bin, pl)
+				switch {
+				case !ok:
 					b.problem(spec.Pos.Errorf("binaries", "binary %q is not built for %s", bin, pl))
+				case x.late:
+					b.problem(spec.Pos.Errorf("binaries", "binary %q stamps image digests, so it cannot go into an image", bin))
 				}
 			}
 		}

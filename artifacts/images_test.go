@@ -7,6 +7,7 @@ import (
 	"log"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -56,6 +57,10 @@ build:
   - name: app
     package: ./cmd/app
     platforms: [linux/amd64, linux/arm64]
+  - name: appctl
+    package: ./cmd/app
+    platforms: [linux/amd64]
+    ldflags: ['-X main.version={{index .Images "app-distroless"}}']
   images:
   - name: app
     binaries: [app]
@@ -108,6 +113,14 @@ func TestImages(t *testing.T) {
 	want := []string{"registry.example/app/app:1.2.0-distroless", "registry.example/app/app:1.2.0-debug", "registry.example/app/app:1.2.0-local"}
 	if diff := cmp.Diff(want, refs); diff != "" {
 		t.Fatalf("images (-want +got):\n%s", diff)
+	}
+	// A CLI built in the same release carries the digest of the image it installs.
+	ctl, _ := filepath.Glob(filepath.Join(filepath.Dir(one.Dir), "work", "bin", "*", "appctl"))
+	if len(ctl) != 1 {
+		t.Fatalf("appctl binaries: %v", ctl)
+	}
+	if out, err := exec.Command(ctl[0]).Output(); err != nil || string(out) != "app "+one.Images[0].Ref+"@"+string(one.Images[0].Digest)+"\n" {
+		t.Errorf("appctl prints %q, %v; want the distroless image pinned", out, err)
 	}
 	if one.Images[1].Digest != one.Images[2].Digest {
 		t.Errorf("the same base from a registry and from a layout gives %s and %s", one.Images[1].Digest, one.Images[2].Digest)

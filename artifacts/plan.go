@@ -2,6 +2,7 @@ package artifacts
 
 import (
 	"context"
+	"slices"
 
 	"golang.org/x/sync/errgroup"
 
@@ -25,7 +26,8 @@ func (b *builder) pack(ctx context.Context) error {
 
 // plan checks the build spec against the sources and queues the steps, in the order their
 // inputs need: sources first (before any command can touch a tree), then binaries, commands,
-// archives and packages together, images, charts and licenses. Every problem is reported at once.
+// images, the binaries that stamp image digests, archives and packages together, charts and
+// licenses. Every problem is reported at once.
 func (b *builder) plan(ctx context.Context, resolved []byte) error {
 	b.planSources(resolved)
 	if err := b.planBinaries(); err != nil {
@@ -39,11 +41,14 @@ func (b *builder) plan(ctx context.Context, resolved []byte) error {
 	if err := b.planPackages(ctx); err != nil {
 		return err
 	}
-	if len(b.packing) > 0 {
-		b.steps = append(b.steps, b.pack)
-	}
 	if err := b.planImages(ctx); err != nil {
 		return err
+	}
+	if slices.ContainsFunc(b.binaries, func(x *binary) bool { return x.late }) {
+		b.steps = append(b.steps, b.buildLateBinaries)
+	}
+	if len(b.packing) > 0 {
+		b.steps = append(b.steps, b.pack)
 	}
 	b.planCharts(ctx)
 	b.planLicenses()

@@ -214,4 +214,8 @@ type TemplateData struct {
 	CommitDate string
 	OS         string
 	Arch       string
+	// Images are the images the release builds, by name (name-variant for variants), as
+	// ref@sha256:…, for ldflags such as -X main.image={{index .Images "pilot"}}: a CLI built in
+	// the release installs pinned images. Binaries that use it are built after the images.
+	Images map[string]string
 }

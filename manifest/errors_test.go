@@ -117,7 +117,7 @@ func TestParseErrors(t *testing.T) {
 		{"binary platform", head + "build:\n  binaries:\n  - {name: x, package: ./a, platforms: [windows/arm]}\n", nil,
 			[]string{`m.yaml:6:41: build.binaries[0].platforms[0]: unknown platform "windows/arm" (want os/arch[/variant] that Go builds for, e.g. linux/amd64)`}},
 		{"ldflags unknown field", head + "build:\n  binaries:\n  - {name: x, package: ./a, ldflags: ['-X main.v={{.Ver}}']}\n", nil,
-			[]string{"m.yaml:6:39: build.binaries[0].ldflags[0]: template: unknown field .Ver (want Name, Version, Docker, Commit, CommitDate, OS, Arch)"}},
+			[]string{"m.yaml:6:39: build.binaries[0].ldflags[0]: template: unknown field .Ver (want Name, Version, Docker, Commit, CommitDate, OS, Arch, Images)"}},
 		{"template syntax", head + "build:\n  archives:\n  - {name: x, files: [{include: [LICENSE]}], nameTemplate: '{{.Name'}\n", nil,
 			[]string{`m.yaml:6:60: build.archives[0].nameTemplate: template: unclosed action`}},
 		{"go version", head + "build:\n  binaries:\n  - {name: x, package: ./a, goVersion: \"1.22\"}\n", nil,
@@ -150,7 +150,7 @@ func TestParseErrors(t *testing.T) {
 			[]string{
 				`m.yaml:6:21: build.charts[0].path: "/charts/c": want a relative path inside the dependency`,
 				"m.yaml:6:37: build.charts[0].pin: unknown value \"sometimes\" (want digest, tag)",
-				"m.yaml:6:62: build.charts[0].values.hub: template: unknown field .Hub (want Name, Version, Docker, Commit, CommitDate, OS, Arch)",
+				"m.yaml:6:62: build.charts[0].values.hub: template: unknown field .Hub (want Name, Version, Docker, Commit, CommitDate, OS, Arch, Images)",
 			}},
 		{"command", head + "build:\n  commands:\n  - {name: docs, outputs: [../x]}\n", nil,
 			[]string{

@@ -468,7 +468,7 @@ func (v *validator) imageBase(p, base string) {
 }
 
 // templateFields are the fields of [TemplateData].
-var templateFields = []string{"Name", "Version", "Docker", "Commit", "CommitDate", "OS", "Arch"}
+var templateFields = []string{"Name", "Version", "Docker", "Commit", "CommitDate", "OS", "Arch", "Images"}
 
 // template checks that s parses and uses only the fields of [TemplateData].
 func (v *validator) template(p, s string) {
