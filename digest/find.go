@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/releasekit/releasekit/internal/yamledit"
 )
 
 // Shape names how an image is written in YAML.
@@ -336,17 +338,7 @@ func (f *finder) explicitImage(key string, v *yaml.Node, path, image string) {
 }
 
 // child is the value of key in the mapping m, or nil.
-func child(m *yaml.Node, key string) *yaml.Node {
-	if m == nil || m.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			return m.Content[i+1]
-		}
-	}
-	return nil
-}
+var child = yamledit.Child
 
 // scalar is a string value, or "" for anything else (including null).
 func scalar(n *yaml.Node) string {

@@ -101,7 +101,7 @@ func Lookup(root *yaml.Node, path string) (*yaml.Node, error) {
 	for _, part := range strings.Split(path, ".") {
 		key, rest, _ := strings.Cut(part, "[")
 		if key != "" {
-			n = child(n, key)
+			n = Child(n, key)
 			if n == nil {
 				return nil, fmt.Errorf("no value %q", key)
 			}
@@ -122,7 +122,8 @@ func Lookup(root *yaml.Node, path string) (*yaml.Node, error) {
 	return n, nil
 }
 
-func child(m *yaml.Node, key string) *yaml.Node {
+// Child is the value of key in the mapping m, or nil.
+func Child(m *yaml.Node, key string) *yaml.Node {
 	if m == nil || m.Kind != yaml.MappingNode {
 		return nil
 	}
