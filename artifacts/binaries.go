@@ -80,6 +80,7 @@ func (b *builder) goEnv(dir, goos, goarch, variant, goVersion string) []string {
 
 // planBinaries checks every binary's package and queues their compilation.
 func (b *builder) planBinaries() error {
+	planned := b.plannedImages()
 	for i := range b.m.Build.Binaries {
 		spec := &b.m.Build.Binaries[i]
 		s, err := b.source(spec.Dependency)
@@ -102,9 +103,9 @@ func (b *builder) planBinaries() error {
 				continue
 			}
 			x := &binary{spec: spec, platform: pl, goos: goos, goarch: goarch, variant: variant}
-			x.late = slices.ContainsFunc(spec.Ldflags, func(l string) bool { return strings.Contains(l, ".Images") })
+			x.late = stampsImages(spec)
 			// Late binaries are rendered now with placeholder digests, to report problems early.
-			flags, err := b.ldflags(x, b.plannedImages())
+			flags, err := b.ldflags(x, planned)
 			if err != nil {
 				b.problem(spec.Pos.Errorf("ldflags", "%v", err))
 			}
@@ -133,13 +134,19 @@ func (b *builder) ldflags(x *binary, images map[string]string) (string, error) {
 	return strings.Join(flags, " "), nil
 }
 
+// stampsImages reports whether a binary's ldflags use .Images, so that it is built after them.
+func stampsImages(spec *manifest.Binary) bool {
+	return slices.ContainsFunc(spec.Ldflags, func(l string) bool { return strings.Contains(l, ".Images") })
+}
+
 // plannedImages maps each image the manifest declares to a placeholder reference.
 func (b *builder) plannedImages() map[string]string {
+	placeholder := "@sha256:" + strings.Repeat("0", 64)
 	m := map[string]string{}
 	for _, im := range b.m.Build.Images {
-		m[im.Name] = im.Name + "@sha256:" + strings.Repeat("0", 64)
+		m[im.Name] = im.Name + placeholder
 		for _, v := range im.Variants {
-			m[im.Name+"-"+v.Name] = im.Name + "@sha256:" + strings.Repeat("0", 64)
+			m[imageName(im.Name, v.Name)] = im.Name + placeholder
 		}
 	}
 	return m
@@ -150,11 +157,7 @@ func (b *builder) plannedImages() map[string]string {
 func (b *builder) buildLateBinaries(ctx context.Context) error {
 	images := map[string]string{}
 	for _, j := range b.images {
-		n := j.spec.Name
-		if j.variant != "" {
-			n += "-" + j.variant
-		}
-		images[n] = j.ref + "@" + string(j.digest)
+		images[j.name] = j.ref + "@" + string(j.digest)
 	}
 	for _, x := range b.binaries {
 		if !x.late {

@@ -33,7 +33,7 @@ const ImagesDir = "docker"
 // imageJob is one image variant for every platform it is built for.
 type imageJob struct {
 	spec      *manifest.Image
-	variant   string // "" for the image without variants
+	name      string // the image's name, with -<variant> for a variant
 	base      string
 	ref       string // registry/name:tag
 	platforms []string
@@ -60,13 +60,14 @@ func (b *builder) planImages(ctx context.Context) error {
 				b.problem(spec.Pos.Errorf("platforms", "images are built for linux platforms, got %q", pl))
 			}
 			for _, bin := range spec.Binaries {
-				x, ok := b.binary(bin, pl)
-				switch {
-				case !ok:
+				if _, ok := b.binary(bin, pl); !ok {
 					b.problem(spec.Pos.Errorf("binaries", "binary %q is not built for %s", bin, pl))
-				case x.late:
-					b.problem(spec.Pos.Errorf("binaries", "binary %q stamps image digests, so it cannot go into an image", bin))
 				}
+			}
+		}
+		for _, x := range b.m.Build.Binaries {
+			if slices.Contains(spec.Binaries, x.Name) && stampsImages(&x) {
+				b.problem(spec.Pos.Errorf("binaries", "binary %q stamps image digests, so it cannot go into an image", x.Name))
 			}
 		}
 		var files []archive.Entry
@@ -89,7 +90,7 @@ func (b *builder) planImages(ctx context.Context) error {
 			if v.Name != "" {
 				tag += "-" + v.Name
 			}
-			j := &imageJob{spec: spec, variant: v.Name, base: v.Base, platforms: platforms, files: files,
+			j := &imageJob{spec: spec, name: imageName(spec.Name, v.Name), base: v.Base, platforms: platforms, files: files,
 				ref: strings.TrimSuffix(b.m.Docker, "/") + "/" + spec.Name + ":" + tag}
 			if j.base == "" {
 				j.base = "scratch"
@@ -112,6 +113,14 @@ func (b *builder) planImages(ctx context.Context) error {
 	return nil
 }
 
+// imageName names an image variant: the image's name, then -<variant> unless variant is "".
+func imageName(image, variant string) string {
+	if variant == "" {
+		return image
+	}
+	return image + "-" + variant
+}
+
 // imagePlatforms are the linux platforms the image's first binary is built for, or else the
 // manifest's.
 func (b *builder) imagePlatforms(spec *manifest.Image) []string {
@@ -130,23 +139,14 @@ func (b *builder) imagePlatforms(spec *manifest.Image) []string {
 	return linux
 }
 
-// checkBase accepts scratch, repo@sha256:… and oci-layout:<dir>@sha256:….
+// checkBase checks a registry base's name; the manifest has checked that every base is scratch
+// or pinned by digest.
 func checkBase(base string) error {
-	if base == "scratch" {
+	if base == "scratch" || strings.HasPrefix(base, "oci-layout:") {
 		return nil
 	}
-	rest, ok := strings.CutPrefix(base, "oci-layout:")
-	i := strings.LastIndexByte(rest, '@')
-	if i < 0 {
-		return fmt.Errorf("base %q is not pinned by digest (want scratch, repo@sha256:… or oci-layout:<dir>@sha256:…)", base)
-	}
-	if _, err := digest.ParseDigest(rest[i+1:]); err != nil {
+	if _, err := name.NewDigest(base); err != nil {
 		return fmt.Errorf("base %q: %v", base, err)
-	}
-	if !ok {
-		if _, err := name.NewDigest(base); err != nil {
-			return fmt.Errorf("base %q: %v", base, err)
-		}
 	}
 	return nil
 }
@@ -494,10 +494,7 @@ func (b *builder) writeDockerTarballs(ctx context.Context) error {
 	for _, j := range b.images {
 		for _, pl := range j.platforms {
 			_, goarch, variant, _ := manifest.ParsePlatform(pl)
-			base := j.spec.Name
-			if j.variant != "" {
-				base += "-" + j.variant
-			}
+			base := j.name
 			if len(j.platforms) > 1 {
 				base += "-" + goarch + variant
 			}
@@ -550,6 +547,13 @@ func (b *builder) recordTree(rel string) error {
 		r, _ := filepath.Rel(b.out, p)
 		r = filepath.ToSlash(r)
 		if strings.HasSuffix(r, ".tar.gz") || strings.HasSuffix(r, ".sha256") {
+			return nil
+		}
+		if hexName, ok := strings.CutPrefix(r, rel+"/blobs/sha256/"); ok {
+			// A blob is named by its digest, checked when it was written: no need to read it.
+			b.mu.Lock()
+			b.layoutFiles = append(b.layoutFiles, sum{r, hexName})
+			b.mu.Unlock()
 			return nil
 		}
 		f, err := os.Open(p)

@@ -142,6 +142,18 @@ func (f *finder) add(n *yaml.Node, path string, shape Shape, ref Reference, valu
 	f.images = append(f.images, Image{File: f.file, Line: n.Line, Column: n.Column, Path: path, Shape: shape, Ref: ref, node: n, value: value})
 }
 
+// addDigest records a value that holds only the digest of ref, empty until pinned.
+func (f *finder) addDigest(n *yaml.Node, path string, shape Shape, ref Reference) {
+	if d := scalar(n); d != "" {
+		var err error
+		if ref.Digest, err = ParseDigest(d); err != nil {
+			f.problem(n, path, "%v", err)
+			return
+		}
+	}
+	f.add(n, path, shape, ref, func(d Digest) string { return string(d) })
+}
+
 func join(path, key string) string {
 	if path == "" {
 		return key
@@ -237,13 +249,7 @@ func (f *finder) imageMap(v *yaml.Node, path string) bool {
 	}
 	switch {
 	case digestNode != nil && digestNode.Kind == yaml.ScalarNode:
-		if d := scalar(digestNode); d != "" {
-			if ref.Digest, err = ParseDigest(d); err != nil {
-				f.problem(digestNode, path+".digest", "%v", err)
-				return true
-			}
-		}
-		f.add(digestNode, path+".digest", ShapeMap, ref, func(d Digest) string { return string(d) })
+		f.addDigest(digestNode, path+".digest", ShapeMap, ref)
 	case tagNode != nil && tagNode.Kind == yaml.ScalarNode:
 		f.add(tagNode, path+".tag", ShapeMap, ref, func(d Digest) string { return ref.Tag + "@" + string(d) })
 	default:
@@ -275,13 +281,7 @@ func (f *finder) names(v, names, digests *yaml.Node, path string) {
 			f.problem(nameNode, path+".name."+x, "image %s has no digest.%s value to pin", ref, x)
 			continue
 		}
-		if d := scalar(dn); d != "" {
-			if ref.Digest, err = ParseDigest(d); err != nil {
-				f.problem(dn, path+".digest."+x, "%v", err)
-				continue
-			}
-		}
-		f.add(dn, path+".digest."+x, ShapeNames, ref, func(d Digest) string { return string(d) })
+		f.addDigest(dn, path+".digest."+x, ShapeNames, ref)
 	}
 }
 
@@ -310,13 +310,7 @@ func (f *finder) explicitImage(key string, v *yaml.Node, path, image string) {
 	}
 	switch key {
 	case "digest":
-		if d := scalar(v); d != "" {
-			if ref.Digest, err = ParseDigest(d); err != nil {
-				f.problem(v, path, "%v", err)
-				return
-			}
-		}
-		f.add(v, path, ShapeExplicit, ref, func(d Digest) string { return string(d) })
+		f.addDigest(v, path, ShapeExplicit, ref)
 	case "tag":
 		tag, pinned, _ := strings.Cut(scalar(v), "@")
 		if ref.Tag == "" {

@@ -100,11 +100,12 @@ func (l *Lock) Len() int {
 func (l *Lock) Marshal() []byte {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	var b strings.Builder
-	b.WriteString("# Image references and the digests they resolved to.\nimages:\n")
+	const header = "# Image references and the digests they resolved to.\n"
 	if len(l.digests) == 0 {
-		return []byte("# Image references and the digests they resolved to.\nimages: {}\n")
+		return []byte(header + "images: {}\n")
 	}
+	var b strings.Builder
+	b.WriteString(header + "images:\n")
 	for _, k := range slices.Sorted(maps.Keys(l.digests)) {
 		fmt.Fprintf(&b, "  %s: %s\n", k, l.digests[k])
 	}

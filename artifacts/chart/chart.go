@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+	helmchart "helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chart/loader"
 	"helm.sh/helm/v3/pkg/chartutil"
 	"helm.sh/helm/v3/pkg/engine"
@@ -72,55 +73,49 @@ func (p *Packager) Package(ctx context.Context, c *artifacts.ChartSpec, w io.Wri
 	return err
 }
 
-// stamp sets version and appVersion in Chart.yaml, and the version of every file:// dependency
-// and of the subchart it names under charts/.
+// stamp sets version and appVersion in Chart.yaml (appending appVersion when the chart has
+// none), and the version of every file:// dependency and of the subchart it names under charts/.
 func stamp(files map[string][]byte, version string) error {
 	var meta struct {
+		AppVersion   *string `yaml:"appVersion"`
 		Dependencies []struct {
 			Name       string `yaml:"name"`
 			Repository string `yaml:"repository"`
 		} `yaml:"dependencies"`
 	}
-	if err := yaml.Unmarshal(files[chartutil.ChartfileName], &meta); err != nil {
+	data := files[chartutil.ChartfileName]
+	if err := yaml.Unmarshal(data, &meta); err != nil {
 		return fmt.Errorf("Chart.yaml: %w", err)
 	}
-	set := map[string]string{"version": version, "appVersion": version}
+	set := map[string]string{"version": version}
+	if meta.AppVersion != nil {
+		set["appVersion"] = version
+	} else {
+		if len(data) > 0 && data[len(data)-1] != '\n' {
+			data = append(data, '\n')
+		}
+		data = append(data, fmt.Sprintf("appVersion: %q\n", version)...)
+	}
 	for i, d := range meta.Dependencies {
 		if !strings.HasPrefix(d.Repository, "file://") {
 			continue
 		}
 		set[fmt.Sprintf("dependencies[%d].version", i)] = version
 		sub := "charts/" + d.Name + "/" + chartutil.ChartfileName
-		if data, ok := files[sub]; ok {
-			out, err := yamledit.Set(data, sub, map[string]string{"version": version})
+		if subData, ok := files[sub]; ok {
+			out, err := yamledit.Set(subData, sub, map[string]string{"version": version})
 			if err != nil {
 				return err
 			}
 			files[sub] = out
 		}
 	}
-	out, err := setOrAdd(files[chartutil.ChartfileName], set)
+	out, err := yamledit.Set(data, chartutil.ChartfileName, set)
 	if err != nil {
 		return err
 	}
 	files[chartutil.ChartfileName] = out
 	return nil
-}
-
-// setOrAdd sets Chart.yaml values, appending appVersion when the chart has none.
-func setOrAdd(data []byte, set map[string]string) ([]byte, error) {
-	var doc map[string]any
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, fmt.Errorf("Chart.yaml: %w", err)
-	}
-	if _, ok := doc["appVersion"]; !ok {
-		if len(data) > 0 && data[len(data)-1] != '\n' {
-			data = append(data, '\n')
-		}
-		data = append(data, fmt.Sprintf("appVersion: %q\n", set["appVersion"])...)
-		delete(set, "appVersion")
-	}
-	return yamledit.Set(data, chartutil.ChartfileName, set)
 }
 
 // Check loads a packaged chart with helm's loader, lints it and renders it, and requires every
@@ -134,7 +129,7 @@ func Check(ctx context.Context, tgz []byte, c *artifacts.ChartSpec) error {
 	if ch.Metadata.Version != c.Version || ch.Metadata.AppVersion != c.Version {
 		return fmt.Errorf("packaged chart has version %q and appVersion %q, want %q", ch.Metadata.Version, ch.Metadata.AppVersion, c.Version)
 	}
-	if err := lintArchive(tgz, ch.Name()); err != nil {
+	if err := lintChart(ch); err != nil {
 		return err
 	}
 	vals, err := chartutil.ToRenderValues(ch, map[string]any{}, chartutil.ReleaseOptions{Name: "release", Namespace: "default", IsInstall: true}, chartutil.DefaultCapabilities)
@@ -169,17 +164,14 @@ func Check(ctx context.Context, tgz []byte, c *artifacts.ChartSpec) error {
 	return errors.Join(problems...)
 }
 
-// lintArchive runs helm's linter over the packaged chart's files.
-func lintArchive(tgz []byte, name string) error {
+// lintChart runs helm's linter, which reads a folder, over the packaged chart's files.
+func lintChart(ch *helmchart.Chart) error {
 	dir, err := os.MkdirTemp("", "releasekit-chart-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	ch, err := loader.LoadArchive(bytes.NewReader(tgz))
-	if err != nil {
-		return err
-	}
+	name := ch.Name()
 	for _, f := range ch.Raw {
 		p := filepath.Join(dir, name, filepath.FromSlash(f.Name))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {

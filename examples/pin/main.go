@@ -19,6 +19,7 @@ import (
 	"io/fs"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 
@@ -150,7 +151,7 @@ func writeFile(file string, data []byte) error {
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(dirOf(file), ".pin-*")
+	tmp, err := os.CreateTemp(filepath.Dir(file), ".pin-*")
 	if err != nil {
 		return err
 	}
@@ -171,11 +172,4 @@ func writeFile(file string, data []byte) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), file)
-}
-
-func dirOf(file string) string {
-	if i := strings.LastIndexAny(file, `/\`); i >= 0 {
-		return file[:i+1]
-	}
-	return "."
 }
