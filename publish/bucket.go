@@ -1,0 +1,262 @@
+package publish
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"strings"
+)
+
+// Bucket is blob storage as the files and chart-repository targets use it. publish/blob adapts
+// any gocloud.dev/blob URL (file://, mem://, gs://, s3://) to it.
+type Bucket interface {
+	// Stat returns what is stored at key, or an error wrapping ErrNotExist.
+	Stat(ctx context.Context, key string) (Object, error)
+	// Read returns the object's bytes and its current generation.
+	Read(ctx context.Context, key string) ([]byte, Object, error)
+	// Write stores r at key. With a Condition it writes only if the object is still as Stat saw
+	// it, and fails with an error wrapping ErrConflict otherwise.
+	Write(ctx context.Context, key string, r io.Reader, w WriteOptions) error
+	// URL names key for people and reports, e.g. "gs://bucket/key".
+	URL(key string) string
+}
+
+// Object describes a stored object.
+type Object struct {
+	Size int64
+	// SHA256 is the hex digest recorded with the object when it was written, if any.
+	SHA256 string
+	// Generation identifies this version of the object for a conditional write: the GCS
+	// generation, the S3 ETag, or what the store offers.
+	Generation string
+}
+
+// WriteOptions are the options of one Bucket.Write.
+type WriteOptions struct {
+	ContentType string
+	// SHA256 is recorded with the object, so a later Stat can compare without reading it.
+	SHA256 string
+	// Condition, when set, makes the write conditional.
+	Condition *Condition
+}
+
+// Condition is a precondition of a write: the object must not exist (Generation "") or must
+// still be at Generation.
+type Condition struct {
+	Generation string
+}
+
+var (
+	// ErrNotExist is wrapped by Bucket errors for a missing object.
+	ErrNotExist = errors.New("object does not exist")
+	// ErrConflict is wrapped by Bucket errors when a conditional write lost a race.
+	ErrConflict = errors.New("object changed since it was read")
+)
+
+// files publishes a release's files to blob storage.
+type files struct {
+	bucket  Bucket
+	prefix  string
+	aliases []string
+	force   bool
+}
+
+// FilesOption configures the Files target.
+type FilesOption func(*files)
+
+// WithAliases writes, for each name, an object <prefix>/<name> holding the release version (a
+// line), as "latest" or "stable.txt" objects do. Aliases are mutable.
+func WithAliases(names ...string) FilesOption {
+	return func(f *files) { f.aliases = append(f.aliases, names...) }
+}
+
+// WithForceFiles overwrites objects that exist with other content. Use it to repair.
+func WithForceFiles() FilesOption { return func(f *files) { f.force = true } }
+
+// Files returns the target that copies every file of the release to
+// <prefix>/<version>/<path> in bucket. An object that exists with other content is refused.
+func Files(bucket Bucket, prefix string, opts ...FilesOption) Target {
+	f := &files{bucket: bucket, prefix: strings.Trim(prefix, "/")}
+	for _, o := range opts {
+		o(f)
+	}
+	return f
+}
+
+func (t *files) Name() string { return "files" }
+
+func (t *files) key(parts ...string) string {
+	return strings.TrimPrefix(path.Join(append([]string{t.prefix}, parts...)...), "/")
+}
+
+func (t *files) Plan(ctx context.Context, r *Release) ([]Action, error) {
+	var actions []Action
+	for _, f := range r.Files {
+		key := t.key(r.Version, f.Path)
+		a := Action{Target: t.Name(), Kind: "file", Object: t.bucket.URL(key), Digest: f.SHA256, Source: f.Path}
+		got, err := objectSHA256(ctx, t.bucket, key)
+		switch {
+		case errors.Is(err, ErrNotExist):
+			a.Op = Push
+		case err != nil:
+			return nil, err
+		case got == f.SHA256:
+			a.Op = Skip
+		case t.force:
+			a.Op = Push
+			a.Detail = "overwrites sha256 " + got[:12]
+		default:
+			a.Op = Refuse
+			a.Detail = fmt.Sprintf("has sha256 %s, release has %s", got, f.SHA256)
+		}
+		actions = append(actions, a)
+	}
+	for _, alias := range t.aliases {
+		key := t.key(alias)
+		a := Action{Target: t.Name(), Kind: "alias", Object: t.bucket.URL(key), Digest: r.Version}
+		data, _, err := t.bucket.Read(ctx, key)
+		switch {
+		case errors.Is(err, ErrNotExist):
+			a.Op = Push
+		case err != nil:
+			return nil, err
+		case strings.TrimSpace(string(data)) == r.Version:
+			a.Op = Skip
+		default:
+			a.Op = Push
+			a.Detail = fmt.Sprintf("moves from %.40q", strings.TrimSpace(string(data)))
+		}
+		actions = append(actions, a)
+	}
+	return actions, nil
+}
+
+// objectSHA256 is the SHA-256 of an object: recorded with it, or computed by reading it.
+func objectSHA256(ctx context.Context, b Bucket, key string) (string, error) {
+	o, err := b.Stat(ctx, key)
+	if err != nil {
+		return "", err
+	}
+	if o.SHA256 != "" {
+		return o.SHA256, nil
+	}
+	data, _, err := b.Read(ctx, key)
+	if err != nil {
+		return "", err
+	}
+	return sha256Hex(data), nil
+}
+
+func (t *files) Apply(ctx context.Context, r *Release, push []Action) error {
+	for _, a := range push {
+		if a.Kind == "alias" {
+			continue
+		}
+		if err := t.upload(ctx, r, a); err != nil {
+			return err
+		}
+	}
+	// Aliases last: they name a version only once all of it is there.
+	for _, a := range push {
+		if a.Kind != "alias" {
+			continue
+		}
+		key := ""
+		for _, alias := range t.aliases {
+			if t.bucket.URL(t.key(alias)) == a.Object {
+				key = t.key(alias)
+			}
+		}
+		if err := t.bucket.Write(ctx, key, strings.NewReader(r.Version+"\n"), WriteOptions{ContentType: "text/plain"}); err != nil {
+			return fmt.Errorf("write %s: %w", a.Object, err)
+		}
+	}
+	return nil
+}
+
+// upload sends one file, checking it against SHA256SUMS as it goes: a write whose bytes do
+// not match fails before the object is committed.
+func (t *files) upload(ctx context.Context, r *Release, a Action) error {
+	f, err := os.Open(r.path(a.Source))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	key := t.key(r.Version, a.Source)
+	cond := &Condition{}
+	if a.Detail != "" { // forced: overwrite what is there
+		cond = nil
+	}
+	err = t.bucket.Write(ctx, key, &verifyingReader{r: f, h: sha256.New(), want: a.Digest, name: a.Source},
+		WriteOptions{ContentType: contentType(a.Source), SHA256: a.Digest, Condition: cond})
+	if errors.Is(err, ErrConflict) {
+		// Written meanwhile, by an earlier attempt or another publisher: right if identical.
+		if got, serr := objectSHA256(ctx, t.bucket, key); serr == nil && got == a.Digest {
+			return nil
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("write %s: %w", a.Object, err)
+	}
+	return nil
+}
+
+// verifyingReader fails the read that reaches EOF when the bytes do not have the digest.
+type verifyingReader struct {
+	r    io.Reader
+	h    interface{ Sum([]byte) []byte; io.Writer }
+	want string
+	name string
+}
+
+func (v *verifyingReader) Read(b []byte) (int, error) {
+	n, err := v.r.Read(b)
+	v.h.Write(b[:n])
+	if err == io.EOF {
+		if got := hex.EncodeToString(v.h.Sum(nil)); got != v.want {
+			return n, fmt.Errorf("%s: sha256 %s, SHA256SUMS records %s", v.name, got, v.want)
+		}
+	}
+	return n, err
+}
+
+func contentType(p string) string {
+	switch {
+	case strings.HasSuffix(p, ".tar.gz"), strings.HasSuffix(p, ".tgz"):
+		return "application/gzip"
+	case strings.HasSuffix(p, ".zip"):
+		return "application/zip"
+	case strings.HasSuffix(p, ".json"):
+		return "application/json"
+	case strings.HasSuffix(p, ".yaml"):
+		return "application/yaml"
+	case strings.HasSuffix(p, ".deb"):
+		return "application/vnd.debian.binary-package"
+	case strings.HasSuffix(p, ".sha256"), strings.HasSuffix(p, "SHA256SUMS"):
+		return "text/plain"
+	}
+	return "application/octet-stream"
+}
+
+func sha256Hex(data []byte) string {
+	s := sha256.Sum256(data)
+	return hex.EncodeToString(s[:])
+}
+
+func fileSHA256(p string) (string, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("%s: %w", p, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}

@@ -1,0 +1,239 @@
+package publish
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"path"
+	"strings"
+	"text/tabwriter"
+)
+
+// Op is what publishing does with one object.
+type Op int
+
+// The operations of a plan.
+const (
+	// Push writes an object that is missing, or moves a mutable tag.
+	Push Op = iota
+	// Skip leaves an object that is already right.
+	Skip
+	// Refuse leaves an object that exists with other content: a release tag is never moved.
+	Refuse
+)
+
+func (o Op) String() string {
+	switch o {
+	case Push:
+		return "push"
+	case Skip:
+		return "skip (identical)"
+	case Refuse:
+		return "refuse (exists with other content)"
+	}
+	return fmt.Sprintf("Op(%d)", int(o))
+}
+
+// Action is one line of a plan: one object at one target.
+type Action struct {
+	// Target names the target, e.g. "images" or "files".
+	Target string
+	// Kind is the kind of object: image, tag, chart, index, file, alias, git-tag, release, asset,
+	// dashboard.
+	Kind string
+	// Object names it where it is published, e.g. "ghcr.io/org/pilot:1.2.3".
+	Object string
+	// Op is what publishing does with it.
+	Op Op
+	// Digest is what is published there: "sha256:…" for images and charts, the file's SHA-256
+	// for files.
+	Digest string
+	// Source is what the object is made from, relative to the release directory, if a file.
+	Source string
+	// Detail says why, for a refusal or a moved tag (e.g. "has sha256:…").
+	Detail string
+}
+
+func (a Action) String() string {
+	s := fmt.Sprintf("%s %s %s: %s", a.Target, a.Kind, a.Object, a.Op)
+	if a.Detail != "" {
+		s += ": " + a.Detail
+	}
+	return s
+}
+
+// ErrExists is wrapped by the refusal of an object that exists with other content.
+var ErrExists = errors.New("exists with other content")
+
+// Plan is the list of actions publishing a release takes, target by target.
+type Plan struct {
+	Release *Release
+	Actions []Action
+	targets []Target
+}
+
+// Count returns how many actions have op.
+func (p *Plan) Count(op Op) int {
+	n := 0
+	for _, a := range p.Actions {
+		if a.Op == op {
+			n++
+		}
+	}
+	return n
+}
+
+// Refused returns one error per refused action, joined, wrapping ErrExists; nil when none.
+func (p *Plan) Refused() error {
+	var errs []error
+	for _, a := range p.Actions {
+		if a.Op == Refuse {
+			errs = append(errs, fmt.Errorf("%s %s %s: %w: %s", a.Target, a.Kind, a.Object, ErrExists, a.Detail))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// WriteTo writes the plan as a table, one action a line, then a summary line.
+func (p *Plan) WriteTo(w io.Writer) (int64, error) {
+	cw := &countWriter{w: w}
+	tw := tabwriter.NewWriter(cw, 0, 4, 2, ' ', 0)
+	for _, a := range p.Actions {
+		detail := a.Detail
+		if detail == "" {
+			detail = a.Digest
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", a.Op, a.Target, a.Kind, a.Object, detail)
+	}
+	if err := tw.Flush(); err != nil {
+		return cw.n, err
+	}
+	_, err := fmt.Fprintf(cw, "plan: %d to push, %d identical, %d refused\n", p.Count(Push), p.Count(Skip), p.Count(Refuse))
+	return cw.n, err
+}
+
+type countWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countWriter) Write(b []byte) (int, error) {
+	n, err := c.w.Write(b)
+	c.n += int64(n)
+	return n, err
+}
+
+// Target is one place a release is published to. Plan compares the release with the target's
+// current state and writes nothing; Apply carries out the target's push actions of a plan and is
+// safe to run again after a failure.
+type Target interface {
+	Name() string
+	Plan(ctx context.Context, r *Release) ([]Action, error)
+	Apply(ctx context.Context, r *Release, push []Action) error
+}
+
+// Publisher publishes one release to a set of targets.
+type Publisher struct {
+	release *Release
+	targets []Target
+	log     *slog.Logger
+}
+
+// Option configures a Publisher.
+type Option func(*Publisher) error
+
+// WithLogger logs each applied action to l. The default discards.
+func WithLogger(l *slog.Logger) Option {
+	return func(p *Publisher) error {
+		if l == nil {
+			return errors.New("publish: nil logger")
+		}
+		p.log = l
+		return nil
+	}
+}
+
+// New returns a Publisher of r to targets, which are planned and applied in the order given.
+func New(r *Release, targets []Target, opts ...Option) (*Publisher, error) {
+	p := &Publisher{release: r, targets: targets, log: slog.New(slog.DiscardHandler)}
+	seen := map[string]bool{}
+	for _, t := range targets {
+		if seen[t.Name()] {
+			return nil, fmt.Errorf("publish: two targets named %q", t.Name())
+		}
+		seen[t.Name()] = true
+	}
+	for _, o := range opts {
+		if err := o(p); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+// Plan asks every target what publishing would do. It writes nothing.
+func (p *Publisher) Plan(ctx context.Context) (*Plan, error) {
+	plan := &Plan{Release: p.release, targets: p.targets}
+	var errs []error
+	for _, t := range p.targets {
+		actions, err := t.Plan(ctx, p.release)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("plan %s: %w", t.Name(), err))
+			continue
+		}
+		plan.Actions = append(plan.Actions, actions...)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return plan, nil
+}
+
+// Apply carries out plan. A plan with a refusal is not applied at all. Targets are independent:
+// each is applied even when another fails, and the failures are returned joined. Running Plan
+// and Apply again after a failure finishes the job.
+func (p *Publisher) Apply(ctx context.Context, plan *Plan) error {
+	if err := plan.Refused(); err != nil {
+		return err
+	}
+	var errs []error
+	for _, t := range plan.targets {
+		var push []Action
+		for _, a := range plan.Actions {
+			if a.Target == t.Name() && a.Op == Push {
+				push = append(push, a)
+			}
+		}
+		if len(push) == 0 {
+			continue
+		}
+		if err := t.Apply(ctx, plan.Release, push); err != nil {
+			errs = append(errs, fmt.Errorf("publish %s: %w", t.Name(), err))
+			continue
+		}
+		for _, a := range push {
+			p.log.Info("published", "target", a.Target, "kind", a.Kind, "ref", a.Object, "digest", a.Digest)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// mutable reports whether tag matches one of the patterns (path.Match syntax).
+func mutable(patterns []string, tag string) bool {
+	for _, p := range patterns {
+		if ok, _ := path.Match(p, tag); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// shortDigest is "sha256:" and the first 12 hex digits, for details.
+func shortDigest(d string) string {
+	if len(d) > len("sha256:")+12 && strings.HasPrefix(d, "sha256:") {
+		return d[:len("sha256:")+12]
+	}
+	return d
+}
