@@ -208,8 +208,11 @@ func (t *files) upload(ctx context.Context, r *Release, a Action) error {
 
 // verifyingReader fails the read that reaches EOF when the bytes do not have the digest.
 type verifyingReader struct {
-	r    io.Reader
-	h    interface{ Sum([]byte) []byte; io.Writer }
+	r io.Reader
+	h interface {
+		Sum([]byte) []byte
+		io.Writer
+	}
 	want string
 	name string
 }

@@ -214,9 +214,9 @@ func TestRefuse(t *testing.T) {
 	p, pl := plan(t, ctx, open(t, f), images)
 	got := ops(pl)
 	want := map[string]string{
-		"images image " + reg.Host + "/org/app:1.2.3":   "refuse (exists with other content)",
-		"images image " + reg.Host + "/org/app:latest":  "push",
-		"images image " + reg.Host + "/org/proxy:1.2.3": "push",
+		"images image " + reg.Host + "/org/app:1.2.3":    "refuse (exists with other content)",
+		"images image " + reg.Host + "/org/app:latest":   "push",
+		"images image " + reg.Host + "/org/proxy:1.2.3":  "push",
 		"images image " + reg.Host + "/org/proxy:latest": "push",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
