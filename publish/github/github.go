@@ -1,0 +1,227 @@
+package github
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path"
+	"strings"
+
+	gh "github.com/google/go-github/v92/github"
+
+	"github.com/releasekit/releasekit/artifacts"
+	"github.com/releasekit/releasekit/publish"
+)
+
+// Option configures the release target.
+type Option func(*release)
+
+// Draft creates the release as a draft.
+func Draft() Option { return func(r *release) { r.draft = true } }
+
+// Prerelease marks the release as a pre-release.
+func Prerelease() Option { return func(r *release) { r.prerelease = true } }
+
+// WithTag names the release's tag. The default is the release version.
+func WithTag(tag string) Option { return func(r *release) { r.tag = tag } }
+
+// WithCommitish is where GitHub creates the tag if it does not exist yet (a branch or SHA).
+func WithCommitish(c string) Option { return func(r *release) { r.commitish = c } }
+
+type release struct {
+	client            *gh.Client
+	owner, repo       string
+	tag, commitish    string
+	draft, prerelease bool
+}
+
+// New returns the target that publishes to the GitHub repository "owner/name": a release for
+// the tag, with every top-level file of the release directory (archives, their .sha256 files,
+// sources.tar.gz, SHA256SUMS) as an asset. An asset that exists with other content is
+// refused, never replaced.
+func New(client *gh.Client, repository string, opts ...Option) (publish.Target, error) {
+	owner, repo, ok := strings.Cut(repository, "/")
+	if !ok || owner == "" || repo == "" || strings.Contains(repo, "/") {
+		return nil, fmt.Errorf("github: repository %q: want owner/name", repository)
+	}
+	r := &release{client: client, owner: owner, repo: repo}
+	for _, o := range opts {
+		o(r)
+	}
+	return r, nil
+}
+
+func (r *release) Name() string { return "github" }
+
+func (r *release) tagOf(rel *publish.Release) string {
+	if r.tag != "" {
+		return r.tag
+	}
+	return rel.Version
+}
+
+// assets are the release's top-level files, the manifest excepted.
+func assets(rel *publish.Release) []publish.File {
+	var out []publish.File
+	for _, f := range rel.Files {
+		if !strings.Contains(f.Path, "/") && f.Path != artifacts.ManifestFile {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func isStatus(err error, code int) bool {
+	var e *gh.ErrorResponse
+	return errors.As(err, &e) && e.Response != nil && e.Response.StatusCode == code
+}
+
+// find returns the release for tag, drafts included (GitHub finds drafts only by listing).
+func (r *release) find(ctx context.Context, tag string) (*gh.RepositoryRelease, error) {
+	rel, _, err := r.client.Repositories.GetReleaseByTag(ctx, r.owner, r.repo, tag)
+	if err == nil {
+		return rel, nil
+	}
+	if !isStatus(err, http.StatusNotFound) {
+		return nil, err
+	}
+	opts := &gh.ListOptions{PerPage: 100}
+	for {
+		list, resp, err := r.client.Repositories.ListReleases(ctx, r.owner, r.repo, opts)
+		if err != nil {
+			return nil, err
+		}
+		for _, rel := range list {
+			if rel.GetTagName() == tag {
+				return rel, nil
+			}
+		}
+		if resp.NextPage == 0 {
+			return nil, nil
+		}
+		opts.Page = resp.NextPage
+	}
+}
+
+func (r *release) listAssets(ctx context.Context, id int64) (map[string]*gh.ReleaseAsset, error) {
+	out := map[string]*gh.ReleaseAsset{}
+	opts := &gh.ListOptions{PerPage: 100}
+	for {
+		list, resp, err := r.client.Repositories.ListReleaseAssets(ctx, r.owner, r.repo, id, opts)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range list {
+			out[a.GetName()] = a
+		}
+		if resp.NextPage == 0 {
+			return out, nil
+		}
+		opts.Page = resp.NextPage
+	}
+}
+
+// same reports whether an existing asset is the file: by digest where GitHub gives one, by
+// size otherwise.
+func same(a *gh.ReleaseAsset, f publish.File) (bool, string) {
+	if d := a.GetDigest(); d != "" {
+		return d == "sha256:"+f.SHA256, "has " + d
+	}
+	return int64(a.GetSize()) == f.Size, fmt.Sprintf("has %d bytes, release has %d", a.GetSize(), f.Size)
+}
+
+func (r *release) Plan(ctx context.Context, rel *publish.Release) ([]publish.Action, error) {
+	tag := r.tagOf(rel)
+	base := fmt.Sprintf("github.com/%s/%s/releases/%s", r.owner, r.repo, tag)
+	existing, err := r.find(ctx, tag)
+	if err != nil {
+		return nil, fmt.Errorf("release %s: %w", base, err)
+	}
+	actions := []publish.Action{{Target: r.Name(), Kind: "release", Object: base, Op: publish.Push, Digest: tag}}
+	have := map[string]*gh.ReleaseAsset{}
+	if existing != nil {
+		actions[0].Op = publish.Skip
+		if have, err = r.listAssets(ctx, existing.GetID()); err != nil {
+			return nil, fmt.Errorf("release %s: %w", base, err)
+		}
+	}
+	for _, f := range assets(rel) {
+		a := publish.Action{Target: r.Name(), Kind: "asset", Object: base + "/" + path.Base(f.Path), Digest: f.SHA256, Source: f.Path, Op: publish.Push}
+		if got, ok := have[path.Base(f.Path)]; ok {
+			if same, detail := same(got, f); same {
+				a.Op = publish.Skip
+			} else {
+				a.Op, a.Detail = publish.Refuse, detail
+			}
+		}
+		actions = append(actions, a)
+	}
+	return actions, nil
+}
+
+func (r *release) Apply(ctx context.Context, rel *publish.Release, push []publish.Action) error {
+	tag := r.tagOf(rel)
+	existing, err := r.find(ctx, tag)
+	if err != nil {
+		return err
+	}
+	if existing == nil {
+		req := gh.CreateReleaseRequest{TagName: tag, Name: gh.Ptr(tag), Draft: gh.Ptr(r.draft), Prerelease: gh.Ptr(r.prerelease)}
+		if r.commitish != "" {
+			req.TargetCommitish = gh.Ptr(r.commitish)
+		}
+		existing, _, err = r.client.Repositories.CreateRelease(ctx, r.owner, r.repo, req)
+		if isStatus(err, http.StatusUnprocessableEntity) {
+			// Created meanwhile (GitHub answers 422 already_exists): use it.
+			existing, err = r.find(ctx, tag)
+			if err == nil && existing == nil {
+				err = fmt.Errorf("release %s: GitHub says it exists but cannot find it", tag)
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("create release %s: %w", tag, err)
+		}
+	}
+	files := map[string]publish.File{}
+	for _, f := range rel.Files {
+		files[f.Path] = f
+	}
+	for _, a := range push {
+		if a.Kind != "asset" {
+			continue
+		}
+		if err := r.upload(ctx, rel, existing.GetID(), files[a.Source]); err != nil {
+			return fmt.Errorf("upload %s: %w", a.Object, err)
+		}
+	}
+	return nil
+}
+
+func (r *release) upload(ctx context.Context, rel *publish.Release, id int64, f publish.File) error {
+	file, err := os.Open(rel.Dir + "/" + f.Path)
+	if err != nil {
+		return err
+	}
+	defer file.Close()
+	if sum, err := fileSHA256(file); err != nil || sum != f.SHA256 {
+		return fmt.Errorf("%s does not match SHA256SUMS (%v)", f.Path, err)
+	}
+	_, _, err = r.client.Repositories.UploadReleaseAsset(ctx, r.owner, r.repo, id, &gh.UploadOptions{Name: path.Base(f.Path)}, file)
+	if isStatus(err, http.StatusUnprocessableEntity) {
+		// Uploaded by an earlier attempt: right only if identical.
+		have, lerr := r.listAssets(ctx, id)
+		if lerr != nil {
+			return lerr
+		}
+		if a, ok := have[path.Base(f.Path)]; ok {
+			if ok, detail := same(a, f); ok {
+				return nil
+			} else {
+				return fmt.Errorf("%w: %s", publish.ErrExists, detail)
+			}
+		}
+	}
+	return err
+}

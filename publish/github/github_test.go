@@ -1,0 +1,238 @@
+package github_test
+
+import (
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	gh "github.com/google/go-github/v92/github"
+
+	"github.com/releasekit/releasekit/publish"
+	"github.com/releasekit/releasekit/publish/github"
+)
+
+// fakeGitHub answers the release endpoints as GitHub does, including 422 for a release or an
+// asset that exists, and records every request.
+type fakeGitHub struct {
+	mu       sync.Mutex
+	token    string
+	requests []string
+	releases []map[string]any
+	assets   map[int][]map[string]any
+}
+
+func (f *fakeGitHub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.requests = append(f.requests, r.Method+" "+r.URL.Path)
+	if r.Header.Get("Authorization") != "Bearer "+f.token {
+		w.WriteHeader(http.StatusUnauthorized)
+		json.NewEncoder(w).Encode(map[string]string{"message": "Bad credentials"})
+		return
+	}
+	send := func(code int, v any) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(code)
+		json.NewEncoder(w).Encode(v)
+	}
+	p := r.URL.Path
+	switch {
+	case r.Method == http.MethodGet && strings.HasPrefix(p, "/repos/o/r/releases/tags/"):
+		tag := strings.TrimPrefix(p, "/repos/o/r/releases/tags/")
+		for _, rel := range f.releases {
+			if rel["tag_name"] == tag && rel["draft"] != true {
+				send(200, rel)
+				return
+			}
+		}
+		send(404, map[string]string{"message": "Not Found"})
+	case r.Method == http.MethodGet && p == "/repos/o/r/releases":
+		send(200, f.releases)
+	case r.Method == http.MethodPost && p == "/repos/o/r/releases":
+		var req map[string]any
+		json.NewDecoder(r.Body).Decode(&req)
+		for _, rel := range f.releases {
+			if rel["tag_name"] == req["tag_name"] {
+				send(422, map[string]any{"message": "Validation Failed", "errors": []map[string]string{{"resource": "Release", "code": "already_exists", "field": "tag_name"}}})
+				return
+			}
+		}
+		req["id"] = len(f.releases) + 1
+		f.releases = append(f.releases, req)
+		send(201, req)
+	case r.Method == http.MethodGet && strings.HasSuffix(p, "/assets"):
+		var id int
+		fmt.Sscanf(p, "/repos/o/r/releases/%d/assets", &id)
+		list := f.assets[id]
+		if list == nil {
+			list = []map[string]any{}
+		}
+		send(200, list)
+	case r.Method == http.MethodPost && strings.HasPrefix(p, "/api/uploads/repos/o/r/releases/"):
+		var id int
+		fmt.Sscanf(p, "/api/uploads/repos/o/r/releases/%d/assets", &id)
+		name := r.URL.Query().Get("name")
+		for _, a := range f.assets[id] {
+			if a["name"] == name {
+				send(422, map[string]any{"message": "Validation Failed", "errors": []map[string]string{{"resource": "ReleaseAsset", "code": "already_exists", "field": "name"}}})
+				return
+			}
+		}
+		data, _ := io.ReadAll(r.Body)
+		a := map[string]any{"id": len(f.assets[id]) + 1, "name": name, "size": len(data), "digest": fmt.Sprintf("sha256:%x", sha256.Sum256(data))}
+		f.assets[id] = append(f.assets[id], a)
+		send(201, a)
+	default:
+		send(404, map[string]string{"message": "Not Found"})
+	}
+}
+
+const token = "ghp_SecretTokenValue1234"
+
+func client(t *testing.T, srv *httptest.Server, tok string) *gh.Client {
+	base, upload := srv.URL+"/", srv.URL+"/api/uploads/"
+	c, err := gh.NewClient(gh.WithURLs(&base, &upload), gh.WithAuthToken(tok))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// release writes a minimal release directory: an archive, its checksum, SHA256SUMS, manifest.
+func release(t *testing.T) *publish.Release {
+	dir := t.TempDir()
+	files := map[string]string{"app-1.0.0.tar.gz": "archive bytes", "deb/app.deb": "a deb"}
+	var sums strings.Builder
+	for _, name := range []string{"app-1.0.0.tar.gz", "deb/app.deb"} {
+		os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755)
+		os.WriteFile(filepath.Join(dir, name), []byte(files[name]), 0o644)
+		fmt.Fprintf(&sums, "%x  %s\n", sha256.Sum256([]byte(files[name])), name)
+	}
+	os.WriteFile(filepath.Join(dir, "SHA256SUMS"), []byte(sums.String()), 0o644)
+	os.WriteFile(filepath.Join(dir, "manifest.yaml"), []byte(`version: 1.0.0
+dependencies:
+  app:
+    git: https://github.com/o/r
+    sha: 0123456789abcdef0123456789abcdef01234567
+    resolved: {from: branch main, commitTime: "2024-05-01T12:00:00Z"}
+`), 0o644)
+	r, err := publish.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func TestRelease(t *testing.T) {
+	ctx := t.Context()
+	fake := &fakeGitHub{token: token, assets: map[int][]map[string]any{}}
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	target, err := github.New(client(t, srv, token), "o/r", github.Prerelease())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel := release(t)
+	p, _ := publish.New(rel, []publish.Target{target})
+	plan, err := p.Plan(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text strings.Builder
+	plan.WriteTo(&text)
+	if plan.Count(publish.Push) != 3 { // the release, the archive, SHA256SUMS
+		t.Fatalf("plan:\n%s", text.String())
+	}
+	if err := p.Apply(ctx, plan); err != nil {
+		t.Fatal(err)
+	}
+	if len(fake.releases) != 1 || fake.releases[0]["prerelease"] != true || fake.releases[0]["tag_name"] != "1.0.0" {
+		t.Errorf("releases = %v", fake.releases)
+	}
+	var names []string
+	for _, a := range fake.assets[1] {
+		names = append(names, a["name"].(string))
+	}
+	if strings.Join(names, ",") != "SHA256SUMS,app-1.0.0.tar.gz" {
+		t.Errorf("assets = %v", names)
+	}
+
+	// Again: identical, nothing is written.
+	n := len(fake.requests)
+	p, _ = publish.New(release(t), []publish.Target{target})
+	plan, err = p.Plan(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plan.Count(publish.Skip) != 3 {
+		text.Reset()
+		plan.WriteTo(&text)
+		t.Errorf("second plan:\n%s", text.String())
+	}
+	if err := p.Apply(ctx, plan); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range fake.requests[n:] {
+		if !strings.HasPrefix(r, "GET ") {
+			t.Errorf("second run wrote: %s", r)
+		}
+	}
+
+	// An asset with other content is refused.
+	fake.assets[1][1]["digest"] = "sha256:0000"
+	p, _ = publish.New(release(t), []publish.Target{target})
+	plan, err = p.Plan(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Apply(ctx, plan); !errors.Is(err, publish.ErrExists) {
+		t.Errorf("apply: %v, want ErrExists", err)
+	}
+}
+
+// TestRace: the release is created by someone else between plan and apply (GitHub answers 422).
+func TestRace(t *testing.T) {
+	ctx := t.Context()
+	fake := &fakeGitHub{token: token, assets: map[int][]map[string]any{}}
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	target, _ := github.New(client(t, srv, token), "o/r", github.Draft())
+	p, _ := publish.New(release(t), []publish.Target{target})
+	plan, err := p.Plan(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake.releases = append(fake.releases, map[string]any{"id": 1, "tag_name": "1.0.0", "draft": true})
+	if err := p.Apply(ctx, plan); err != nil {
+		t.Fatal(err)
+	}
+	if len(fake.releases) != 1 || len(fake.assets[1]) != 2 {
+		t.Errorf("releases %v, assets %v", fake.releases, fake.assets)
+	}
+}
+
+// TestToken: a wrong token fails with an error that does not show it.
+func TestToken(t *testing.T) {
+	fake := &fakeGitHub{token: token, assets: map[int][]map[string]any{}}
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	wrong := token + "-wrong"
+	target, _ := github.New(client(t, srv, wrong), "o/r")
+	p, _ := publish.New(release(t), []publish.Target{target})
+	_, err := p.Plan(t.Context())
+	if err == nil || !strings.Contains(err.Error(), "401") {
+		t.Fatalf("plan: %v", err)
+	}
+	if strings.Contains(err.Error(), wrong) {
+		t.Errorf("error shows the token: %v", err)
+	}
+}

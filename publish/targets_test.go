@@ -1,0 +1,233 @@
+package publish_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/releasekit/releasekit/publish"
+	"github.com/releasekit/releasekit/publish/blob"
+)
+
+// TestGitTags pushes annotated tags to a local bare remote, skips them the second time, and
+// refuses a tag that exists at another commit.
+func TestGitTags(t *testing.T) {
+	ctx := t.Context()
+	f := newFixture(t)
+	remote := filepath.Join(t.TempDir(), "remote.git")
+	gitRun(t, f.repo, "clone", "--quiet", "--bare", f.repo, remote)
+	target := publish.GitTags(publish.WithRemote("app", remote))
+	p, pl := plan(t, ctx, open(t, f), target)
+	want := map[string]string{
+		"git git-tag " + remote + " 1.2.3":  "push",
+		"git git-tag " + remote + " v1.2.3": "push",
+	}
+	if diff := cmp.Diff(want, ops(pl)); diff != "" {
+		t.Fatalf("plan (-want +got):\n%s", diff)
+	}
+	if err := p.Apply(ctx, pl); err != nil {
+		t.Fatal(err)
+	}
+	for _, tag := range []string{"1.2.3", "v1.2.3"} {
+		if got := gitRun(t, remote, "rev-parse", tag+"^{commit}"); got != f.sha {
+			t.Errorf("%s -> %s, want %s", tag, got, f.sha)
+		}
+		if typ := gitRun(t, remote, "cat-file", "-t", tag); typ != "tag" {
+			t.Errorf("%s is a %s, want an annotated tag", tag, typ)
+		}
+	}
+	tagObject := gitRun(t, remote, "rev-parse", "1.2.3")
+	if date := gitRun(t, remote, "for-each-ref", "--format=%(taggerdate:iso-strict)", "refs/tags/1.2.3"); date != "2024-05-01T12:00:00+00:00" {
+		t.Errorf("tagger date %s, want the release time", date)
+	}
+
+	_, pl = plan(t, ctx, open(t, f), target)
+	if pl.Count(publish.Skip) != 2 {
+		t.Errorf("second plan:\n%s", planText(pl))
+	}
+
+	// Another remote where the tag is at another commit.
+	other := filepath.Join(t.TempDir(), "other.git")
+	gitRun(t, f.repo, "clone", "--quiet", "--bare", f.repo, other)
+	os.WriteFile(filepath.Join(f.repo, "README"), []byte("changed\n"), 0o644)
+	gitRun(t, f.repo, "commit", "--quiet", "-am", "later")
+	gitRun(t, f.repo, "push", "--quiet", other, "HEAD:refs/heads/main")
+	gitRun(t, f.repo, "push", "--quiet", other, "HEAD:refs/tags/1.2.3")
+	p, pl = plan(t, ctx, open(t, f), publish.GitTags(publish.WithRemote("app", other)))
+	if got := ops(pl)["git git-tag "+other+" 1.2.3"]; got != publish.Refuse.String() {
+		t.Errorf("tag at another commit: %s\n%s", got, planText(pl))
+	}
+	if err := p.Apply(ctx, pl); !errors.Is(err, publish.ErrExists) {
+		t.Errorf("apply: %v, want ErrExists", err)
+	}
+	if got := gitRun(t, remote, "rev-parse", "1.2.3"); got != tagObject {
+		t.Errorf("tag object changed: %s", got)
+	}
+}
+
+// TestGrafana uploads a dashboard revision to an httptest server shaped like grafana.com.
+func TestGrafana(t *testing.T) {
+	ctx := t.Context()
+	f := newFixture(t)
+	const token = "glc_secret-token"
+	var mu sync.Mutex
+	var revisions [][]byte
+	var requests []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		requests = append(requests, r.Method+" "+r.URL.Path)
+		if r.Header.Get("Authorization") != "Bearer "+token {
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		switch {
+		case r.Method == http.MethodGet && r.URL.Path == "/api/dashboards/7639/revisions":
+			var items []map[string]int
+			for i := range revisions {
+				items = append(items, map[string]int{"revision": i + 1})
+			}
+			json.NewEncoder(w).Encode(map[string]any{"items": items})
+		case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/api/dashboards/7639/revisions/"):
+			var n int
+			fmt.Sscanf(strings.TrimPrefix(r.URL.Path, "/api/dashboards/7639/revisions/"), "%d/download", &n)
+			w.Write(revisions[n-1])
+		case r.Method == http.MethodPost && r.URL.Path == "/api/dashboards/7639/revisions":
+			file, _, err := r.FormFile("json")
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
+			}
+			data, _ := io.ReadAll(file)
+			revisions = append(revisions, data)
+			w.WriteHeader(http.StatusCreated)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	target := publish.Grafana(srv.Client(), srv.URL, map[string]int{"mesh": 7639}, token)
+	p, pl := plan(t, ctx, open(t, f), target)
+	if pl.Count(publish.Push) != 1 {
+		t.Fatalf("plan:\n%s", planText(pl))
+	}
+	if err := p.Apply(ctx, pl); err != nil {
+		t.Fatal(err)
+	}
+	want, _ := os.ReadFile(filepath.Join(f.dir, "grafana", "mesh.json"))
+	if len(revisions) != 1 || !bytes.Equal(revisions[0], want) {
+		t.Fatalf("revisions = %q", revisions)
+	}
+	_, pl = plan(t, ctx, open(t, f), target)
+	if pl.Count(publish.Skip) != 1 {
+		t.Errorf("second plan:\n%s", planText(pl))
+	}
+	// A failing status is an error that names the call and does not quote the token.
+	bad := publish.Grafana(srv.Client(), srv.URL, map[string]int{"mesh": 7639}, token+"-wrong")
+	pb, _ := publish.New(open(t, f), []publish.Target{bad})
+	_, err := pb.Plan(ctx)
+	if err == nil || !strings.Contains(err.Error(), "401") || strings.Contains(err.Error(), token) {
+		t.Errorf("wrong token: %v", err)
+	}
+}
+
+// TestFilesRefuse: an object of the release that exists with other content is refused.
+func TestFilesRefuse(t *testing.T) {
+	ctx := t.Context()
+	f := newFixture(t)
+	dir := t.TempDir()
+	bucket, err := blob.Open(ctx, "file://"+dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bucket.Close()
+	if err := bucket.Write(ctx, "r/1.2.3/SHA256SUMS", strings.NewReader("other\n"), publish.WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	p, pl := plan(t, ctx, open(t, f), publish.Files(bucket, "r"))
+	if got := ops(pl)["files file "+bucket.URL("r/1.2.3/SHA256SUMS")]; got != publish.Refuse.String() {
+		t.Fatalf("SHA256SUMS: %s\n%s", got, planText(pl))
+	}
+	if err := p.Apply(ctx, pl); !errors.Is(err, publish.ErrExists) {
+		t.Fatalf("apply: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "r", "1.2.3", "manifest.yaml")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a refused plan wrote files: %v", err)
+	}
+	// Forced, it is overwritten; then everything is identical.
+	p, pl = plan(t, ctx, open(t, f), publish.Files(bucket, "r", publish.WithForceFiles()))
+	if err := p.Apply(ctx, pl); err != nil {
+		t.Fatal(err)
+	}
+	_, pl = plan(t, ctx, open(t, f), publish.Files(bucket, "r"))
+	if pl.Count(publish.Skip) != len(pl.Actions) {
+		t.Errorf("after force:\n%s", planText(pl))
+	}
+}
+
+// TestFilesDamaged: a file that no longer matches SHA256SUMS is not published.
+func TestFilesDamaged(t *testing.T) {
+	ctx := t.Context()
+	f := newFixture(t)
+	bucket, _ := blob.Open(ctx, "mem://")
+	os.WriteFile(filepath.Join(f.dir, "grafana", "mesh.json"), []byte("{}"), 0o644)
+	p, pl := plan(t, ctx, open(t, f), publish.Files(bucket, ""))
+	err := p.Apply(ctx, pl)
+	if err == nil || !strings.Contains(err.Error(), "grafana/mesh.json") {
+		t.Fatalf("apply: %v", err)
+	}
+	if _, err := bucket.Stat(ctx, "1.2.3/grafana/mesh.json"); !errors.Is(err, publish.ErrNotExist) {
+		t.Errorf("damaged file published: %v", err)
+	}
+}
+
+// racingBucket changes index.yaml once, between the chart repository's read and its write.
+type racingBucket struct {
+	publish.Bucket
+	once sync.Once
+}
+
+func (b *racingBucket) Write(ctx context.Context, key string, r io.Reader, w publish.WriteOptions) error {
+	if strings.HasSuffix(key, "index.yaml") {
+		b.once.Do(func() {
+			other := "apiVersion: v1\nentries:\n  other:\n  - name: other\n    version: 9.9.9\n    digest: abc\n"
+			if err := b.Bucket.Write(ctx, key, strings.NewReader(other), publish.WriteOptions{}); err != nil {
+				panic(err)
+			}
+		})
+	}
+	return b.Bucket.Write(ctx, key, r, w)
+}
+
+// TestChartRepoRace: the index is merged again when another writer changed it meanwhile.
+func TestChartRepoRace(t *testing.T) {
+	ctx := t.Context()
+	f := newFixture(t)
+	mem, _ := blob.Open(ctx, "mem://")
+	bucket := &racingBucket{Bucket: mem}
+	p, pl := plan(t, ctx, open(t, f), publish.ChartRepo(bucket, "", "https://charts.example"))
+	if err := p.Apply(ctx, pl); err != nil {
+		t.Fatal(err)
+	}
+	index, _, err := mem.Read(ctx, "index.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"other:", "version: 9.9.9", "app:", "version: 1.2.3"} {
+		if !strings.Contains(string(index), want) {
+			t.Errorf("index lacks %q:\n%s", want, index)
+		}
+	}
+}
