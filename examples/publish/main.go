@@ -1,0 +1,242 @@
+// Command publish publishes a built release directory: images and charts to OCI registries,
+// files and a chart repository to buckets, git tags, and a GitHub release. It prints the plan
+// first; it acts only when -dry-run=false.
+//
+//	go run ./examples/publish -release /tmp/release -docker-hub ghcr.io/org -tags latest \
+//	    -bucket gs://releases/org -helm-hub oci://ghcr.io/org/charts -dry-run=false
+//
+// Credentials come from the environment, never from flags: registry logins from the docker
+// config (as docker and crane read it), GITHUB_TOKEN or GH_TOKEN (or -github-token-file) for
+// GitHub, cloud credentials as each bucket's SDK finds them.
+//
+// Exit status 2 means bad flags, 1 that planning or publishing failed (including a refused tag).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	gh "github.com/google/go-github/v92/github"
+	_ "gocloud.dev/blob/gcsblob" // gs:// buckets
+	_ "gocloud.dev/blob/s3blob"  // s3:// buckets
+
+	"github.com/releasekit/releasekit/publish"
+	"github.com/releasekit/releasekit/publish/blob"
+	"github.com/releasekit/releasekit/publish/github"
+)
+
+type config struct {
+	release, dockerHub, tags, bucket, prefix, aliases string
+	helmHub, helmBucket, helmURL, github, tokenFile   string
+	report, list                                      string
+	gitTags, dryRun, force, draft, prerelease         bool
+	jobs                                              int
+}
+
+func main() {
+	var c config
+	flag.StringVar(&c.release, "release", "", "release directory (required)")
+	flag.StringVar(&c.dockerHub, "docker-hub", "", "push images to this registry prefix, e.g. ghcr.io/org")
+	flag.StringVar(&c.tags, "tags", "", "comma-separated tags to push besides the version, e.g. latest")
+	flag.StringVar(&c.bucket, "bucket", "", "copy files to this bucket URL (file://, mem://, gs://, s3://)")
+	flag.StringVar(&c.prefix, "bucket-prefix", "", "folder in -bucket; files go under <prefix>/<version>/")
+	flag.StringVar(&c.aliases, "aliases", "", "comma-separated alias objects in -bucket naming the version, e.g. latest.txt")
+	flag.StringVar(&c.helmHub, "helm-hub", "", "push charts to this OCI registry prefix, e.g. oci://ghcr.io/org/charts")
+	flag.StringVar(&c.helmBucket, "helm-bucket", "", "publish charts to a chart repository in this bucket URL")
+	flag.StringVar(&c.helmURL, "helm-url", "", "the chart repository's public URL (required with -helm-bucket)")
+	flag.StringVar(&c.github, "github", "", "create a GitHub release in owner/name")
+	flag.StringVar(&c.tokenFile, "github-token-file", "", "file holding the GitHub token (default $GITHUB_TOKEN or $GH_TOKEN)")
+	flag.BoolVar(&c.draft, "draft", false, "create the GitHub release as a draft")
+	flag.BoolVar(&c.prerelease, "prerelease", false, "mark the GitHub release as a pre-release")
+	flag.BoolVar(&c.gitTags, "git-tags", false, "push annotated tags to each dependency's git remote")
+	flag.BoolVar(&c.force, "force", false, "move release tags and overwrite objects that exist with other content")
+	flag.BoolVar(&c.dryRun, "dry-run", true, "print the plan and change nothing")
+	flag.StringVar(&c.report, "report", "", "write the digests report (JSON) here")
+	flag.StringVar(&c.list, "list", "", "write the digests list (ref@digest lines) here")
+	flag.IntVar(&c.jobs, "jobs", 4, "blobs sent at once")
+	flag.Parse()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, c, os.Getenv, os.Stdout, os.Stderr))
+}
+
+// usageError is bad input: exit status 2.
+type usageError struct{ error }
+
+func run(ctx context.Context, c config, getenv func(string) string, stdout, stderr io.Writer) int {
+	err := publishRelease(ctx, c, getenv, stdout, stderr)
+	var ue usageError
+	switch {
+	case errors.As(err, &ue):
+		fmt.Fprintln(stderr, "publish:", err)
+		return 2
+	case err != nil:
+		fmt.Fprintln(stderr, "publish:", err)
+		return 1
+	}
+	return 0
+}
+
+func split(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+func publishRelease(ctx context.Context, c config, getenv func(string) string, stdout, stderr io.Writer) error {
+	if c.release == "" {
+		return usageError{errors.New("-release is required")}
+	}
+	if c.helmBucket != "" && c.helmURL == "" {
+		return usageError{errors.New("-helm-bucket needs -helm-url")}
+	}
+	rel, err := publish.Open(c.release)
+	if err != nil {
+		return err
+	}
+	reg := []publish.RegistryOption{publish.WithKeychain(authn.DefaultKeychain), publish.WithJobs(c.jobs),
+		publish.WithTags(split(c.tags)...), publish.WithRegistryProgress(publish.NewProgress(stderr, isTerminal(stderr)))}
+	if c.force {
+		reg = append(reg, publish.WithForce())
+	}
+	var targets []publish.Target
+	if c.dockerHub != "" {
+		t, err := publish.Images(c.dockerHub, reg...)
+		if err != nil {
+			return usageError{err}
+		}
+		targets = append(targets, t)
+	}
+	if c.helmHub != "" {
+		t, err := publish.Charts(c.helmHub, reg...)
+		if err != nil {
+			return usageError{err}
+		}
+		targets = append(targets, t)
+	}
+	if c.bucket != "" {
+		b, err := blob.Open(ctx, c.bucket)
+		if err != nil {
+			return err
+		}
+		defer b.Close()
+		opts := []publish.FilesOption{publish.WithAliases(split(c.aliases)...)}
+		if c.force {
+			opts = append(opts, publish.WithForceFiles())
+		}
+		targets = append(targets, publish.Files(b, c.prefix, opts...))
+	}
+	if c.helmBucket != "" {
+		b, err := blob.Open(ctx, c.helmBucket)
+		if err != nil {
+			return err
+		}
+		defer b.Close()
+		targets = append(targets, publish.ChartRepo(b, "", c.helmURL))
+	}
+	if c.gitTags {
+		targets = append(targets, publish.GitTags())
+	}
+	if c.github != "" {
+		token, err := githubToken(c.tokenFile, getenv)
+		if err != nil {
+			return usageError{err}
+		}
+		client, err := gh.NewClient(gh.WithAuthToken(token))
+		if err != nil {
+			return err
+		}
+		var opts []github.Option
+		if c.draft {
+			opts = append(opts, github.Draft())
+		}
+		if c.prerelease {
+			opts = append(opts, github.Prerelease())
+		}
+		t, err := github.New(client, c.github, opts...)
+		if err != nil {
+			return usageError{err}
+		}
+		targets = append(targets, t)
+	}
+	if len(targets) == 0 {
+		return usageError{errors.New("no target: give -docker-hub, -helm-hub, -bucket, -helm-bucket, -git-tags or -github")}
+	}
+	p, err := publish.New(rel, targets)
+	if err != nil {
+		return err
+	}
+	plan, err := p.Plan(ctx)
+	if err != nil {
+		return err
+	}
+	if _, err := plan.WriteTo(stdout); err != nil {
+		return err
+	}
+	if c.dryRun {
+		fmt.Fprintln(stdout, "dry run: nothing written (publish with -dry-run=false)")
+		return plan.Refused()
+	}
+	if err := p.Apply(ctx, plan); err != nil {
+		return err
+	}
+	report := plan.Report()
+	if err := report.WriteList(stdout); err != nil {
+		return err
+	}
+	if c.report != "" {
+		data, err := report.JSON()
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(c.report, data, 0o644); err != nil {
+			return err
+		}
+	}
+	if c.list != "" {
+		var b strings.Builder
+		report.WriteList(&b)
+		if err := os.WriteFile(c.list, []byte(b.String()), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// githubToken reads the token from the file, else GITHUB_TOKEN, else GH_TOKEN.
+func githubToken(file string, getenv func(string) string) (string, error) {
+	if file != "" {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return "", err
+		}
+		return strings.TrimSpace(string(data)), nil
+	}
+	for _, k := range []string{"GITHUB_TOKEN", "GH_TOKEN"} {
+		if v := getenv(k); v != "" {
+			return v, nil
+		}
+	}
+	return "", errors.New("-github needs a token: set GITHUB_TOKEN or GH_TOKEN, or give -github-token-file")
+}

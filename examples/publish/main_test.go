@@ -1,0 +1,82 @@
+package main
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func releaseDir(t *testing.T) string {
+	dir := t.TempDir()
+	data := []byte("archive")
+	os.WriteFile(filepath.Join(dir, "app-1.0.0.tar.gz"), data, 0o644)
+	os.WriteFile(filepath.Join(dir, "SHA256SUMS"), []byte(fmt.Sprintf("%x  app-1.0.0.tar.gz\n", sha256.Sum256(data))), 0o644)
+	os.WriteFile(filepath.Join(dir, "manifest.yaml"), []byte(`version: 1.0.0
+dependencies:
+  app:
+    git: https://example.com/app.git
+    sha: 0123456789abcdef0123456789abcdef01234567
+    resolved: {from: branch main, commitTime: "2024-05-01T12:00:00Z"}
+`), 0o644)
+	return dir
+}
+
+func TestPublish(t *testing.T) {
+	rel := releaseDir(t)
+	bucket := t.TempDir()
+	c := config{release: rel, bucket: "file://" + bucket, prefix: "app", aliases: "latest.txt", dryRun: true, jobs: 2}
+	var out, errOut bytes.Buffer
+	noenv := func(string) string { return "" }
+	if code := run(t.Context(), c, noenv, &out, &errOut); code != 0 {
+		t.Fatalf("dry run: exit %d: %s", code, errOut.String())
+	}
+	for _, want := range []string{"push  files  file   file://" + bucket + "/app/1.0.0/app-1.0.0.tar.gz", "plan: 4 to push, 0 identical, 0 refused", "dry run: nothing written"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("dry run output lacks %q:\n%s", want, out.String())
+		}
+	}
+	if entries, _ := os.ReadDir(bucket); len(entries) != 0 {
+		t.Fatalf("dry run wrote %d entries", len(entries))
+	}
+	c.dryRun = false
+	out.Reset()
+	if code := run(t.Context(), c, noenv, &out, &errOut); code != 0 {
+		t.Fatalf("publish: exit %d: %s", code, errOut.String())
+	}
+	if data, err := os.ReadFile(filepath.Join(bucket, "app", "latest.txt")); err != nil || string(data) != "1.0.0\n" {
+		t.Errorf("alias: %q %v", data, err)
+	}
+	out.Reset()
+	if code := run(t.Context(), c, noenv, &out, &errOut); code != 0 || !strings.Contains(out.String(), "plan: 0 to push, 4 identical, 0 refused") {
+		t.Errorf("second run: exit %d:\n%s", code, out.String())
+	}
+}
+
+func TestUsage(t *testing.T) {
+	rel := releaseDir(t)
+	noenv := func(string) string { return "" }
+	for name, c := range map[string]config{
+		"no release": {bucket: "mem://"},
+		"no target":  {release: rel},
+		"no token":   {release: rel, github: "o/r"},
+		"bad hub":    {release: rel, dockerHub: "UPPER case"},
+		"helm url":   {release: rel, helmBucket: "mem://"},
+	} {
+		var out, errOut bytes.Buffer
+		if code := run(t.Context(), c, noenv, &out, &errOut); code != 2 {
+			t.Errorf("%s: exit %d, want 2: %s", name, code, errOut.String())
+		}
+	}
+	tok, err := githubToken("", func(k string) string { return map[string]string{"GH_TOKEN": "b"}[k] })
+	if err != nil || tok != "b" {
+		t.Errorf("GH_TOKEN: %q %v", tok, err)
+	}
+	if _, err := githubToken(filepath.Join(t.TempDir(), "missing"), nil); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("missing token file: %v", err)
+	}
+}
