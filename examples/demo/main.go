@@ -1,12 +1,16 @@
 // Command demo releases a small sample project end to end, with nothing but Go and git: it
 // writes the project embedded in sample.txtar to a git repository (one commit at a fixed date,
 // tagged v0.1.0), writes a manifest for it and runs the release flow on it: resolve, then build
-// binaries, archives, a deb, sources, licenses and checksums.
+// binaries, archives, a deb, an image, a pinned chart, sources, licenses and checksums, then
+// publish the image and chart to a registry served in-process and the files and a chart
+// repository to a local bucket (<dir>/bucket), and print the digests report.
 //
 // The manifest names the project by a URL that the demo serves from the local copy (a mirror), so
 // that the release is the same bytes whichever folder it is built in.
 //
-//	go run ./examples/demo [-dir DIR]
+//	go run ./examples/demo [-dir DIR] [-registry HOST]
+//
+// -registry publishes to a running registry instead of the in-process one.
 package main
 
 import (
@@ -17,6 +21,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -24,6 +30,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/google/go-containerregistry/pkg/registry"
 	"golang.org/x/tools/txtar"
 
 	"github.com/releasekit/releasekit/artifacts"
@@ -31,6 +38,8 @@ import (
 	"github.com/releasekit/releasekit/artifacts/licenses"
 	"github.com/releasekit/releasekit/artifacts/pkg"
 	"github.com/releasekit/releasekit/manifest"
+	"github.com/releasekit/releasekit/publish"
+	"github.com/releasekit/releasekit/publish/blob"
 	"github.com/releasekit/releasekit/resolve"
 )
 
@@ -42,6 +51,7 @@ const commitDate = "2024-05-01T12:00:00Z"
 
 func main() {
 	dir := flag.String("dir", "", "working directory (default: a new temporary one)")
+	reg := flag.String("registry", "", "publish to this registry host (default: one served in-process)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -53,7 +63,7 @@ func main() {
 		}
 		*dir = d
 	}
-	if err := run(ctx, *dir, os.Stdout, os.Stderr); err != nil {
+	if err := run(ctx, *dir, *reg, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "demo:", err)
 		os.Exit(1)
 	}
@@ -62,7 +72,7 @@ func main() {
 // sampleURL is where the manifest says the sample lives; it is fetched from the local copy.
 const sampleURL = "https://git.example/hello.git"
 
-func run(ctx context.Context, dir string, stdout, progress io.Writer) error {
+func run(ctx context.Context, dir, registryHost string, stdout, progress io.Writer) error {
 	dir, err := filepath.Abs(dir)
 	if err != nil {
 		return err
@@ -125,6 +135,63 @@ dependencies:
 	}
 	fmt.Fprintf(stdout, "SHA256SUMS      %d files, sha256 %x\n", bytes.Count(sums, []byte("\n")), sha256.Sum256(sums))
 	fmt.Fprintf(stdout, "release directory: %s\n", out)
+	return publishDemo(ctx, dir, out, registryHost, stdout, progress)
+}
+
+// publishDemo publishes the release directory to a registry (served here unless given) and a
+// bucket in dir, then prints the digests report.
+func publishDemo(ctx context.Context, dir, out, registryHost string, stdout, progress io.Writer) error {
+	if registryHost == "" {
+		srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
+		defer srv.Close()
+		registryHost = strings.TrimPrefix(srv.URL, "http://")
+	}
+	bucketDir := filepath.Join(dir, "bucket")
+	// A fresh bucket each run, as the registry is: the demo shows a first publish.
+	if err := os.RemoveAll(bucketDir); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(bucketDir, 0o755); err != nil {
+		return err
+	}
+	bucket, err := blob.Open(ctx, "file://"+bucketDir)
+	if err != nil {
+		return err
+	}
+	defer bucket.Close()
+	rel, err := publish.Open(out)
+	if err != nil {
+		return err
+	}
+	reg := []publish.RegistryOption{publish.WithTags("latest"), publish.WithRegistryProgress(publish.NewProgress(progress, false))}
+	images, err := publish.Images(registryHost+"/demo", reg...)
+	if err != nil {
+		return err
+	}
+	charts, err := publish.Charts("oci://"+registryHost+"/demo/charts", reg...)
+	if err != nil {
+		return err
+	}
+	p, err := publish.New(rel, []publish.Target{images, charts,
+		publish.Files(bucket, "hello", publish.WithAliases("latest.txt")),
+		publish.ChartRepo(bucket, "charts", "https://charts.example/hello"),
+	})
+	if err != nil {
+		return err
+	}
+	plan, err := p.Plan(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "publish plan    %d to push, %d identical, %d refused (registry %s, bucket %s)\n",
+		plan.Count(publish.Push), plan.Count(publish.Skip), plan.Count(publish.Refuse), registryHost, bucketDir)
+	if err := p.Apply(ctx, plan); err != nil {
+		return err
+	}
+	report := plan.Report()
+	for _, im := range append(report.Images, report.Charts...) {
+		fmt.Fprintf(stdout, "published       %s\n", im)
+	}
 	return nil
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/releasekit/releasekit/internal/registrytest"
 	"github.com/releasekit/releasekit/manifest"
 )
 
@@ -22,6 +23,13 @@ var sum = regexp.MustCompile(`sha256 [0-9a-f]{64}\n`)
 
 // imageLine finds the image's digest, which depends on the Go release for the same reason.
 var imageLine = regexp.MustCompile(`@(sha256:[0-9a-f]{64})\n`)
+
+// registryHost is the in-process registry's address; chartLine the chart's OCI digest, which
+// changes with the image digest pinned in it.
+var (
+	registryHost = regexp.MustCompile(`127\.0\.0\.1:[0-9]+`)
+	chartLine    = regexp.MustCompile(`@(sha256:[0-9a-f]{64})\n$`)
+)
 
 // chartFile reads one file of a packaged chart.
 func chartFile(t *testing.T, tgz, name string) string {
@@ -54,7 +62,7 @@ func chartFile(t *testing.T, tgz, name string) string {
 func TestDemo(t *testing.T) {
 	dir := t.TempDir()
 	var out bytes.Buffer
-	if err := run(t.Context(), dir, &out, io.Discard); err != nil {
+	if err := run(t.Context(), dir, "", &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	want := `sample project  src/hello, tagged v0.1.0 at 2024-05-01T12:00:00Z
@@ -73,8 +81,14 @@ artifact        sources   sources.tar.gz
 image           registry.example/demo/hello:0.1.0@$DIGEST
 SHA256SUMS      28 files, sha256 $SUM
 release directory: $DIR/out
+publish plan    27 to push, 0 identical, 0 refused (registry $REGISTRY, bucket $DIR/bucket)
+published       $REGISTRY/demo/hello:0.1.0@$DIGEST
+published       $REGISTRY/demo/hello:latest@$DIGEST
+published       oci://$REGISTRY/demo/charts/hello:0.1.0@$CHART
 `
 	got := sum.ReplaceAllString(strings.ReplaceAll(out.String(), dir, "$DIR"), "sha256 $$SUM\n")
+	got = registryHost.ReplaceAllString(got, "$$REGISTRY")
+	got = chartLine.ReplaceAllString(got, "@$$CHART\n")
 	imageDigest := imageLine.FindStringSubmatch(out.String())
 	got = imageLine.ReplaceAllString(got, "@$$DIGEST\n")
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -98,17 +112,17 @@ release directory: $DIR/out
 
 	// Running the demo again in the same directory gives the same result.
 	var again bytes.Buffer
-	if err := run(t.Context(), dir, &again, io.Discard); err != nil {
+	if err := run(t.Context(), dir, "", &again, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	if again.String() != out.String() {
+	if registryHost.ReplaceAllString(again.String(), "") != registryHost.ReplaceAllString(out.String(), "") {
 		t.Errorf("second run differs:\n%s", again.String())
 	}
 
 	// So does running it in another directory: the release is the same bytes.
 	other := filepath.Join(t.TempDir(), "elsewhere")
 	var elsewhere bytes.Buffer
-	if err := run(t.Context(), other, &elsewhere, io.Discard); err != nil {
+	if err := run(t.Context(), other, "", &elsewhere, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	a, _ := os.ReadFile(filepath.Join(dir, "out", "SHA256SUMS"))
@@ -116,4 +130,33 @@ release directory: $DIR/out
 	if diff := cmp.Diff(string(a), string(b)); diff != "" {
 		t.Errorf("SHA256SUMS of two demo builds (-first +second):\n%s", diff)
 	}
+}
+
+// TestDemoFaults publishes the demo release through a registry that fails 30% of requests
+// (dropped connections, 500, 503, 429): it completes, every digest is the one built, and no
+// tag was ever written before its content.
+func TestDemoFaults(t *testing.T) {
+	reg := registrytest.New(t, registrytest.WithFaults(0.3, 7))
+	dir := t.TempDir()
+	var out bytes.Buffer
+	if err := run(t.Context(), dir, reg.Host, &out, io.Discard); err != nil {
+		t.Fatalf("demo through faults: %v\n%s", err, out.String())
+	}
+	built := regexp.MustCompile(`image +registry\.example/demo/hello:0\.1\.0@(sha256:[0-9a-f]{64})`).FindStringSubmatch(out.String())
+	published := regexp.MustCompile(`published +` + regexp.QuoteMeta(reg.Host) + `/demo/hello:(?:0\.1\.0|latest)@(sha256:[0-9a-f]{64})`).FindAllStringSubmatch(out.String(), -1)
+	if built == nil || len(published) != 2 {
+		t.Fatalf("output:\n%s", out.String())
+	}
+	for _, p := range published {
+		if p[1] != built[1] {
+			t.Errorf("published %s, built %s", p[1], built[1])
+		}
+	}
+	if reg.Faults.Load() == 0 {
+		t.Error("no fault injected")
+	}
+	if v := reg.Violations(); len(v) > 0 {
+		t.Errorf("tags written before their content: %v", v)
+	}
+	t.Logf("%d faults survived in %d requests", reg.Faults.Load(), reg.Faults.Load()+reg.Requests.Load())
 }
