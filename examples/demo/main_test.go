@@ -143,7 +143,7 @@ func TestDemoFaults(t *testing.T) {
 		t.Fatalf("demo through faults: %v\n%s", err, out.String())
 	}
 	built := regexp.MustCompile(`image +registry\.example/demo/hello:0\.1\.0@(sha256:[0-9a-f]{64})`).FindStringSubmatch(out.String())
-	published := regexp.MustCompile(`published +` + regexp.QuoteMeta(reg.Host) + `/demo/hello:(?:0\.1\.0|latest)@(sha256:[0-9a-f]{64})`).FindAllStringSubmatch(out.String(), -1)
+	published := regexp.MustCompile(`published +`+regexp.QuoteMeta(reg.Host)+`/demo/hello:(?:0\.1\.0|latest)@(sha256:[0-9a-f]{64})`).FindAllStringSubmatch(out.String(), -1)
 	if built == nil || len(published) != 2 {
 		t.Fatalf("output:\n%s", out.String())
 	}
