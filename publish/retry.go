@@ -1,11 +1,14 @@
 package publish
 
 import (
+	"errors"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/v1/remote"
@@ -39,7 +42,7 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			r.Body = body
 		}
 		resp, err := t.inner.RoundTrip(r)
-		transient := err != nil && req.Context().Err() == nil ||
+		transient := err != nil && req.Context().Err() == nil && dropped(err) ||
 			resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 && resp.StatusCode != http.StatusNotImplemented)
 		if !transient || !replayable || attempt >= t.backoff.Steps {
 			return resp, err
@@ -64,4 +67,14 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		delay = time.Duration(float64(delay) * t.backoff.Factor)
 	}
+}
+
+// dropped reports whether err is a connection lost midway (reset, closed, timed out), as
+// opposed to one that will fail again the same way (a TLS handshake with a plain HTTP server,
+// a refused connection, a bad address).
+func dropped(err error) bool {
+	var ne net.Error
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
+		errors.As(err, &ne) && ne.Timeout()
 }
