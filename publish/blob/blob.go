@@ -54,6 +54,9 @@ type Bucket struct {
 func Open(ctx context.Context, urlstr string) (*Bucket, error) {
 	b, err := blob.OpenBucket(ctx, urlstr)
 	if err != nil {
+		if strings.Contains(err.Error(), urlstr) { // the driver quotes the URL, which may hold keys
+			return nil, fmt.Errorf("open bucket %s: %s", redact(urlstr), strings.ReplaceAll(err.Error(), urlstr, redact(urlstr)))
+		}
 		return nil, fmt.Errorf("open bucket %s: %w", redact(urlstr), err)
 	}
 	return New(b, urlstr), nil
