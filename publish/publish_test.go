@@ -2,6 +2,8 @@ package publish_test
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"fmt"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -358,4 +360,22 @@ func ref(t testing.TB, s string) name.Reference {
 		t.Fatal(err)
 	}
 	return r
+}
+
+// TestOpenListed: a manifest listed in SHA256SUMS is published once.
+func TestOpenListed(t *testing.T) {
+	f := newFixture(t)
+	m, _ := os.ReadFile(filepath.Join(f.dir, "manifest.yaml"))
+	sums, _ := os.ReadFile(filepath.Join(f.dir, "SHA256SUMS"))
+	sums = append(sums, fmt.Sprintf("%x  manifest.yaml\n", sha256.Sum256(m))...)
+	os.WriteFile(filepath.Join(f.dir, "SHA256SUMS"), sums, 0o644)
+	n := 0
+	for _, x := range open(t, f).Files {
+		if x.Path == "manifest.yaml" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("manifest.yaml listed %d times", n)
+	}
 }

@@ -33,8 +33,8 @@ type Release struct {
 	Version string
 	// Time is the release's timestamp: the newest commit time of its dependencies.
 	Time time.Time
-	// Files are the outputs listed in SHA256SUMS (the image layout excepted), then SHA256SUMS
-	// and the manifest themselves, sorted by path.
+	// Files are the outputs listed in SHA256SUMS (the image layout excepted), SHA256SUMS itself
+	// and the manifest, each once, sorted by path.
 	Files []File
 	// Images are the images of the release's OCI layout, sorted by name.
 	Images []Image
@@ -136,6 +136,9 @@ func (r *Release) readFiles() error {
 		return fmt.Errorf("%s: %w", sumsPath, err)
 	}
 	for _, p := range []string{artifacts.SumsFile, artifacts.ManifestFile} {
+		if slices.ContainsFunc(r.Files, func(f File) bool { return f.Path == p }) {
+			continue
+		}
 		sum, err := fileSHA256(filepath.Join(r.Dir, p))
 		if err != nil {
 			return err

@@ -81,7 +81,7 @@ artifact        sources   sources.tar.gz
 image           registry.example/demo/hello:0.1.0@$DIGEST
 SHA256SUMS      28 files, sha256 $SUM
 release directory: $DIR/out
-publish plan    27 to push, 0 identical, 0 refused (registry $REGISTRY, bucket $DIR/bucket)
+publish plan    26 to push, 0 identical, 0 refused (registry $REGISTRY, bucket $DIR/bucket)
 published       $REGISTRY/demo/hello:0.1.0@$DIGEST
 published       $REGISTRY/demo/hello:latest@$DIGEST
 published       oci://$REGISTRY/demo/charts/hello:0.1.0@$CHART
