@@ -3,9 +3,9 @@ package publish_test
 import (
 	"bytes"
 	"crypto/sha256"
-	"fmt"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
