@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/releasekit/releasekit/internal/humanize"
 )
 
 // progress tells people what the build does: one line per artifact and, on a terminal, a bar
@@ -39,7 +41,7 @@ func (p *progress) line(verb, rel string, size int64, took time.Duration) {
 	if p.bar {
 		fmt.Fprint(p.w, "\r\033[K")
 	}
-	fmt.Fprintf(p.w, "%-7s %-48s %10s %8s\n", verb, rel, humanSize(size), took.Round(time.Millisecond))
+	fmt.Fprintf(p.w, "%-7s %-48s %10s %8s\n", verb, rel, humanize.Bytes(size), took.Round(time.Millisecond))
 	if p.bar && p.total > 0 {
 		const width = 30
 		done := min(p.n*width/p.total, width)
@@ -51,16 +53,4 @@ func (p *progress) done() {
 	if p != nil && p.w != nil && p.bar {
 		fmt.Fprint(p.w, "\r\033[K")
 	}
-}
-
-func humanSize(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
 }

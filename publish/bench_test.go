@@ -13,7 +13,6 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
@@ -104,15 +103,7 @@ func twentyImages(b *testing.B, n int) (string, int64) {
 	seen := map[v1.Hash]bool{}
 	var unique int64
 	for i := range n {
-		own, err := random.Layer(256<<10, types.OCILayer)
-		if err != nil {
-			b.Fatal(err)
-		}
-		img, err := mutate.AppendLayers(mutate.MediaType(empty.Image, types.OCIManifestSchema1), base, own)
-		if err != nil {
-			b.Fatal(err)
-		}
-		img = mutate.ConfigMediaType(img, types.OCIConfigJSON)
+		img := layered(b, base, 256<<10)
 		ls, _ := img.Layers()
 		cfg, _ := img.RawConfigFile()
 		unique += int64(len(cfg))

@@ -99,20 +99,9 @@ func (t *files) Plan(ctx context.Context, r *Release) ([]Action, error) {
 	for _, f := range r.Files {
 		key := t.key(r.Version, f.Path)
 		a := Action{Target: t.Name(), Kind: "file", Object: t.bucket.URL(key), Digest: f.SHA256, Source: f.Path}
-		got, err := objectSHA256(ctx, t.bucket, key)
-		switch {
-		case errors.Is(err, ErrNotExist):
-			a.Op = Push
-		case err != nil:
+		var err error
+		if a.Op, a.Detail, err = objectOp(ctx, t.bucket, key, f.SHA256, t.force); err != nil {
 			return nil, err
-		case got == f.SHA256:
-			a.Op = Skip
-		case t.force:
-			a.Op = Push
-			a.Detail = "overwrites sha256 " + got[:12]
-		default:
-			a.Op = Refuse
-			a.Detail = fmt.Sprintf("has sha256 %s, release has %s", got, f.SHA256)
 		}
 		actions = append(actions, a)
 	}
@@ -134,6 +123,23 @@ func (t *files) Plan(ctx context.Context, r *Release) ([]Action, error) {
 		actions = append(actions, a)
 	}
 	return actions, nil
+}
+
+// objectOp compares the object at key with the SHA-256 it should have: push when it is
+// missing (or differs and force is set), skip when identical, refuse otherwise.
+func objectOp(ctx context.Context, b Bucket, key, want string, force bool) (Op, string, error) {
+	got, err := objectSHA256(ctx, b, key)
+	switch {
+	case errors.Is(err, ErrNotExist):
+		return Push, "", nil
+	case err != nil:
+		return Push, "", err
+	case got == want:
+		return Skip, "", nil
+	case force:
+		return Push, "overwrites sha256 " + got[:12], nil
+	}
+	return Refuse, fmt.Sprintf("has sha256 %s, release has %s", got, want), nil
 }
 
 // objectSHA256 is the SHA-256 of an object: recorded with it, or computed by reading it.

@@ -91,17 +91,8 @@ func (t *chartRepo) Plan(ctx context.Context, r *Release) ([]Action, error) {
 	for _, c := range r.Charts {
 		key := t.key(chartFile(c))
 		a := Action{Target: t.Name(), Kind: "chart", Object: t.bucket.URL(key), Digest: c.SHA256, Source: c.Path}
-		got, err := objectSHA256(ctx, t.bucket, key)
-		switch {
-		case errors.Is(err, ErrNotExist):
-			a.Op = Push
-		case err != nil:
+		if a.Op, a.Detail, err = objectOp(ctx, t.bucket, key, c.SHA256, false); err != nil {
 			return nil, err
-		case got == c.SHA256:
-			a.Op = Skip
-		default:
-			a.Op = Refuse
-			a.Detail = fmt.Sprintf("has sha256 %s, release has %s", got, c.SHA256)
 		}
 		actions = append(actions, a)
 

@@ -97,15 +97,7 @@ func newFixture(t testing.TB) *fixture {
 		idx := mutate.IndexMediaType(empty.Index, types.OCIImageIndex)
 		for _, arch := range []string{"amd64", "arm64"} {
 			base := baseLayer(t, arch)
-			own, err := random.Layer(2048, types.OCILayer)
-			if err != nil {
-				t.Fatal(err)
-			}
-			im, err := mutate.AppendLayers(mutate.MediaType(empty.Image, types.OCIManifestSchema1), base, own)
-			if err != nil {
-				t.Fatal(err)
-			}
-			im = mutate.ConfigMediaType(im, types.OCIConfigJSON)
+			im := layered(t, base, 2048)
 			cf, _ := im.ConfigFile()
 			cf.Architecture, cf.OS = arch, "linux"
 			if im, err = mutate.ConfigFile(im, cf); err != nil {
@@ -259,4 +251,18 @@ func digestAt(t testing.TB, ref string) string {
 		t.Fatalf("%s: %v", ref, err)
 	}
 	return d
+}
+
+// layered is an OCI image of base and a random layer of its own of size bytes.
+func layered(t testing.TB, base v1.Layer, size int64) v1.Image {
+	t.Helper()
+	own, err := random.Layer(size, types.OCILayer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	im, err := mutate.AppendLayers(mutate.MediaType(empty.Image, types.OCIManifestSchema1), base, own)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mutate.ConfigMediaType(im, types.OCIConfigJSON)
 }

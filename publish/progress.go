@@ -7,6 +7,8 @@ import (
 	"sync"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/releasekit/releasekit/internal/humanize"
 )
 
 // Progress reports the bytes sent by each push: on a terminal a bar per push, redrawn in place;
@@ -74,10 +76,10 @@ func (p *Progress) update(it *progressItem, complete, total int64, done bool) {
 	switch {
 	case done && !it.done:
 		it.done = true
-		fmt.Fprintf(p.w, "pushed  %s  %s\n", it.name, size(it.complete))
+		fmt.Fprintf(p.w, "pushed  %s  %s\n", it.name, humanize.Bytes(it.complete))
 	case !done && q > it.quarter && q < 4:
 		it.quarter = q
-		fmt.Fprintf(p.w, "pushing %s  %s of %s (%d%%)\n", it.name, size(complete), size(total), 25*q)
+		fmt.Fprintf(p.w, "pushing %s  %s of %s (%d%%)\n", it.name, humanize.Bytes(complete), humanize.Bytes(total), 25*q)
 	}
 }
 
@@ -94,21 +96,8 @@ func (p *Progress) redraw() {
 			filled = int(width * it.complete / it.total)
 		}
 		fmt.Fprintf(&b, "\x1b[2K%-50s [%s%s] %s / %s\n", it.name,
-			strings.Repeat("=", filled), strings.Repeat(" ", width-filled), size(it.complete), size(it.total))
+			strings.Repeat("=", filled), strings.Repeat(" ", width-filled), humanize.Bytes(it.complete), humanize.Bytes(it.total))
 	}
 	p.drawn = len(p.items)
 	io.WriteString(p.w, b.String())
-}
-
-// size formats n bytes for people.
-func size(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
 }
