@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"os"
 	"path"
@@ -214,11 +215,8 @@ func (t *files) upload(ctx context.Context, r *Release, a Action) error {
 
 // verifyingReader fails the read that reaches EOF when the bytes do not have the digest.
 type verifyingReader struct {
-	r io.Reader
-	h interface {
-		Sum([]byte) []byte
-		io.Writer
-	}
+	r    io.Reader
+	h    hash.Hash
 	want string
 	name string
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -121,12 +120,9 @@ func (t *chartRepo) Apply(ctx context.Context, r *Release, push []Action) error 
 		c := byPath[a.Source]
 		switch a.Kind {
 		case "chart":
-			data, err := os.ReadFile(r.path(c.Path))
+			data, err := r.readFile(c.Path, c.SHA256)
 			if err != nil {
 				return err
-			}
-			if got := sha256Hex(data); got != c.SHA256 {
-				return fmt.Errorf("chart %s: sha256 %s, manifest records %s", c.Path, got, c.SHA256)
 			}
 			err = t.bucket.Write(ctx, t.key(chartFile(c)), bytes.NewReader(data),
 				WriteOptions{ContentType: "application/gzip", SHA256: c.SHA256, Condition: &Condition{}})

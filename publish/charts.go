@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path"
 	"strings"
 
@@ -68,12 +67,9 @@ func (t *charts) artifact(r *Release, c Chart) (*chartOCI, error) {
 	if err != nil {
 		return nil, fmt.Errorf("chart %s: %w", c.Path, err)
 	}
-	data, err := os.ReadFile(r.path(c.Path))
+	data, err := r.readFile(c.Path, c.SHA256)
 	if err != nil {
 		return nil, err
-	}
-	if got := sha256Hex(data); got != c.SHA256 {
-		return nil, fmt.Errorf("chart %s: sha256 %s, manifest records %s", c.Path, got, c.SHA256)
 	}
 	o := &chartOCI{tag: tag, config: static.NewLayer(cfg, ChartConfigMediaType), content: static.NewLayer(data, ChartContentMediaType)}
 	m := v1.Manifest{SchemaVersion: 2, MediaType: types.OCIManifestSchema1}

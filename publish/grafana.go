@@ -126,12 +126,9 @@ func (g *grafana) get(ctx context.Context, p string, v any) error {
 func (g *grafana) Apply(ctx context.Context, r *Release, push []Action) error {
 	for _, a := range push {
 		name, _ := dashboardName(a.Source)
-		data, err := os.ReadFile(r.path(a.Source))
+		data, err := r.readFile(a.Source, a.Digest)
 		if err != nil {
 			return err
-		}
-		if sha256Hex(data) != a.Digest {
-			return fmt.Errorf("%s: does not match SHA256SUMS", a.Source)
 		}
 		var body bytes.Buffer
 		mw := multipart.NewWriter(&body)

@@ -164,6 +164,18 @@ func inLayout(p string) bool {
 
 func (r *Release) path(p string) string { return filepath.Join(r.Dir, filepath.FromSlash(p)) }
 
+// readFile reads the release file p and checks it has the SHA-256 the release records.
+func (r *Release) readFile(p, sha string) ([]byte, error) {
+	data, err := os.ReadFile(r.path(p))
+	if err != nil {
+		return nil, err
+	}
+	if got := sha256Hex(data); got != sha {
+		return nil, fmt.Errorf("%s: sha256 %s, the release records %s", p, got, sha)
+	}
+	return data, nil
+}
+
 func (r *Release) readImages() error {
 	dir := filepath.Join(r.Dir, artifacts.ImagesDir)
 	if _, err := os.Stat(filepath.Join(dir, "index.json")); errors.Is(err, os.ErrNotExist) {

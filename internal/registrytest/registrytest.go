@@ -30,7 +30,6 @@ type Server struct {
 	BlobBytes atomic.Int64
 
 	upstream http.Handler
-	check    http.Handler
 	rate     float64
 	user     string
 	password string
@@ -60,7 +59,7 @@ func WithBasicAuth(user, password string) Option {
 // New serves go-containerregistry's in-process registry.
 func New(t testing.TB, opts ...Option) *Server {
 	reg := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
-	return start(t, reg, reg, opts)
+	return start(t, reg, opts)
 }
 
 // Proxy serves a proxy to the registry at upstream (e.g. a distribution registry).
@@ -71,11 +70,11 @@ func Proxy(t testing.TB, upstream string, opts ...Option) *Server {
 	}
 	p := httputil.NewSingleHostReverseProxy(u)
 	p.ErrorLog = log.New(io.Discard, "", 0)
-	return start(t, p, p, opts)
+	return start(t, p, opts)
 }
 
-func start(t testing.TB, upstream, check http.Handler, opts []Option) *Server {
-	s := &Server{upstream: upstream, check: check}
+func start(t testing.TB, upstream http.Handler, opts []Option) *Server {
+	s := &Server{upstream: upstream}
 	for _, o := range opts {
 		o(s)
 	}
@@ -193,7 +192,7 @@ func (s *Server) checkTag(r *http.Request, body []byte) {
 		req.Header = r.Header.Clone()
 		req.Header.Set("Accept", "application/vnd.oci.image.index.v1+json,application/vnd.oci.image.manifest.v1+json,application/vnd.docker.distribution.manifest.v2+json,application/vnd.docker.distribution.manifest.list.v2+json")
 		rec := httptest.NewRecorder()
-		s.check.ServeHTTP(rec, req)
+		s.upstream.ServeHTTP(rec, req)
 		if rec.Code != http.StatusOK {
 			missing = append(missing, d)
 		}
