@@ -29,52 +29,18 @@ func (b *builder) planArchives(ctx context.Context) error {
 	}
 	for i := range b.m.Build.Archives {
 		spec := &b.m.Build.Archives[i]
-		platforms := spec.Platforms
-		if len(platforms) == 0 {
-			platforms = b.m.Platforms()
-		}
-		dep := ""
-		if len(spec.Binaries) > 0 {
-			for _, x := range b.m.Build.Binaries {
-				if x.Name == spec.Binaries[0] {
-					dep = x.Dependency
-				}
-			}
-		} else if len(spec.Files) > 0 {
-			dep = spec.Files[0].Dependency
-		}
-		for _, pl := range platforms {
-			goos, goarch, _, ok := manifest.ParsePlatform(pl)
-			if !ok {
+		for _, pl := range ArchivePlatforms(b.m, spec) {
+			if _, _, _, ok := manifest.ParsePlatform(pl); !ok {
 				b.problem(spec.Pos.Errorf("platforms", "unknown platform %q", pl))
 				continue
 			}
-			data := b.data(spec.Name, dep, goos, goarch)
-			j := &archiveJob{spec: spec, platform: pl, format: archive.Format(spec.Format)}
-			if j.format == "" {
-				j.format = archive.TarGz
-				if goos == "windows" {
-					j.format = archive.Zip
-				}
-			}
-			tmpl := spec.NameTemplate
-			if tmpl == "" {
-				tmpl = "{{.Name}}-{{.Version}}-{{.OS}}-{{.Arch}}"
-			}
-			name, err := render(tmpl, data)
+			rel, format, prefix, err := ArchivePath(b.m, spec, pl)
 			if err != nil {
-				b.problem(spec.Pos.Errorf("nameTemplate", "%v", err))
+				field, msg, _ := strings.Cut(err.Error(), ": ")
+				b.problem(spec.Pos.Errorf(field, "%s", msg))
 				continue
 			}
-			if name == "" || strings.ContainsAny(name, `/\`) {
-				b.problem(spec.Pos.Errorf("nameTemplate", "%q is not a file name", name))
-				continue
-			}
-			j.rel = name + "." + string(j.format)
-			if j.prefix, err = render(spec.TopFolder, data); err != nil {
-				b.problem(spec.Pos.Errorf("topFolder", "%v", err))
-				continue
-			}
+			j := &archiveJob{spec: spec, platform: pl, rel: rel, format: archive.Format(format), prefix: prefix}
 			for _, bin := range spec.Binaries {
 				if _, ok := b.binary(bin, pl); !ok {
 					b.problem(spec.Pos.Errorf("binaries", "binary %q is not built for %s", bin, pl))

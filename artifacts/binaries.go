@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"text/template"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -36,12 +35,7 @@ type binary struct {
 }
 
 // fileName is the binary's name on its platform.
-func (x *binary) fileName() string {
-	if x.goos == "windows" {
-		return x.spec.Name + ".exe"
-	}
-	return x.spec.Name
-}
+func (x *binary) fileName() string { return BinaryFile(x.spec.Name, x.goos) }
 
 // goVariables are the environment variables that change what the go tool builds; Build sets
 // them itself rather than inheriting them.
@@ -125,7 +119,7 @@ func (b *builder) ldflags(x *binary, images map[string]string) (string, error) {
 	for _, l := range x.spec.Ldflags {
 		d := b.data(x.spec.Name, x.spec.Dependency, x.goos, x.goarch)
 		d.Images = images
-		v, err := render(l, d)
+		v, err := d.Execute(l)
 		if err != nil {
 			return "", err
 		}
@@ -146,7 +140,7 @@ func (b *builder) plannedImages() map[string]string {
 	for _, im := range b.m.Build.Images {
 		m[im.Name] = im.Name + placeholder
 		for _, v := range im.Variants {
-			m[imageName(im.Name, v.Name)] = im.Name + placeholder
+			m[ImageName(im.Name, v.Name)] = im.Name + placeholder
 		}
 	}
 	return m
@@ -324,14 +318,3 @@ func envValue(env []string, k string) string {
 }
 
 // render executes a template over data, failing on unknown fields.
-func render(text string, data manifest.TemplateData) (string, error) {
-	t, err := template.New("").Option("missingkey=error").Parse(text)
-	if err != nil {
-		return "", err
-	}
-	var out strings.Builder
-	if err := t.Execute(&out, data); err != nil {
-		return "", err
-	}
-	return out.String(), nil
-}

@@ -173,12 +173,7 @@ func (b *builder) source(dep string) (*source, error) {
 }
 
 func (b *builder) data(name, dep, goos, goarch string) manifest.TemplateData {
-	d := manifest.TemplateData{Name: name, Version: b.m.Version, Docker: b.m.Docker, OS: goos, Arch: goarch}
-	if s, ok := b.sources[dep]; ok {
-		d.Commit = s.SHA
-		d.CommitDate = s.CommitTime.UTC().Format(time.RFC3339)
-	}
-	return d
+	return b.m.TemplateData(name, dep, goos, goarch)
 }
 
 // record adds a finished output.

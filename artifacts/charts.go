@@ -74,14 +74,14 @@ func (b *builder) planCharts(ctx context.Context) {
 		}
 		values := map[string]string{}
 		for _, k := range slices.Sorted(maps.Keys(spec.Values)) {
-			v, err := render(spec.Values[k], b.data(spec.Name, spec.Dependency, "", ""))
+			v, err := b.data(spec.Name, spec.Dependency, "", "").Execute(spec.Values[k])
 			if err != nil {
 				b.problem(spec.Pos.Errorf("values."+k, "%v", err))
 				continue
 			}
 			values[k] = v
 		}
-		j := &chartJob{rel: fmt.Sprintf("helm/%s-%s.tgz", spec.Name, b.m.Version), spec: &ChartSpec{
+		j := &chartJob{rel: ChartPath(spec.Name, b.m.Version), spec: &ChartSpec{
 			Chart: spec, Dir: dir, Version: b.m.Version, Docker: b.m.Docker, Values: values, Time: b.o.time,
 		}}
 		j.ids = []string{"chart", id, spec.Path, b.m.Version, b.m.Docker, b.o.time.String(), spec.Pin, fmt.Sprintf("%T", b.o.charts)}

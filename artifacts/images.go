@@ -30,6 +30,14 @@ import (
 // ImagesDir is the OCI image layout holding every image of a release.
 const ImagesDir = "docker"
 
+// Labels every image of a release carries in its config.
+const (
+	// LabelVersion is the release version.
+	LabelVersion = "org.opencontainers.image.version"
+	// LabelRevision is the commit of the dependency the image's binaries (or files) come from.
+	LabelRevision = "org.opencontainers.image.revision"
+)
+
 // imageJob is one image variant for every platform it is built for.
 type imageJob struct {
 	spec      *manifest.Image
@@ -53,7 +61,7 @@ func (b *builder) planImages(ctx context.Context) error {
 		spec := &b.m.Build.Images[i]
 		platforms := spec.Platforms
 		if len(platforms) == 0 {
-			platforms = b.imagePlatforms(spec)
+			platforms = ImagePlatforms(b.m, spec)
 		}
 		for _, pl := range platforms {
 			if goos, _, _, ok := manifest.ParsePlatform(pl); !ok || goos != "linux" {
@@ -86,12 +94,8 @@ func (b *builder) planImages(ctx context.Context) error {
 			variants = []manifest.ImageVariant{{Base: spec.Base}}
 		}
 		for _, v := range variants {
-			tag := b.m.Version
-			if v.Name != "" {
-				tag += "-" + v.Name
-			}
-			j := &imageJob{spec: spec, name: imageName(spec.Name, v.Name), base: v.Base, platforms: platforms, files: files,
-				ref: strings.TrimSuffix(b.m.Docker, "/") + "/" + spec.Name + ":" + tag}
+			j := &imageJob{spec: spec, name: ImageName(spec.Name, v.Name), base: v.Base, platforms: platforms, files: files,
+				ref: ImageRef(b.m, spec, v.Name)}
 			if j.base == "" {
 				j.base = "scratch"
 			}
@@ -111,32 +115,6 @@ func (b *builder) planImages(ctx context.Context) error {
 		b.count += len(b.images)
 	}
 	return nil
-}
-
-// imageName names an image variant: the image's name, then -<variant> unless variant is "".
-func imageName(image, variant string) string {
-	if variant == "" {
-		return image
-	}
-	return image + "-" + variant
-}
-
-// imagePlatforms are the linux platforms the image's first binary is built for, or else the
-// manifest's.
-func (b *builder) imagePlatforms(spec *manifest.Image) []string {
-	all := b.m.Platforms()
-	for _, x := range b.m.Build.Binaries {
-		if len(spec.Binaries) > 0 && x.Name == spec.Binaries[0] && len(x.Platforms) > 0 {
-			all = x.Platforms
-		}
-	}
-	var linux []string
-	for _, p := range all {
-		if strings.HasPrefix(p, "linux/") {
-			linux = append(linux, p)
-		}
-	}
-	return linux
 }
 
 // checkBase checks a registry base's name; the manifest has checked that every base is scratch
@@ -199,13 +177,9 @@ func (b *builder) platformImage(ctx context.Context, j *imageJob, base v1.ImageI
 		return nil, err
 	}
 	var entries []archive.Entry
-	var binaryRev string
 	for _, name := range j.spec.Binaries {
 		x, _ := b.binary(name, platform.OS+"/"+platform.Architecture+variantSuffix(platform.Variant))
 		entries = append(entries, archive.Entry{Name: path.Join("usr/local/bin", x.fileName()), Src: x.path, Mode: 0o755})
-		if s, ok := b.sources[x.spec.Dependency]; ok && binaryRev == "" {
-			binaryRev = s.SHA
-		}
 	}
 	created := v1.Time{Time: b.o.time}
 	for _, layer := range [][]archive.Entry{entries, j.files} {
@@ -257,13 +231,15 @@ func (b *builder) platformImage(ctx context.Context, j *imageJob, base v1.ImageI
 	for k, v := range j.spec.Labels {
 		c.Labels[k] = v
 	}
-	c.Labels["org.opencontainers.image.version"] = b.m.Version
+	c.Labels[LabelVersion] = b.m.Version
 	c.Labels["org.opencontainers.image.created"] = b.o.time.Format("2006-01-02T15:04:05Z")
-	if binaryRev != "" {
-		c.Labels["org.opencontainers.image.revision"] = binaryRev
-	}
-	if dep, ok := b.m.Dependencies[b.imageDependency(j.spec)]; ok && dep.Git != "" {
-		c.Labels["org.opencontainers.image.source"] = dep.Git
+	if dep, ok := b.m.Dependencies[ImageDependency(b.m, j.spec)]; ok {
+		if dep.Sha != "" {
+			c.Labels[LabelRevision] = dep.Sha
+		}
+		if dep.Git != "" {
+			c.Labels["org.opencontainers.image.source"] = dep.Git
+		}
 	}
 	if img, err = mutate.ConfigFile(img, cf); err != nil {
 		return nil, err
@@ -276,21 +252,6 @@ func variantSuffix(v string) string {
 		return ""
 	}
 	return "/" + v
-}
-
-// imageDependency is the dependency an image's source label names: its first binary's.
-func (b *builder) imageDependency(spec *manifest.Image) string {
-	for _, name := range spec.Binaries {
-		for _, x := range b.m.Build.Binaries {
-			if x.Name == name {
-				return x.Dependency
-			}
-		}
-	}
-	for _, f := range spec.Files {
-		return f.Dependency
-	}
-	return ""
 }
 
 // layer writes entries as one reproducible layer.
@@ -338,7 +299,7 @@ func (b *builder) baseImage(ctx context.Context, j *imageJob) (v1.ImageIndex, er
 	dir, isLayout := strings.CutPrefix(j.base[:at], "oci-layout:")
 	if isLayout {
 		if !filepath.IsAbs(dir) {
-			s, err := b.source(b.imageDependency(j.spec))
+			s, err := b.source(ImageDependency(b.m, j.spec))
 			if err != nil {
 				return nil, err
 			}

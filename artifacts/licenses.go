@@ -51,21 +51,13 @@ func (b *builder) planLicenses() {
 	if l == nil || !b.m.Wants(manifest.OutputLicenses) {
 		return
 	}
-	deps := l.Dependencies
-	if len(deps) == 0 {
-		for _, x := range b.m.Build.Binaries {
-			if !slices.Contains(deps, x.Dependency) {
-				deps = append(deps, x.Dependency)
-			}
-		}
-		slices.Sort(deps)
-	}
+	deps := LicenseDependencies(b.m)
 	if b.o.licenses == nil {
 		b.problem(l.Pos.Errorf("", "no license scanner (use artifacts.WithLicenseScanner)"))
 		return
 	}
 	for _, dep := range deps {
-		j := &licenseJob{dep: dep, rel: "licenses/" + dep + ".tar.gz"}
+		j := &licenseJob{dep: dep, rel: LicensesPath(dep)}
 		for _, x := range b.binaries {
 			if x.spec.Dependency != dep {
 				continue

@@ -64,14 +64,7 @@ var packageOutputs = map[string]manifest.Output{"deb": manifest.OutputDebian, "r
 func (b *builder) planPackages(ctx context.Context) error {
 	for i := range b.m.Build.Packages {
 		spec := &b.m.Build.Packages[i]
-		platforms := spec.Platforms
-		if len(platforms) == 0 {
-			for _, p := range b.m.Platforms() {
-				if strings.HasPrefix(p, "linux/") {
-					platforms = append(platforms, p)
-				}
-			}
-		}
+		platforms := PackagePlatforms(b.m, spec)
 		for _, format := range spec.Formats {
 			if !b.m.Wants(packageOutputs[format]) {
 				continue
@@ -103,10 +96,7 @@ func (b *builder) planPackage(ctx context.Context, spec *manifest.Package, forma
 		b.problem(spec.Pos.Errorf("platforms", "packages are built for linux platforms, got %q", pl))
 		return nil
 	}
-	rel := fmt.Sprintf("%s/%s.%s", format, spec.Name, format)
-	if goarch != "amd64" {
-		rel = fmt.Sprintf("%s/%s-%s%s.%s", format, spec.Name, goarch, variant, format)
-	}
+	rel := PackagePath(spec.Name, format, pl)
 	j := &packageJob{rel: rel, platform: pl, spec: &PackageSpec{
 		Package: spec, Format: format, Arch: goarch, Variant: variant, Version: b.m.Version, Time: b.o.time,
 		Scripts: map[string]string{},

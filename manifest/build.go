@@ -1,6 +1,10 @@
 package manifest
 
-import "slices"
+import (
+	"slices"
+	"strings"
+	"text/template"
+)
 
 // Build is the declarative build spec: what to make from which dependency. It is written inline
 // under build: in the manifest, or in a file inside a dependency (see [Dependency.Spec]) so that a
@@ -85,6 +89,10 @@ type Binary struct {
 	Tags    []string `yaml:"tags,omitempty"`
 	// GoVersion is the Go toolchain to build with, e.g. go1.26.0 (through GOTOOLCHAIN).
 	GoVersion string `yaml:"goVersion,omitempty"`
+	// VersionCommand is the arguments that make the binary print its version, e.g. [version,
+	// --short]. Validation runs the host platform's binary with them and looks for the release
+	// version in what it prints.
+	VersionCommand []string `yaml:"versionCommand,omitempty"`
 }
 
 // Files selects files of a dependency by glob, relative to its root.
@@ -218,4 +226,31 @@ type TemplateData struct {
 	// ref@sha256:…, for ldflags such as -X main.image={{index .Images "pilot"}}: a CLI built in
 	// the release installs pinned images. Binaries that use it are built after the images.
 	Images map[string]string
+}
+
+// TemplateData is the data for name templates of the named output of dependency dep, for goos
+// and goarch ("" when the output has no platform): the release's version and hub, and the
+// dependency's resolved commit and commit time.
+func (m *Manifest) TemplateData(name, dep, goos, goarch string) TemplateData {
+	d := TemplateData{Name: name, Version: m.Version, Docker: m.Docker, OS: goos, Arch: goarch}
+	if x, ok := m.Dependencies[dep]; ok && x != nil {
+		d.Commit = x.Sha
+		if x.Resolved != nil {
+			d.CommitDate = x.Resolved.CommitTime
+		}
+	}
+	return d
+}
+
+// Execute renders text, a template over d; a field d does not have is an error.
+func (d TemplateData) Execute(text string) (string, error) {
+	t, err := template.New("").Option("missingkey=error").Parse(text)
+	if err != nil {
+		return "", err
+	}
+	var out strings.Builder
+	if err := t.Execute(&out, d); err != nil {
+		return "", err
+	}
+	return out.String(), nil
 }

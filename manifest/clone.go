@@ -45,6 +45,7 @@ func (b Build) Clone() Build {
 		out.Binaries[i].Platforms = slices.Clone(x.Platforms)
 		out.Binaries[i].Ldflags = slices.Clone(x.Ldflags)
 		out.Binaries[i].Tags = slices.Clone(x.Tags)
+		out.Binaries[i].VersionCommand = slices.Clone(x.VersionCommand)
 	}
 	for i, x := range out.Archives {
 		out.Archives[i].Binaries = slices.Clone(x.Binaries)

@@ -1,82 +1,289 @@
 package validate
 
 import (
+	"context"
+	"errors"
 	"fmt"
-	"regexp"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
 	"strings"
 
-	"go.yaml.in/yaml/v3"
+	"golang.org/x/sync/errgroup"
 
+	"github.com/releasekit/releasekit/artifacts"
+	"github.com/releasekit/releasekit/digest"
 	"github.com/releasekit/releasekit/manifest"
 )
 
-// gsRelease is the part of a Giant Swarm Release resource that carries versions.
-type gsRelease struct {
-	APIVersion string `yaml:"apiVersion"`
-	Kind       string `yaml:"kind"`
-	Metadata   struct {
-		Name string `yaml:"name"`
-	} `yaml:"metadata"`
-	Spec struct {
-		Components []gsEntry `yaml:"components"`
-		Apps       []gsEntry `yaml:"apps"`
-	} `yaml:"spec"`
+// Checker is one named check of a release directory. Check returns nil when the release passes,
+// an error wrapping [ErrSkip] when the check does not apply to what the manifest asked for, and
+// otherwise every problem it found, joined with errors.Join: each becomes a line of the report.
+type Checker interface {
+	Name() string
+	Check(ctx context.Context, d *Dir) error
 }
 
-type gsEntry struct {
-	Name      string   `yaml:"name"`
-	Version   string   `yaml:"version"`
-	DependsOn []string `yaml:"dependsOn"`
+// ErrSkip is wrapped by a check that does not apply: a partial build is validated for what it
+// built, not failed for what it skipped.
+var ErrSkip = errors.New("skipped")
+
+// skip returns an error wrapping ErrSkip with a reason.
+func skip(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrSkip, fmt.Sprintf(format, args...))
 }
 
-// releaseVersion finds the version in a Release's name: "v25.0.0", "aws-25.0.0-rc1".
-var releaseVersion = regexp.MustCompile(`(?:^|-)(v?\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]*)?)$`)
-
-// ReadRelease reads a Giant Swarm Release (apiVersion release.giantswarm.io/v1alpha1): its
-// version from metadata.name, and spec.components and spec.apps as components.
-func ReadRelease(data []byte, file string) (*Composite, error) {
-	var r gsRelease
-	if err := yaml.Unmarshal(data, &r); err != nil {
-		return nil, fmt.Errorf("%s: %w", file, err)
-	}
-	if !strings.HasPrefix(r.APIVersion, "release.giantswarm.io/") || r.Kind != "Release" {
-		return nil, fmt.Errorf("%s: %w (apiVersion %q, kind %q)", file, ErrNotRelease, r.APIVersion, r.Kind)
-	}
-	m := releaseVersion.FindStringSubmatch(r.Metadata.Name)
-	if m == nil {
-		return nil, fmt.Errorf("%s: metadata.name %q: no version in it", file, r.Metadata.Name)
-	}
-	c := &Composite{File: file, Name: r.Metadata.Name, Version: m[1]}
-	for _, e := range r.Spec.Components {
-		c.Components = append(c.Components, Component{Name: e.Name, Version: e.Version, Kind: "component", DependsOn: e.DependsOn})
-	}
-	for _, e := range r.Spec.Apps {
-		c.Components = append(c.Components, Component{Name: e.Name, Version: e.Version, Kind: "app", DependsOn: e.DependsOn})
-	}
-	for _, e := range c.Components {
-		if e.Name == "" || e.Version == "" {
-			return nil, fmt.Errorf("%s: spec.%ss: %q: name and version are required", file, e.Kind, e.Name)
-		}
-	}
-	return c, nil
+// Dir is a release directory under validation: what checks read.
+type Dir struct {
+	// Path is the directory.
+	Path string
+	// Manifest is the resolved manifest in it; nil when it does not load, and then only the
+	// manifest check runs.
+	Manifest *manifest.Manifest
+	// ManifestErr is why Manifest is nil.
+	ManifestErr error
 }
 
-// FromManifest is a resolved manifest as a composite release: its version, and each dependency
-// resolved from a tag, at that tag. Dependencies resolved from a branch or SHA have no version
-// and are left out.
-func FromManifest(m *manifest.Manifest, file string) *Composite {
-	c := &Composite{File: file, Name: file, Version: m.Version}
-	for _, name := range m.DependencyNames() {
-		d := m.Dependencies[name]
-		if d.Resolved == nil {
-			continue
+// File is the host path of rel, a slash-separated path in the release directory.
+func (d *Dir) File(rel string) string { return filepath.Join(d.Path, filepath.FromSlash(rel)) }
+
+// ReadFile reads rel, a slash-separated path in the release directory.
+func (d *Dir) ReadFile(rel string) ([]byte, error) { return os.ReadFile(d.File(rel)) }
+
+// Artifacts are the manifest's recorded artifacts of kind o.
+func (d *Dir) Artifacts(o manifest.Output) []manifest.Artifact {
+	var out []manifest.Artifact
+	for _, a := range d.Manifest.Artifacts {
+		if a.Kind == o {
+			out = append(out, a)
 		}
-		tag, ok := strings.CutPrefix(d.Resolved.From, "tag ")
-		if !ok {
-			continue
-		}
-		tag, _, _ = strings.Cut(tag, " ")
-		c.Components = append(c.Components, Component{Name: name, Version: tag, Kind: "dependency"})
 	}
-	return c
+	return out
+}
+
+// Option configures [Release].
+type Option func(*options)
+
+type options struct {
+	jobs    int
+	extra   []Checker
+	charts  ChartRenderer
+	lock    digest.Resolver
+	forbid  []string
+	run     bool
+	checker []Checker
+}
+
+// WithJobs sets how many checks run at once; default the number of CPUs.
+func WithJobs(n int) Option { return func(o *options) { o.jobs = max(n, 1) } }
+
+// WithCheck adds checks after the default ones.
+func WithCheck(c ...Checker) Option { return func(o *options) { o.extra = append(o.extra, c...) } }
+
+// WithChecks replaces the default checks with cs.
+func WithChecks(cs ...Checker) Option { return func(o *options) { o.checker = cs } }
+
+// WithChartRenderer renders charts so that the images of every rendered template are checked;
+// artifacts/chart.Packager is one. Without it, the charts check reads the images in values.yaml.
+func WithChartRenderer(r ChartRenderer) Option { return func(o *options) { o.charts = r } }
+
+// WithLock resolves the third-party images charts pin: a chart's image passes when its digest
+// is in the release's image layout or r resolves its tag to that digest. Default none.
+func WithLock(r digest.Resolver) Option { return func(o *options) { o.lock = r } }
+
+// WithForbiddenLicenses sets the license types that fail the licenses check; default "unknown"
+// and those the manifest's licenses.forbid lists.
+func WithForbiddenLicenses(types ...string) Option {
+	return func(o *options) { o.forbid = append([]string{}, types...) }
+}
+
+// WithRunBinaries sets whether the binaries check runs the host platform's binaries with their
+// versionCommand; default true.
+func WithRunBinaries(run bool) Option { return func(o *options) { o.run = run } }
+
+// Defaults returns the default checks, configured by opts, in report order.
+func Defaults(opts ...Option) []Checker {
+	o := newOptions(opts)
+	return o.defaults()
+}
+
+func newOptions(opts []Option) *options {
+	o := &options{jobs: runtime.NumCPU(), run: true}
+	for _, opt := range opts {
+		opt(o)
+	}
+	return o
+}
+
+func (o *options) defaults() []Checker {
+	return []Checker{
+		Manifest{},
+		Checksums{},
+		Archives{},
+		Binaries{Run: o.run},
+		Images{},
+		Charts{Renderer: o.charts, Lock: o.lock},
+		Packages{},
+		Licenses{Forbid: o.forbid},
+		Sources{},
+	}
+}
+
+// Release validates the release directory dir: it loads its manifest and runs every check. The
+// error is only for a directory that cannot be read at all or a cancelled context; problems of
+// the release are in the report.
+func Release(ctx context.Context, dir string, opts ...Option) (*Report, error) {
+	o := newOptions(opts)
+	st, err := os.Stat(dir)
+	if err != nil {
+		return nil, fmt.Errorf("release directory: %w", err)
+	}
+	if !st.IsDir() {
+		return nil, fmt.Errorf("release directory %s: not a directory", dir)
+	}
+	d := &Dir{Path: dir}
+	d.Manifest, d.ManifestErr = manifest.Load(filepath.Join(dir, artifacts.ManifestFile))
+	checks := o.checker
+	if checks == nil {
+		checks = o.defaults()
+	}
+	checks = append(checks, o.extra...)
+	rep := &Report{Dir: dir, Results: make([]Result, len(checks))}
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(o.jobs)
+	for i, c := range checks {
+		rep.Results[i].Check = c.Name()
+		if d.Manifest == nil {
+			if _, ok := c.(Manifest); !ok {
+				rep.Results[i].Status, rep.Results[i].Reason = Skipped, "the manifest did not load"
+				continue
+			}
+		}
+		g.Go(func() error {
+			rep.Results[i] = result(c.Name(), c.Check(ctx, d))
+			return ctx.Err()
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return rep, nil
+}
+
+// result turns what a check returned into a result.
+func result(name string, err error) Result {
+	r := Result{Check: name}
+	switch {
+	case err == nil:
+		r.Status = Passed
+	case errors.Is(err, ErrSkip):
+		r.Status = Skipped
+		r.Reason = strings.TrimPrefix(strings.TrimPrefix(err.Error(), ErrSkip.Error()), ": ")
+	default:
+		r.Status = Failed
+		r.Problems = problems(err)
+		if len(r.Problems) == 0 {
+			r.Problems = []string{"failed"}
+		}
+	}
+	return r
+}
+
+// problems splits a joined error into its lines.
+func problems(err error) []string {
+	var out []string
+	var walk func(error)
+	walk = func(err error) {
+		if j, ok := err.(interface{ Unwrap() []error }); ok {
+			for _, e := range j.Unwrap() {
+				walk(e)
+			}
+			return
+		}
+		for _, line := range strings.Split(err.Error(), "\n") {
+			if line = strings.TrimSpace(line); line != "" {
+				out = append(out, line)
+			}
+		}
+	}
+	walk(err)
+	return out
+}
+
+// Status is the outcome of one check.
+type Status string
+
+// The outcomes.
+const (
+	Passed  Status = "PASS"
+	Failed  Status = "FAIL"
+	Skipped Status = "SKIP"
+)
+
+// Result is what one check found.
+type Result struct {
+	Check  string
+	Status Status
+	// Problems are the failures, one per line of the report.
+	Problems []string
+	// Reason says why a check was skipped.
+	Reason string
+}
+
+// Report is the outcome of validating a release directory.
+type Report struct {
+	Dir     string
+	Results []Result
+}
+
+// Counts returns the number of checks that ran (not skipped) and of those that failed.
+func (r *Report) Counts() (ran, failed int) {
+	for _, x := range r.Results {
+		switch x.Status {
+		case Passed:
+			ran++
+		case Failed:
+			ran++
+			failed++
+		}
+	}
+	return ran, failed
+}
+
+// Passed reports whether no check failed.
+func (r *Report) Passed() bool {
+	_, failed := r.Counts()
+	return failed == 0
+}
+
+// Summary is the last line of the report: "Release validation PASSED", or "Release validation
+// FAILED (n of m checks)".
+func (r *Report) Summary() string {
+	ran, failed := r.Counts()
+	if failed == 0 {
+		return "Release validation PASSED"
+	}
+	return fmt.Sprintf("Release validation FAILED (%d of %d checks)", failed, ran)
+}
+
+// WriteTo writes a line per check (PASS images; FAIL charts: …, once per problem; SKIP rpm:
+// why) and then the summary.
+func (r *Report) WriteTo(w io.Writer) (int64, error) {
+	var b strings.Builder
+	for _, x := range r.Results {
+		switch x.Status {
+		case Passed:
+			fmt.Fprintf(&b, "PASS %s\n", x.Check)
+		case Skipped:
+			fmt.Fprintf(&b, "SKIP %s: %s\n", x.Check, x.Reason)
+		case Failed:
+			for _, p := range x.Problems {
+				fmt.Fprintf(&b, "FAIL %s: %s\n", x.Check, p)
+			}
+		}
+	}
+	b.WriteString(r.Summary() + "\n")
+	n, err := io.WriteString(w, b.String())
+	return int64(n), err
 }

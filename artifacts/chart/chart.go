@@ -132,13 +132,9 @@ func Check(ctx context.Context, tgz []byte, c *artifacts.ChartSpec) error {
 	if err := lintChart(ch); err != nil {
 		return err
 	}
-	vals, err := chartutil.ToRenderValues(ch, map[string]any{}, chartutil.ReleaseOptions{Name: "release", Namespace: "default", IsInstall: true}, chartutil.DefaultCapabilities)
+	rendered, err := render(ch)
 	if err != nil {
 		return err
-	}
-	rendered, err := engine.Render(ch, vals)
-	if err != nil {
-		return fmt.Errorf("render chart: %w", err)
 	}
 	var problems []error
 	for _, name := range slices.Sorted(maps.Keys(rendered)) {
@@ -162,6 +158,34 @@ func Check(ctx context.Context, tgz []byte, c *artifacts.ChartSpec) error {
 		}
 	}
 	return errors.Join(problems...)
+}
+
+// Render loads a packaged chart and renders it with its default values, as an install named
+// "release" in namespace "default" would be, and returns each rendered file by its name in the
+// chart (templates/deployment.yaml).
+func (p *Packager) Render(_ context.Context, tgz []byte) (map[string]string, error) {
+	ch, err := loader.LoadArchive(bytes.NewReader(tgz))
+	if err != nil {
+		return nil, fmt.Errorf("load packaged chart: %w", err)
+	}
+	return render(ch)
+}
+
+// render renders ch with its default values; names are relative to the chart.
+func render(ch *helmchart.Chart) (map[string]string, error) {
+	vals, err := chartutil.ToRenderValues(ch, map[string]any{}, chartutil.ReleaseOptions{Name: "release", Namespace: "default", IsInstall: true}, chartutil.DefaultCapabilities)
+	if err != nil {
+		return nil, err
+	}
+	rendered, err := engine.Render(ch, vals)
+	if err != nil {
+		return nil, fmt.Errorf("render chart: %w", err)
+	}
+	out := make(map[string]string, len(rendered))
+	for name, text := range rendered {
+		out[strings.TrimPrefix(name, ch.Name()+"/")] = text
+	}
+	return out, nil
 }
 
 // lintChart runs helm's linter, which reads a folder, over the packaged chart's files.

@@ -18,65 +18,88 @@ import (
 // link whose target leaves the archive.
 func List(r io.ReaderAt, size int64, format Format) ([]Entry, error) {
 	var out []Entry
-	add := func(name string, mode fs.FileMode, link string, n int64) error {
-		name = strings.TrimSuffix(name, "/")
-		if err := CheckName(name); err != nil {
+	err := Walk(r, size, format, func(e Entry, _ io.Reader) error {
+		if err := Check(e); err != nil {
 			return err
 		}
-		if mode&fs.ModeSymlink != 0 && escapes(name, link) {
-			return fmt.Errorf("link %q points outside the archive to %q", name, link)
-		}
-		out = append(out, Entry{Name: name, Mode: mode, Link: link, Size: n})
+		out = append(out, e)
 		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
+	return out, nil
+}
+
+// Check reports whether e could write outside the folder it is unpacked to: an absolute or ".."
+// name, or a link whose target leaves the archive.
+func Check(e Entry) error {
+	if err := CheckName(e.Name); err != nil {
+		return err
+	}
+	if e.Mode&fs.ModeSymlink != 0 && escapes(e.Name, e.Link) {
+		return fmt.Errorf("link %q points outside the archive to %q", e.Name, e.Link)
+	}
+	return nil
+}
+
+// Walk calls fn for every entry of an archive, in archive order, with a reader of its content.
+// Names are as stored, without a trailing slash and unchecked: callers that unpack use [Check].
+// A tar hard link is an error, as releases never hold one.
+func Walk(r io.ReaderAt, size int64, format Format, fn func(e Entry, content io.Reader) error) error {
 	switch format {
 	case TarGz:
 		gz, err := gzip.NewReader(io.NewSectionReader(r, 0, size))
 		if err != nil {
-			return nil, err
+			return err
 		}
 		tr := tar.NewReader(gz)
 		for {
 			h, err := tr.Next()
 			if errors.Is(err, io.EOF) {
-				return out, nil
+				return nil
 			}
 			if err != nil {
-				return nil, err
+				return err
 			}
 			if h.Typeflag == tar.TypeLink {
-				return nil, fmt.Errorf("hard link %q is not allowed", h.Name)
+				return fmt.Errorf("hard link %q is not allowed", h.Name)
 			}
-			if err := add(h.Name, h.FileInfo().Mode(), h.Linkname, h.Size); err != nil {
-				return nil, err
+			e := Entry{Name: strings.TrimSuffix(h.Name, "/"), Mode: h.FileInfo().Mode(), Link: h.Linkname, Size: h.Size}
+			if err := fn(e, tr); err != nil {
+				return err
 			}
 		}
 	case Zip:
 		zr, err := zip.NewReader(r, size)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for _, f := range zr.File {
-			var link string
-			if f.Mode()&fs.ModeSymlink != 0 {
-				rc, err := f.Open()
-				if err != nil {
-					return nil, err
-				}
-				b, err := io.ReadAll(io.LimitReader(rc, 4096))
-				rc.Close()
-				if err != nil {
-					return nil, err
-				}
-				link = string(bytes.TrimSpace(b))
+			rc, err := f.Open()
+			if err != nil {
+				return err
 			}
-			if err := add(f.Name, f.Mode(), link, int64(f.UncompressedSize64)); err != nil {
-				return nil, err
+			e := Entry{Name: strings.TrimSuffix(f.Name, "/"), Mode: f.Mode(), Size: int64(f.UncompressedSize64)}
+			var content io.Reader = rc
+			if f.Mode()&fs.ModeSymlink != 0 {
+				b, err := io.ReadAll(io.LimitReader(rc, 4096))
+				if err != nil {
+					rc.Close()
+					return err
+				}
+				e.Link = string(bytes.TrimSpace(b))
+				content = bytes.NewReader(nil)
+			}
+			err = fn(e, content)
+			rc.Close()
+			if err != nil {
+				return err
 			}
 		}
-		return out, nil
+		return nil
 	}
-	return nil, fmt.Errorf("archive: unknown format %q", format)
+	return fmt.Errorf("archive: unknown format %q", format)
 }
 
 // escapes reports whether a link at name pointing to target leaves the archive's root.

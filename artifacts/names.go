@@ -1,0 +1,194 @@
+package artifacts
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/releasekit/releasekit/manifest"
+)
+
+// These functions name the outputs of a build. Build uses them, and so does anything that looks
+// for the outputs in a release directory, so that the two never disagree.
+
+// DefaultArchiveName names an archive when its spec has no nameTemplate.
+const DefaultArchiveName = "{{.Name}}-{{.Version}}-{{.OS}}-{{.Arch}}"
+
+// ArchivePath returns the path in the release directory of spec's archive for platform, its
+// format and its top folder ("" when entries are at the root).
+func ArchivePath(m *manifest.Manifest, spec *manifest.Archive, platform string) (file, format, top string, err error) {
+	goos, goarch, _, ok := manifest.ParsePlatform(platform)
+	if !ok {
+		return "", "", "", fmt.Errorf("unknown platform %q", platform)
+	}
+	data := m.TemplateData(spec.Name, ArchiveDependency(m, spec), goos, goarch)
+	format = spec.Format
+	if format == "" {
+		format = "tar.gz"
+		if goos == "windows" {
+			format = "zip"
+		}
+	}
+	tmpl := spec.NameTemplate
+	if tmpl == "" {
+		tmpl = DefaultArchiveName
+	}
+	name, err := data.Execute(tmpl)
+	if err != nil {
+		return "", "", "", fmt.Errorf("nameTemplate: %w", err)
+	}
+	if name == "" || strings.ContainsAny(name, `/\`) {
+		return "", "", "", fmt.Errorf("nameTemplate: %q is not a file name", name)
+	}
+	if top, err = data.Execute(spec.TopFolder); err != nil {
+		return "", "", "", fmt.Errorf("topFolder: %w", err)
+	}
+	return name + "." + format, format, top, nil
+}
+
+// ArchiveDependency is the dependency an archive's templates take the commit from: its first
+// binary's, or else its first files'.
+func ArchiveDependency(m *manifest.Manifest, spec *manifest.Archive) string {
+	if len(spec.Binaries) > 0 {
+		if x := BinarySpec(m, spec.Binaries[0]); x != nil {
+			return x.Dependency
+		}
+		return ""
+	}
+	if len(spec.Files) > 0 {
+		return spec.Files[0].Dependency
+	}
+	return ""
+}
+
+// ArchivePlatforms are the platforms spec's archives are made for.
+func ArchivePlatforms(m *manifest.Manifest, spec *manifest.Archive) []string {
+	if len(spec.Platforms) > 0 {
+		return spec.Platforms
+	}
+	return m.Platforms()
+}
+
+// BinarySpec returns the binary named name in m's build, or nil.
+func BinarySpec(m *manifest.Manifest, name string) *manifest.Binary {
+	for i := range m.Build.Binaries {
+		if m.Build.Binaries[i].Name == name {
+			return &m.Build.Binaries[i]
+		}
+	}
+	return nil
+}
+
+// BinaryFile is a binary's file name on goos: name.exe on windows.
+func BinaryFile(name, goos string) string {
+	if goos == "windows" {
+		return name + ".exe"
+	}
+	return name
+}
+
+// PackagePath returns the path in the release directory of package name in format (deb, rpm)
+// for platform: <format>/<name>.<format> for amd64, <format>/<name>-<arch><variant>.<format>
+// otherwise.
+func PackagePath(name, format, platform string) string {
+	_, goarch, variant, _ := manifest.ParsePlatform(platform)
+	if goarch == "amd64" {
+		return fmt.Sprintf("%s/%s.%s", format, name, format)
+	}
+	return fmt.Sprintf("%s/%s-%s%s.%s", format, name, goarch, variant, format)
+}
+
+// PackagePlatforms are the platforms spec's packages are made for: its own, or the manifest's
+// linux ones.
+func PackagePlatforms(m *manifest.Manifest, spec *manifest.Package) []string {
+	if len(spec.Platforms) > 0 {
+		return spec.Platforms
+	}
+	var out []string
+	for _, p := range m.Platforms() {
+		if strings.HasPrefix(p, "linux/") {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// ImageRef is the reference an image variant ("" for the image itself) is tagged with:
+// <docker>/<name>:<version>[-<variant>].
+func ImageRef(m *manifest.Manifest, spec *manifest.Image, variant string) string {
+	tag := m.Version
+	if variant != "" {
+		tag += "-" + variant
+	}
+	return strings.TrimSuffix(m.Docker, "/") + "/" + spec.Name + ":" + tag
+}
+
+// ChartPath is the path in the release directory of a chart packaged at version.
+func ChartPath(name, version string) string {
+	return "helm/" + name + "-" + version + ".tgz"
+}
+
+// LicensesPath is the path in the release directory of a dependency's license bundle.
+func LicensesPath(dep string) string {
+	return "licenses/" + dep + ".tar.gz"
+}
+
+// ImagePlatforms are the platforms spec's image is built for: its own, or the linux platforms
+// of its first binary, or the manifest's linux platforms.
+func ImagePlatforms(m *manifest.Manifest, spec *manifest.Image) []string {
+	if len(spec.Platforms) > 0 {
+		return spec.Platforms
+	}
+	all := m.Platforms()
+	if len(spec.Binaries) > 0 {
+		if x := BinarySpec(m, spec.Binaries[0]); x != nil && len(x.Platforms) > 0 {
+			all = x.Platforms
+		}
+	}
+	var linux []string
+	for _, p := range all {
+		if strings.HasPrefix(p, "linux/") {
+			linux = append(linux, p)
+		}
+	}
+	return linux
+}
+
+// ImageDependency is the dependency whose commit an image's revision label carries: its first
+// binary's, or else its first files'.
+func ImageDependency(m *manifest.Manifest, spec *manifest.Image) string {
+	for _, name := range spec.Binaries {
+		if x := BinarySpec(m, name); x != nil {
+			return x.Dependency
+		}
+	}
+	if len(spec.Files) > 0 {
+		return spec.Files[0].Dependency
+	}
+	return ""
+}
+
+// ImageName names an image variant: the image's name, then -<variant> unless variant is "".
+// Ldflags templates find the image's reference under this name in .Images.
+func ImageName(image, variant string) string {
+	if variant == "" {
+		return image
+	}
+	return image + "-" + variant
+}
+
+// LicenseDependencies are the dependencies that get a license bundle: those licenses.dependencies
+// lists, or else every dependency that has a binary, sorted.
+func LicenseDependencies(m *manifest.Manifest) []string {
+	if l := m.Build.Licenses; l != nil && len(l.Dependencies) > 0 {
+		return l.Dependencies
+	}
+	var deps []string
+	for _, x := range m.Build.Binaries {
+		if !slices.Contains(deps, x.Dependency) {
+			deps = append(deps, x.Dependency)
+		}
+	}
+	slices.Sort(deps)
+	return deps
+}

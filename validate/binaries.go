@@ -1,0 +1,245 @@
+package validate
+
+import (
+	"bytes"
+	"context"
+	"debug/buildinfo"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/releasekit/releasekit/artifacts"
+	"github.com/releasekit/releasekit/internal/archive"
+	"github.com/releasekit/releasekit/manifest"
+)
+
+// Binaries checks the Go binaries the archives and packages hold, without running any built
+// for another platform: their build information (debug/buildinfo) names the package, platform
+// and Go version the spec asks for, and every -X value of their ldflags, rendered for the
+// release, is in the binary. With Run, the host platform's binary is run with its spec's
+// versionCommand, and must print the release version, as Istio checks istioctl version.
+//
+// Binaries are built with -trimpath, which keeps the Go command from recording -ldflags in the
+// build information, so the -X values are looked for in the binary itself.
+type Binaries struct {
+	Run bool
+}
+
+// Name is "binaries".
+func (Binaries) Name() string { return "binaries" }
+
+// binaryCopy is where a binary of the release is found.
+type binaryCopy struct {
+	spec     *manifest.Binary
+	platform string
+	file     string // release path of the archive or package
+	format   string // archive format, or deb or rpm
+	entry    string // the binary's name inside it
+}
+
+func (c binaryCopy) String() string { return c.file + ": " + c.entry }
+
+// Check implements [Checker].
+func (b Binaries) Check(ctx context.Context, d *Dir) error {
+	m := d.Manifest
+	copies := binaryCopies(m)
+	if len(copies) == 0 {
+		return skip("no archive or package holds a binary")
+	}
+	images := builtImages(d)
+	var errs []error
+	for _, c := range copies {
+		data, err := c.read(d)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", c, missing(err)))
+			continue
+		}
+		for _, err := range checkBinary(m, c, data, images) {
+			errs = append(errs, fmt.Errorf("%s: %w", c, err))
+		}
+		if b.Run && c.platform == runtime.GOOS+"/"+runtime.GOARCH && len(c.spec.VersionCommand) > 0 {
+			if err := runVersion(ctx, m, c, data); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", c, err))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// binaryCopies lists every copy of every binary in the archives and packages the manifest asks for.
+func binaryCopies(m *manifest.Manifest) []binaryCopy {
+	var out []binaryCopy
+	if m.Wants(manifest.OutputArchive) {
+		for i := range m.Build.Archives {
+			spec := &m.Build.Archives[i]
+			for _, pl := range artifacts.ArchivePlatforms(m, spec) {
+				rel, format, top, err := artifacts.ArchivePath(m, spec, pl)
+				if err != nil {
+					continue // the archives check reports it
+				}
+				goos, _, _, _ := manifest.ParsePlatform(pl)
+				for _, name := range spec.Binaries {
+					if x := artifacts.BinarySpec(m, name); x != nil {
+						out = append(out, binaryCopy{spec: x, platform: pl, file: rel, format: format,
+							entry: path.Join(top, spec.BinDir, artifacts.BinaryFile(name, goos))})
+					}
+				}
+			}
+		}
+	}
+	for i := range m.Build.Packages {
+		spec := &m.Build.Packages[i]
+		for _, format := range spec.Formats {
+			// An rpm's payload is a compressed cpio archive, not read here; its binaries are
+			// those of the debs and archives.
+			if format != "deb" || !m.Wants(manifest.OutputDebian) {
+				continue
+			}
+			for _, pl := range artifacts.PackagePlatforms(m, spec) {
+				for _, c := range spec.Contents {
+					if x := artifacts.BinarySpec(m, c.Binary); x != nil && c.Binary != "" {
+						out = append(out, binaryCopy{spec: x, platform: pl, file: artifacts.PackagePath(spec.Name, format, pl),
+							format: format, entry: c.Dst})
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+var packageOutputs = map[string]manifest.Output{"deb": manifest.OutputDebian, "rpm": manifest.OutputRpm}
+
+// read returns the binary's bytes.
+func (c binaryCopy) read(d *Dir) ([]byte, error) {
+	if c.format == "deb" {
+		return debFile(d.File(c.file), c.entry)
+	}
+	return readEntry(d.File(c.file), archive.Format(c.format), c.entry)
+}
+
+// builtImages maps each image the release built, by the name ldflags templates use, to its
+// pinned reference, from the manifest's records.
+func builtImages(d *Dir) map[string]string {
+	m := d.Manifest
+	digests := map[string]string{}
+	for _, a := range d.Artifacts(manifest.OutputDocker) {
+		digests[a.Path] = a.Digest
+	}
+	out := map[string]string{}
+	for i := range m.Build.Images {
+		spec := &m.Build.Images[i]
+		variants := []string{""}
+		for _, v := range spec.Variants {
+			variants = append(variants, v.Name)
+		}
+		for _, v := range variants {
+			ref := artifacts.ImageRef(m, spec, v)
+			if dg := digests[ref]; dg != "" {
+				out[artifacts.ImageName(spec.Name, v)] = ref + "@" + dg
+			}
+		}
+	}
+	return out
+}
+
+// checkBinary checks one binary's build information and stamped values.
+func checkBinary(m *manifest.Manifest, c binaryCopy, data []byte, images map[string]string) []error {
+	info, err := buildinfo.Read(bytes.NewReader(data))
+	if err != nil {
+		return []error{fmt.Errorf("no Go build information: %w", err)}
+	}
+	var errs []error
+	settings := map[string]string{}
+	for _, s := range info.Settings {
+		settings[s.Key] = s.Value
+	}
+	goos, goarch, _, _ := manifest.ParsePlatform(c.platform)
+	if settings["GOOS"] != goos || settings["GOARCH"] != goarch {
+		errs = append(errs, fmt.Errorf("built for %s/%s, want %s", settings["GOOS"], settings["GOARCH"], c.platform))
+	}
+	if pkg := strings.TrimPrefix(c.spec.Package, "."); pkg != "" && !strings.HasSuffix(info.Path, pkg) {
+		errs = append(errs, fmt.Errorf("built from %s, want the package %s", info.Path, c.spec.Package))
+	}
+	if c.spec.GoVersion != "" && info.GoVersion != c.spec.GoVersion {
+		errs = append(errs, fmt.Errorf("built with %s, want %s", info.GoVersion, c.spec.GoVersion))
+	}
+	data2 := m.TemplateData(c.spec.Name, c.spec.Dependency, goos, goarch)
+	data2.Images = images
+	for _, l := range c.spec.Ldflags {
+		flags, err := data2.Execute(l)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("ldflags %q: %w", l, err))
+			continue
+		}
+		for _, set := range xflags(flags) {
+			if set[1] != "" && !bytes.Contains(data, []byte(set[1])) {
+				errs = append(errs, fmt.Errorf("-X %s=%s is not stamped in the binary", set[0], set[1]))
+			}
+		}
+		if recorded, ok := settings["-ldflags"]; ok && !strings.Contains(recorded, flags) {
+			errs = append(errs, fmt.Errorf("built with -ldflags %q, which lacks %q", recorded, flags))
+		}
+	}
+	return errs
+}
+
+// xflags returns the -X name=value settings of an ldflags string, in order, as {name, value}.
+func xflags(flags string) [][2]string {
+	var out [][2]string
+	fields := strings.Fields(flags)
+	for i := 0; i < len(fields); i++ {
+		f := fields[i]
+		var set string
+		switch {
+		case f == "-X" && i+1 < len(fields):
+			i++
+			set = fields[i]
+		case strings.HasPrefix(f, "-X="):
+			set = strings.TrimPrefix(f, "-X=")
+		default:
+			continue
+		}
+		if name, value, ok := strings.Cut(set, "="); ok {
+			out = append(out, [2]string{name, value})
+		}
+	}
+	return out
+}
+
+// runVersion runs a host binary with its version command and looks for the release version in
+// what it prints. It runs in an empty environment, in a temporary folder, for at most a minute.
+func runVersion(ctx context.Context, m *manifest.Manifest, c binaryCopy, data []byte) error {
+	dir, err := os.MkdirTemp("", "releasekit-validate-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	exe := filepath.Join(dir, filepath.Base(c.entry))
+	if err := os.WriteFile(exe, data, 0o755); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, exe, c.spec.VersionCommand...)
+	cmd.Dir, cmd.Env = dir, []string{}
+	out, err := cmd.CombinedOutput()
+	shown := strings.TrimSpace(string(out))
+	if len(shown) > 200 {
+		shown = shown[:200] + "…"
+	}
+	name := strings.Join(append([]string{c.spec.Name}, c.spec.VersionCommand...), " ")
+	if err != nil {
+		return fmt.Errorf("%s: %w: %s", name, err, shown)
+	}
+	if !strings.Contains(string(out), m.Version) {
+		return fmt.Errorf("%s printed %q, which does not have the version %s", name, shown, m.Version)
+	}
+	return nil
+}

@@ -1,0 +1,135 @@
+package validate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
+	ocivalidate "github.com/google/go-containerregistry/pkg/v1/validate"
+
+	"github.com/releasekit/releasekit/artifacts"
+	"github.com/releasekit/releasekit/digest"
+	"github.com/releasekit/releasekit/manifest"
+)
+
+// Images checks the OCI image layout: it validates (every blob present with its digest and
+// size), every image and variant the manifest declares is in it under its reference, with the
+// digest the manifest records, for every platform it is built for, and each platform's config
+// carries the release version and the source revision as OCI labels.
+type Images struct{}
+
+// Name is "images".
+func (Images) Name() string { return "images" }
+
+// Check implements [Checker].
+func (Images) Check(_ context.Context, d *Dir) error {
+	m := d.Manifest
+	if !m.Wants(manifest.OutputDocker) || len(m.Build.Images) == 0 {
+		return skip("the manifest asks for no images")
+	}
+	p, err := layout.FromPath(d.File(artifacts.ImagesDir))
+	if err != nil {
+		return fmt.Errorf("%s: %w", artifacts.ImagesDir, err)
+	}
+	idx, err := p.ImageIndex()
+	if err != nil {
+		return fmt.Errorf("%s: %w", artifacts.ImagesDir, err)
+	}
+	im, err := idx.IndexManifest()
+	if err != nil {
+		return fmt.Errorf("%s: %w", artifacts.ImagesDir, err)
+	}
+	byRef := map[string]v1.Descriptor{}
+	for _, desc := range im.Manifests {
+		byRef[desc.Annotations[digest.RefNameAnnotation]] = desc
+	}
+	recorded := map[string]string{}
+	for _, a := range d.Artifacts(manifest.OutputDocker) {
+		recorded[a.Path] = a.Digest
+	}
+	var errs []error
+	for i := range m.Build.Images {
+		spec := &m.Build.Images[i]
+		variants := []string{""}
+		for _, v := range spec.Variants {
+			variants = append(variants, v.Name)
+		}
+		rev := ""
+		if dep := m.Dependencies[artifacts.ImageDependency(m, spec)]; dep != nil {
+			rev = dep.Sha
+		}
+		for _, v := range variants {
+			ref := artifacts.ImageRef(m, spec, v)
+			desc, ok := byRef[ref]
+			if !ok {
+				errs = append(errs, fmt.Errorf("%s is not in the image layout", ref))
+				continue
+			}
+			switch r := recorded[ref]; {
+			case r == "":
+				errs = append(errs, fmt.Errorf("%s is not recorded in the manifest", ref))
+			case r != desc.Digest.String():
+				errs = append(errs, fmt.Errorf("%s: the layout has %s, the manifest records %s", ref, desc.Digest, r))
+			}
+			for _, err := range checkImage(idx, desc, artifacts.ImagePlatforms(m, spec), m.Version, rev) {
+				errs = append(errs, fmt.Errorf("%s: %w", ref, err))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// checkImage checks one image index: it validates, and has an image with the labels for every
+// platform.
+func checkImage(idx v1.ImageIndex, desc v1.Descriptor, platforms []string, version, rev string) []error {
+	ii, err := idx.ImageIndex(desc.Digest)
+	if err != nil {
+		return []error{err}
+	}
+	if err := ocivalidate.Index(ii); err != nil {
+		return []error{fmt.Errorf("invalid: %w", err)}
+	}
+	im, err := ii.IndexManifest()
+	if err != nil {
+		return []error{err}
+	}
+	var errs []error
+	for _, pl := range platforms {
+		goos, goarch, variant, _ := manifest.ParsePlatform(pl)
+		want := v1.Platform{OS: goos, Architecture: goarch, Variant: variant}
+		var found *v1.Descriptor
+		for i, x := range im.Manifests {
+			if x.Platform != nil && x.Platform.Satisfies(want) {
+				found = &im.Manifests[i]
+				break
+			}
+		}
+		if found == nil {
+			errs = append(errs, fmt.Errorf("no image for %s", pl))
+			continue
+		}
+		img, err := ii.Image(found.Digest)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", pl, err))
+			continue
+		}
+		cf, err := img.ConfigFile()
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", pl, err))
+			continue
+		}
+		if cf.OS != goos || cf.Architecture != goarch {
+			errs = append(errs, fmt.Errorf("%s: the config says %s/%s", pl, cf.OS, cf.Architecture))
+		}
+		labels := cf.Config.Labels
+		if labels[artifacts.LabelVersion] != version {
+			errs = append(errs, fmt.Errorf("%s: label %s is %q, want %q", pl, artifacts.LabelVersion, labels[artifacts.LabelVersion], version))
+		}
+		if rev != "" && labels[artifacts.LabelRevision] != rev {
+			errs = append(errs, fmt.Errorf("%s: label %s is %q, want %q", pl, artifacts.LabelRevision, labels[artifacts.LabelRevision], rev))
+		}
+	}
+	return errs
+}
