@@ -1,9 +1,10 @@
 // Command demo releases a small sample project end to end, with nothing but Go and git: it
-// writes the project embedded in sample.txtar to a git repository (one commit at a fixed date,
-// tagged v0.1.0), writes a manifest for it and runs the release flow on it: resolve, then build
-// binaries, archives, a deb, an image, a pinned chart, sources, licenses and checksums, then
-// publish the image and chart to a registry served in-process and the files and a chart
-// repository to a local bucket (<dir>/bucket), and print the digests report.
+// writes the sample project (package examples/sample) to a git repository (one commit at a fixed
+// date, tagged v0.1.0), writes a manifest for it and runs the release flow on it: resolve, then
+// build binaries, archives, a deb, an image, a pinned chart, sources, licenses and checksums;
+// then validate the release directory and, only if it passes, publish the image and chart to a
+// registry served in-process and the files and a chart repository to a local bucket
+// (<dir>/bucket), and print the digests report.
 //
 // The manifest names the project by a URL that the demo serves from the local copy (a mirror), so
 // that the release is the same bytes whichever folder it is built in.
@@ -17,37 +18,31 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	_ "embed"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"strings"
 	"syscall"
 
 	"github.com/google/go-containerregistry/pkg/registry"
-	"golang.org/x/tools/txtar"
 
 	"github.com/releasekit/releasekit/artifacts"
 	"github.com/releasekit/releasekit/artifacts/chart"
 	"github.com/releasekit/releasekit/artifacts/licenses"
 	"github.com/releasekit/releasekit/artifacts/pkg"
+	"github.com/releasekit/releasekit/examples/sample"
 	"github.com/releasekit/releasekit/manifest"
 	"github.com/releasekit/releasekit/publish"
 	"github.com/releasekit/releasekit/publish/blob"
 	"github.com/releasekit/releasekit/resolve"
+	"github.com/releasekit/releasekit/validate"
 )
-
-//go:embed sample.txtar
-var sample []byte
-
-// commitDate is the sample's one commit time, so that its SHA and every output are reproducible.
-const commitDate = "2024-05-01T12:00:00Z"
 
 func main() {
 	dir := flag.String("dir", "", "working directory (default: a new temporary one)")
@@ -69,30 +64,19 @@ func main() {
 	}
 }
 
-// sampleURL is where the manifest says the sample lives; it is fetched from the local copy.
-const sampleURL = "https://git.example/hello.git"
-
 func run(ctx context.Context, dir, registryHost string, stdout, progress io.Writer) error {
 	dir, err := filepath.Abs(dir)
 	if err != nil {
 		return err
 	}
 	src := filepath.Join(dir, "src", "hello")
-	if err := writeSample(ctx, src); err != nil {
+	if err := sample.Write(ctx, src, nil); err != nil {
 		return fmt.Errorf("sample project: %w", err)
 	}
-	fmt.Fprintf(stdout, "sample project  src/hello, tagged v0.1.0 at %s\n", commitDate)
+	fmt.Fprintf(stdout, "sample project  src/hello, tagged v0.1.0 at %s\n", sample.CommitDate)
 
 	path := filepath.Join(dir, "manifest.yaml")
-	text := fmt.Sprintf(`version: 0.1.0
-docker: registry.example/demo
-directory: %s
-dependencies:
-  hello:
-    git: %s
-    tag: "~0.1"
-    spec: release/releasekit.yaml
-`, dir, sampleURL)
+	text := sample.Manifest(dir)
 	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 		return err
 	}
@@ -100,7 +84,7 @@ dependencies:
 	if err != nil {
 		return err
 	}
-	res, err := resolve.Dependencies(ctx, m, resolve.WithMirror(sampleURL, src))
+	res, err := resolve.Dependencies(ctx, m, resolve.WithMirror(sample.URL, src))
 	if err != nil {
 		return err
 	}
@@ -135,6 +119,18 @@ dependencies:
 	}
 	fmt.Fprintf(stdout, "SHA256SUMS      %d files, sha256 %x\n", bytes.Count(sums, []byte("\n")), sha256.Sum256(sums))
 	fmt.Fprintf(stdout, "release directory: %s\n", out)
+
+	// Nothing is published unless the release directory validates.
+	rep, err := validate.Release(ctx, out, validate.WithChartRenderer(chart.New()))
+	if err != nil {
+		return err
+	}
+	if _, err := rep.WriteTo(stdout); err != nil {
+		return err
+	}
+	if !rep.Passed() {
+		return errors.New("the release did not validate; nothing was published")
+	}
 	return publishDemo(ctx, dir, out, registryHost, stdout, progress)
 }
 
@@ -191,48 +187,6 @@ func publishDemo(ctx context.Context, dir, out, registryHost string, stdout, pro
 	report := plan.Report()
 	for _, im := range append(report.Images, report.Charts...) {
 		fmt.Fprintf(stdout, "published       %s\n", im)
-	}
-	return nil
-}
-
-// writeSample writes the embedded project to dir as a git repository with one commit.
-func writeSample(ctx context.Context, dir string) error {
-	if err := os.RemoveAll(dir); err != nil {
-		return err
-	}
-	for _, f := range txtar.Parse(sample).Files {
-		p := filepath.Join(dir, filepath.FromSlash(f.Name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return err
-		}
-		if err := os.WriteFile(p, f.Data, 0o644); err != nil {
-			return err
-		}
-	}
-	for _, args := range [][]string{
-		{"init", "--quiet", "--initial-branch=main"},
-		{"add", "--all"},
-		{"commit", "--quiet", "-m", "hello 0.1.0"},
-		{"tag", "v0.1.0"},
-	} {
-		if err := git(ctx, dir, args...); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func git(ctx context.Context, dir string, args ...string) error {
-	cmd := exec.CommandContext(ctx, "git", args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(),
-		"GIT_AUTHOR_NAME=Hello Authors", "GIT_AUTHOR_EMAIL=hello@example.com", "GIT_AUTHOR_DATE="+commitDate,
-		"GIT_COMMITTER_NAME=Hello Authors", "GIT_COMMITTER_EMAIL=hello@example.com", "GIT_COMMITTER_DATE="+commitDate,
-		"GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("git %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
 	}
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/releasekit/releasekit/examples/sample"
 	"github.com/releasekit/releasekit/internal/registrytest"
 	"github.com/releasekit/releasekit/manifest"
 )
@@ -66,7 +67,7 @@ func TestDemo(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := `sample project  src/hello, tagged v0.1.0 at 2024-05-01T12:00:00Z
-resolved        hello 49e3afafb0496740575c4192ff28196b39a7806c (tag v0.1.0 (~0.1), committed 2024-05-01T12:00:00Z)
+resolved        hello f9152e2a04fe4697709bf9592360ea0ca97a25c9 (tag v0.1.0 (~0.1), committed 2024-05-01T12:00:00Z)
 build spec      1 binary, 1 archive, 1 package, 1 image, 1 chart (from hello/release/releasekit.yaml)
 release time    2024-05-01T12:00:00Z
 artifact        debian    deb/hello-arm64.deb
@@ -81,6 +82,16 @@ artifact        sources   sources.tar.gz
 image           registry.example/demo/hello:0.1.0@$DIGEST
 SHA256SUMS      28 files, sha256 $SUM
 release directory: $DIR/out
+PASS manifest
+PASS checksums
+PASS archives
+PASS binaries
+PASS images
+PASS charts
+PASS packages
+PASS licenses
+PASS sources
+Release validation PASSED
 publish plan    26 to push, 0 identical, 0 refused (registry $REGISTRY, bucket $DIR/bucket)
 published       $REGISTRY/demo/hello:0.1.0@$DIGEST
 published       $REGISTRY/demo/hello:latest@$DIGEST
@@ -98,7 +109,7 @@ published       oci://$REGISTRY/demo/charts/hello:0.1.0@$CHART
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := m.Dependencies["hello"]; d.Sha != "49e3afafb0496740575c4192ff28196b39a7806c" || d.Git != sampleURL || m.Directory != "" {
+	if d := m.Dependencies["hello"]; d.Sha != "f9152e2a04fe4697709bf9592360ea0ca97a25c9" || d.Git != sample.URL || m.Directory != "" {
 		t.Errorf("resolved manifest: git %s sha %s, directory %q", d.Git, d.Sha, m.Directory)
 	}
 	if len(m.Artifacts) != 10 {
