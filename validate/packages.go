@@ -178,6 +178,10 @@ func walkDeb(file string, fn func(member string, h *tar.Header, r io.Reader) err
 		for {
 			th, err := tr.Next()
 			if errors.Is(err, io.EOF) {
+				// Read to the end, so that gzip checks its checksum.
+				if _, err := io.Copy(io.Discard, r); err != nil {
+					return fmt.Errorf("%s: %w", name, err)
+				}
 				break
 			}
 			if err != nil {

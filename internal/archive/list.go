@@ -57,7 +57,9 @@ func Walk(r io.ReaderAt, size int64, format Format, fn func(e Entry, content io.
 		for {
 			h, err := tr.Next()
 			if errors.Is(err, io.EOF) {
-				return nil
+				// Read to the end, so that gzip checks its checksum.
+				_, err := io.Copy(io.Discard, gz)
+				return err
 			}
 			if err != nil {
 				return err
