@@ -150,7 +150,6 @@ Release validation PASSED
 // corruption is one way to break a demo release, and what validation says of it.
 type corruption struct {
 	name    string
-	variant variant
 	corrupt func(t *testing.T, dir string)
 	// failed are the checks that fail, in report order; lines are substrings of FAIL lines.
 	failed []string
@@ -418,33 +417,32 @@ func TestCorrupted(t *testing.T) {
 			},
 		},
 	} {
-		t.Run(c.name, func(t *testing.T) {
-			v := c.variant
-			if v.name == "" {
-				v = demo
-			}
-			dir := release(t, v)
-			c.corrupt(t, dir)
-			rep, got := check(t, dir)
-			var failed []string
-			for _, r := range rep.Results {
-				if r.Status == validate.Failed {
-					failed = append(failed, r.Check)
-				}
-			}
-			if diff := cmp.Diff(c.failed, failed); diff != "" {
-				t.Errorf("failed checks (-want +got):\n%s\nreport:\n%s", diff, got)
-			}
-			for _, line := range c.lines {
-				if !strings.Contains(got, line) {
-					t.Errorf("no line %q in the report:\n%s", line, got)
-				}
-			}
-			want := fmt.Sprintf("Release validation FAILED (%d of ", len(c.failed))
-			if !strings.Contains(got, want) || rep.Passed() {
-				t.Errorf("summary: want %q…:\n%s", want, got)
-			}
-		})
+		t.Run(c.name, func(t *testing.T) { runCorruption(t, demo, c) })
+	}
+}
+
+// runCorruption corrupts a copy of v's release and checks the report.
+func runCorruption(t *testing.T, v variant, c corruption) {
+	dir := release(t, v)
+	c.corrupt(t, dir)
+	rep, got := check(t, dir)
+	var failed []string
+	for _, r := range rep.Results {
+		if r.Status == validate.Failed {
+			failed = append(failed, r.Check)
+		}
+	}
+	if diff := cmp.Diff(c.failed, failed); diff != "" {
+		t.Errorf("failed checks (-want +got):\n%s\nreport:\n%s", diff, got)
+	}
+	for _, line := range c.lines {
+		if !strings.Contains(got, line) {
+			t.Errorf("no line %q in the report:\n%s", line, got)
+		}
+	}
+	want := fmt.Sprintf("Release validation FAILED (%d of ", len(c.failed))
+	if !strings.Contains(got, want) || rep.Passed() {
+		t.Errorf("summary: want %q…:\n%s", want, got)
 	}
 }
 
