@@ -11,6 +11,8 @@ import (
 	"os"
 	"path"
 	"strings"
+
+	"github.com/releasekit/releasekit/internal/checksum"
 )
 
 // Bucket is blob storage as the files and chart-repository targets use it. publish/blob adapts
@@ -156,7 +158,7 @@ func objectSHA256(ctx context.Context, b Bucket, key string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return sha256Hex(data), nil
+	return checksum.Bytes(data), nil
 }
 
 func (t *files) Apply(ctx context.Context, r *Release, push []Action) error {
@@ -248,22 +250,4 @@ func contentType(p string) string {
 		return "text/plain"
 	}
 	return "application/octet-stream"
-}
-
-func sha256Hex(data []byte) string {
-	s := sha256.Sum256(data)
-	return hex.EncodeToString(s[:])
-}
-
-func fileSHA256(p string) (string, error) {
-	f, err := os.Open(p)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("%s: %w", p, err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }

@@ -19,6 +19,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/releasekit/releasekit/artifacts"
+	"github.com/releasekit/releasekit/internal/checksum"
 	"github.com/releasekit/releasekit/manifest"
 )
 
@@ -139,7 +140,7 @@ func (r *Release) readFiles() error {
 		if slices.ContainsFunc(r.Files, func(f File) bool { return f.Path == p }) {
 			continue
 		}
-		sum, err := fileSHA256(filepath.Join(r.Dir, p))
+		sum, err := checksum.File(filepath.Join(r.Dir, p))
 		if err != nil {
 			return err
 		}
@@ -170,7 +171,7 @@ func (r *Release) readFile(p, sha string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if got := sha256Hex(data); got != sha {
+	if got := checksum.Bytes(data); got != sha {
 		return nil, fmt.Errorf("%s: sha256 %s, the release records %s", p, got, sha)
 	}
 	return data, nil

@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path"
-	"slices"
 	"strings"
 
 	"github.com/releasekit/releasekit/artifacts"
@@ -99,32 +97,18 @@ func checkArchive(m *manifest.Manifest, spec *manifest.Archive, pl, rel, top str
 // listEntries lists an archive's entries, unchecked, so that every bad one can be reported.
 func listEntries(file string, format archive.Format) ([]archive.Entry, error) {
 	var out []archive.Entry
-	err := walkFile(file, format, func(e archive.Entry, _ io.Reader) error {
+	err := archive.WalkFile(file, format, func(e archive.Entry, _ io.Reader) error {
 		out = append(out, e)
 		return nil
 	})
 	return out, err
 }
 
-// walkFile walks the archive in file.
-func walkFile(file string, format archive.Format, fn func(archive.Entry, io.Reader) error) error {
-	f, err := os.Open(file)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	return archive.Walk(f, st.Size(), format, fn)
-}
-
 // readEntry returns the content of the regular file name in an archive.
 func readEntry(file string, format archive.Format, name string) ([]byte, error) {
 	var data []byte
 	found := false
-	err := walkFile(file, format, func(e archive.Entry, r io.Reader) error {
+	err := archive.WalkFile(file, format, func(e archive.Entry, r io.Reader) error {
 		if e.Name != name || found {
 			return nil
 		}
@@ -146,10 +130,4 @@ func paths(as []manifest.Artifact) map[string]bool {
 		out[a.Path] = true
 	}
 	return out
-}
-
-// sortedErrors sorts errors by message, for a stable report.
-func sortedErrors(errs []error) []error {
-	slices.SortStableFunc(errs, func(a, b error) int { return strings.Compare(a.Error(), b.Error()) })
-	return errs
 }

@@ -4,11 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"maps"
 	"os"
@@ -19,6 +17,7 @@ import (
 
 	"github.com/releasekit/releasekit/artifacts"
 	"github.com/releasekit/releasekit/internal/archive"
+	"github.com/releasekit/releasekit/internal/checksum"
 	"github.com/releasekit/releasekit/internal/gitx"
 	"github.com/releasekit/releasekit/manifest"
 )
@@ -192,7 +191,7 @@ func hashTree(ctx context.Context, dir string) (map[string]string, error) {
 		case !e.Type().IsRegular():
 			return fmt.Errorf("%s: not a regular file (%s)", rel, e.Type())
 		}
-		sum, err := hashFile(p)
+		sum, err := checksum.File(p)
 		if err != nil {
 			return err
 		}
@@ -200,17 +199,4 @@ func hashTree(ctx context.Context, dir string) (map[string]string, error) {
 		return nil
 	})
 	return out, err
-}
-
-func hashFile(p string) (string, error) {
-	f, err := os.Open(p)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }

@@ -64,12 +64,7 @@ func (l Licenses) Check(_ context.Context, d *Dir) error {
 				errs = append(errs, fmt.Errorf("%s: %s: %s is not in the bundle", rel, x.Module, x.Path))
 			}
 		}
-		linked, err := linkedModules(d, dep)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		for _, mod := range linked {
+		for _, mod := range linkedModules(d, dep) {
 			if !listed[mod] {
 				errs = append(errs, fmt.Errorf("%s: module %s is linked into %s's binaries but has no license entry", rel, mod, dep))
 			}
@@ -82,7 +77,7 @@ func (l Licenses) Check(_ context.Context, d *Dir) error {
 func readBundle(d *Dir, rel, dep string) ([]artifacts.License, map[string]bool, error) {
 	var summary []byte
 	texts := map[string]bool{}
-	err := walkFile(d.File(rel), archive.TarGz, func(e archive.Entry, r io.Reader) error {
+	err := archive.WalkFile(d.File(rel), archive.TarGz, func(e archive.Entry, r io.Reader) error {
 		if err := archive.Check(e); err != nil {
 			return err
 		}
@@ -112,7 +107,7 @@ func readBundle(d *Dir, rel, dep string) ([]artifacts.License, map[string]bool, 
 
 // linkedModules lists the modules the archived binaries of dep link, from their build
 // information: the main module and every dependency, sorted.
-func linkedModules(d *Dir, dep string) ([]string, error) {
+func linkedModules(d *Dir, dep string) []string {
 	var mods []string
 	for _, c := range binaryCopies(d.Manifest) {
 		if c.spec.Dependency != dep || c.format == "deb" {
@@ -134,5 +129,5 @@ func linkedModules(d *Dir, dep string) ([]string, error) {
 		}
 	}
 	slices.Sort(mods)
-	return slices.Compact(mods), nil
+	return slices.Compact(mods)
 }

@@ -37,7 +37,7 @@ func (Sources) Check(_ context.Context, d *Dir) error {
 	}
 	files := map[string]int{}
 	var inner []byte
-	err := walkFile(d.File(rel), archive.TarGz, func(e archive.Entry, r io.Reader) error {
+	err := archive.WalkFile(d.File(rel), archive.TarGz, func(e archive.Entry, r io.Reader) error {
 		if err := archive.Check(e); err != nil {
 			problem("%v", err)
 			return nil

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"path"
 	"strings"
 )
@@ -41,6 +42,20 @@ func Check(e Entry) error {
 		return fmt.Errorf("link %q points outside the archive to %q", e.Name, e.Link)
 	}
 	return nil
+}
+
+// WalkFile walks the archive in file with [Walk].
+func WalkFile(file string, format Format, fn func(e Entry, content io.Reader) error) error {
+	f, err := os.Open(file)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	return Walk(f, st.Size(), format, fn)
 }
 
 // Walk calls fn for every entry of an archive, in archive order, with a reader of its content.
