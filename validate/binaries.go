@@ -236,7 +236,12 @@ func runVersion(ctx context.Context, m *manifest.Manifest, c binaryCopy, data []
 	}
 	name := strings.Join(append([]string{c.spec.Name}, c.spec.VersionCommand...), " ")
 	if err != nil {
-		return fmt.Errorf("%s: %w: %s", name, err, shown)
+		// The error names the temporary file; the report names the binary.
+		msg := strings.ReplaceAll(err.Error(), exe, c.spec.Name)
+		if shown != "" {
+			msg += ": " + shown
+		}
+		return fmt.Errorf("%s: %s", name, msg)
 	}
 	if !strings.Contains(string(out), m.Version) {
 		return fmt.Errorf("%s printed %q, which does not have the version %s", name, shown, m.Version)
