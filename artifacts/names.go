@@ -98,6 +98,14 @@ func PackagePath(name, format, platform string) string {
 	return fmt.Sprintf("%s/%s-%s%s.%s", format, name, goarch, variant, format)
 }
 
+// PackageOutput is the output a package format (deb, rpm) belongs to.
+func PackageOutput(format string) manifest.Output {
+	if format == "rpm" {
+		return manifest.OutputRpm
+	}
+	return manifest.OutputDebian
+}
+
 // PackagePlatforms are the platforms spec's packages are made for: its own, or the manifest's
 // linux ones.
 func PackagePlatforms(m *manifest.Manifest, spec *manifest.Package) []string {
@@ -152,6 +160,15 @@ func ImagePlatforms(m *manifest.Manifest, spec *manifest.Image) []string {
 		}
 	}
 	return linux
+}
+
+// ImageVariants are the variant names of spec's image, "" (the image itself) first.
+func ImageVariants(spec *manifest.Image) []string {
+	out := []string{""}
+	for _, v := range spec.Variants {
+		out = append(out, v.Name)
+	}
+	return out
 }
 
 // ImageDependency is the dependency whose commit an image's revision label carries: its first

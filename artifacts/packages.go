@@ -58,15 +58,13 @@ type packageJob struct {
 	ids      []string
 }
 
-var packageOutputs = map[string]manifest.Output{"deb": manifest.OutputDebian, "rpm": manifest.OutputRpm}
-
 // planPackages checks every package's files and queues one per format and platform.
 func (b *builder) planPackages(ctx context.Context) error {
 	for i := range b.m.Build.Packages {
 		spec := &b.m.Build.Packages[i]
 		platforms := PackagePlatforms(b.m, spec)
 		for _, format := range spec.Formats {
-			if !b.m.Wants(packageOutputs[format]) {
+			if !b.m.Wants(PackageOutput(format)) {
 				continue
 			}
 			if b.o.packager == nil {
@@ -186,7 +184,7 @@ func (b *builder) buildPackage(ctx context.Context, j *packageJob) error {
 		j.spec.Files[pb.file].Src = x.path
 		ids = append(ids, strconv.Itoa(pb.file), x.key)
 	}
-	return b.produce(ctx, j.rel, packageOutputs[j.spec.Format], key(ids...), func(w io.Writer) error {
+	return b.produce(ctx, j.rel, PackageOutput(j.spec.Format), key(ids...), func(w io.Writer) error {
 		return b.o.packager.Package(ctx, j.spec, w)
 	})
 }

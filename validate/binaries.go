@@ -114,8 +114,6 @@ func binaryCopies(m *manifest.Manifest) []binaryCopy {
 	return out
 }
 
-var packageOutputs = map[string]manifest.Output{"deb": manifest.OutputDebian, "rpm": manifest.OutputRpm}
-
 // read returns the binary's bytes.
 func (c binaryCopy) read(d *Dir) ([]byte, error) {
 	if c.format == "deb" {
@@ -135,11 +133,7 @@ func builtImages(d *Dir) map[string]string {
 	out := map[string]string{}
 	for i := range m.Build.Images {
 		spec := &m.Build.Images[i]
-		variants := []string{""}
-		for _, v := range spec.Variants {
-			variants = append(variants, v.Name)
-		}
-		for _, v := range variants {
+		for _, v := range artifacts.ImageVariants(spec) {
 			ref := artifacts.ImageRef(m, spec, v)
 			if dg := digests[ref]; dg != "" {
 				out[artifacts.ImageName(spec.Name, v)] = ref + "@" + dg

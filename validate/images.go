@@ -52,15 +52,11 @@ func (Images) Check(_ context.Context, d *Dir) error {
 	var errs []error
 	for i := range m.Build.Images {
 		spec := &m.Build.Images[i]
-		variants := []string{""}
-		for _, v := range spec.Variants {
-			variants = append(variants, v.Name)
-		}
 		rev := ""
 		if dep := m.Dependencies[artifacts.ImageDependency(m, spec)]; dep != nil {
 			rev = dep.Sha
 		}
-		for _, v := range variants {
+		for _, v := range artifacts.ImageVariants(spec) {
 			ref := artifacts.ImageRef(m, spec, v)
 			desc, ok := byRef[ref]
 			if !ok {

@@ -45,7 +45,7 @@ func (Packages) Check(_ context.Context, d *Dir) error {
 	for i := range m.Build.Packages {
 		spec := &m.Build.Packages[i]
 		for _, format := range spec.Formats {
-			if !m.Wants(packageOutputs[format]) {
+			if !m.Wants(artifacts.PackageOutput(format)) {
 				continue
 			}
 			for _, pl := range artifacts.PackagePlatforms(m, spec) {
