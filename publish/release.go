@@ -2,7 +2,6 @@ package publish
 
 import (
 	"archive/tar"
-	"bufio"
 	"compress/gzip"
 	"errors"
 	"fmt"
@@ -122,19 +121,14 @@ func (r *Release) readFiles() error {
 		return err
 	}
 	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for line := 1; sc.Scan(); line++ {
-		sum, p, ok := strings.Cut(sc.Text(), "  ")
-		if !ok || len(sum) != 64 || !filepath.IsLocal(p) {
-			return fmt.Errorf("%s:%d: want \"<sha256>  <path>\"", artifacts.SumsFile, line)
-		}
-		if inLayout(p) {
-			continue
-		}
-		r.Files = append(r.Files, File{Path: p, SHA256: sum})
+	sums, err := artifacts.ParseSums(f)
+	if err != nil {
+		return err
 	}
-	if err := sc.Err(); err != nil {
-		return fmt.Errorf("%s: %w", sumsPath, err)
+	for _, s := range sums {
+		if !inLayout(s.Path) {
+			r.Files = append(r.Files, File{Path: s.Path, SHA256: s.SHA256})
+		}
 	}
 	for _, p := range []string{artifacts.SumsFile, artifacts.ManifestFile} {
 		if slices.ContainsFunc(r.Files, func(f File) bool { return f.Path == p }) {

@@ -1,10 +1,8 @@
 package validate
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -16,7 +14,6 @@ import (
 	"strings"
 
 	"github.com/releasekit/releasekit/artifacts"
-	"github.com/releasekit/releasekit/internal/archive"
 	"github.com/releasekit/releasekit/internal/checksum"
 	"github.com/releasekit/releasekit/internal/gitx"
 	"github.com/releasekit/releasekit/manifest"
@@ -98,9 +95,13 @@ func (Checksums) Check(ctx context.Context, d *Dir) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", artifacts.SumsFile, missing(err))
 	}
-	listed, err := parseSums(data)
+	sums, err := artifacts.ParseSums(bytes.NewReader(data))
 	if err != nil {
 		return err
+	}
+	listed := map[string]string{}
+	for _, s := range sums {
+		listed[s.Path] = s.SHA256
 	}
 	for _, p := range slices.Sorted(maps.Keys(listed)) {
 		got, ok := actual[p]
@@ -144,32 +145,6 @@ func (Checksums) Check(ctx context.Context, d *Dir) error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// parseSums reads sha256sum's format: "<hex>  <path>" per line.
-func parseSums(data []byte) (map[string]string, error) {
-	out := map[string]string{}
-	var errs []error
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	for n := 1; sc.Scan(); n++ {
-		line := sc.Text()
-		sum, p, ok := strings.Cut(line, "  ")
-		p = strings.TrimPrefix(p, "*") // binary mode
-		if !ok || len(sum) != 64 || !isHex(sum) || archive.CheckName(p) != nil {
-			errs = append(errs, fmt.Errorf("%s:%d: %q is not \"<sha256>  <path>\"", artifacts.SumsFile, n, line))
-			continue
-		}
-		if _, dup := out[p]; dup {
-			errs = append(errs, fmt.Errorf("%s:%d: %s is listed twice", artifacts.SumsFile, n, p))
-		}
-		out[p] = sum
-	}
-	return out, errors.Join(errs...)
-}
-
-func isHex(s string) bool {
-	_, err := hex.DecodeString(s)
-	return err == nil
 }
 
 // hashTree returns the SHA-256 of every regular file under dir by slash-separated path. A
