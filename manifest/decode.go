@@ -90,12 +90,6 @@ func (d *decoder) pos(path string) (int, int) {
 	}
 }
 
-// has reports whether path was present in the document.
-func (d *decoder) has(path string) bool {
-	_, ok := d.values[path]
-	return ok
-}
-
 func parentPath(path string) string {
 	i := strings.LastIndexAny(path, ".[")
 	if i < 0 {

@@ -36,9 +36,9 @@ func marshal(t *testing.T, m *manifest.Manifest) []byte {
 // gitHistory makes a repository whose history has release candidates, releases, a release branch
 // and commits that no branch tip holds.
 type gitHistory struct {
-	repo                                   *repo
-	rc1, v120, rc1_3, rc2_3, rc10_3, main  string
-	branchTip, offTip, annotated, v2, v130 string
+	repo                                  *repo
+	rc1, v120, rc1_3, rc2_3, rc10_3, main string
+	branchTip, offTip, annotated          string
 }
 
 func newHistory(t *testing.T, dir string) *gitHistory {

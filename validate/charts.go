@@ -90,10 +90,10 @@ func (c Charts) checkChart(ctx context.Context, d *Dir, spec *manifest.Chart, re
 		AppVersion string `yaml:"appVersion"`
 	}
 	if err := yaml.Unmarshal(files["Chart.yaml"], &meta); err != nil {
-		return []error{fmt.Errorf("Chart.yaml: %w", err)}
+		return []error{fmt.Errorf("%s: %w", "Chart.yaml", err)}
 	}
 	if meta.Version != m.Version || meta.AppVersion != m.Version {
-		errs = append(errs, fmt.Errorf("Chart.yaml: version %q, appVersion %q, want %q", meta.Version, meta.AppVersion, m.Version))
+		errs = append(errs, fmt.Errorf("%s: version %q, appVersion %q, want %q", "Chart.yaml", meta.Version, meta.AppVersion, m.Version))
 	}
 	values := files["values.yaml"]
 	var root yaml.Node

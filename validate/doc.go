@@ -1,6 +1,6 @@
 // Package validate checks a finished release directory against its resolved manifest before it
-// is published ([Release]: one [Checker] per kind of output, a text and a JUnit report), and
-// checks version policy across the components of a composite release ([Classify], [Check]).
+// is published ([Release]: one [Checker] per kind of output, a text and a JUnit report). Version
+// policy across the components of a composite release is its subpackage policy.
 //
 // It reads the release directory and never writes to it, needs no network, and never runs a
 // binary built for another platform. It may import manifest, resolve, digest, artifacts and

@@ -85,7 +85,7 @@ func stamp(files map[string][]byte, version string) error {
 	}
 	data := files[chartutil.ChartfileName]
 	if err := yaml.Unmarshal(data, &meta); err != nil {
-		return fmt.Errorf("Chart.yaml: %w", err)
+		return fmt.Errorf("%s: %w", chartutil.ChartfileName, err)
 	}
 	set := map[string]string{"version": version}
 	if meta.AppVersion != nil {

@@ -32,6 +32,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+	select {} // serve until killed
 }
 
 func run(images, refs int, dir string) error {
@@ -68,5 +69,5 @@ func run(images, refs int, dir string) error {
 		return err
 	}
 	fmt.Println(host)
-	select {}
+	return nil
 }

@@ -16,7 +16,7 @@ import (
 	"strings"
 
 	"github.com/releasekit/releasekit/manifest"
-	"github.com/releasekit/releasekit/validate"
+	"github.com/releasekit/releasekit/validate/policy"
 )
 
 func main() {
@@ -41,13 +41,13 @@ func run(prevFile, nextFile string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "bump:", err)
 		return 2
 	}
-	change, err := validate.Classify(prev.Version, next.Version)
+	change, err := policy.Classify(prev.Version, next.Version)
 	if err != nil {
 		fmt.Fprintln(stderr, "bump:", err)
 		return 2
 	}
 	fmt.Fprintf(stdout, "release %s -> %s: %s\n", prev.Version, next.Version, change)
-	violations := validate.Check(prev, next)
+	violations := policy.Check(prev, next)
 	for _, v := range violations {
 		fmt.Fprintln(stdout, "FAIL", v.Message)
 	}
@@ -60,18 +60,18 @@ func run(prevFile, nextFile string, stdout, stderr io.Writer) int {
 }
 
 // load reads a Giant Swarm Release, or else a resolved manifest.
-func load(file string) (*validate.Composite, error) {
+func load(file string) (*policy.Composite, error) {
 	data, err := os.ReadFile(file)
 	if err != nil {
 		return nil, err
 	}
-	r, err := validate.ReadRelease(data, file)
-	if !errors.Is(err, validate.ErrNotRelease) {
+	r, err := policy.ReadRelease(data, file)
+	if !errors.Is(err, policy.ErrNotRelease) {
 		return r, err
 	}
 	m, err := manifest.Parse(strings.NewReader(string(data)), file)
 	if err != nil {
 		return nil, err
 	}
-	return validate.FromManifest(m, file), nil
+	return policy.FromManifest(m, file), nil
 }

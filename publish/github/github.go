@@ -168,9 +168,9 @@ func (r *release) Apply(ctx context.Context, rel *publish.Release, push []publis
 		return err
 	}
 	if existing == nil {
-		req := gh.CreateReleaseRequest{TagName: tag, Name: gh.Ptr(tag), Draft: gh.Ptr(r.draft), Prerelease: gh.Ptr(r.prerelease)}
+		req := gh.CreateReleaseRequest{TagName: tag, Name: new(tag), Draft: new(r.draft), Prerelease: new(r.prerelease)}
 		if r.commitish != "" {
-			req.TargetCommitish = gh.Ptr(r.commitish)
+			req.TargetCommitish = new(r.commitish)
 		}
 		existing, _, err = r.client.Repositories.CreateRelease(ctx, r.owner, r.repo, req)
 		if isStatus(err, http.StatusUnprocessableEntity) {

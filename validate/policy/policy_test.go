@@ -1,4 +1,4 @@
-package validate_test
+package policy_test
 
 import (
 	"crypto/sha256"
@@ -10,7 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/releasekit/releasekit/manifest"
-	"github.com/releasekit/releasekit/validate"
+	"github.com/releasekit/releasekit/validate/policy"
 )
 
 func TestClassify(t *testing.T) {
@@ -26,7 +26,7 @@ func TestClassify(t *testing.T) {
 		{"v1.8.0", "v1.7.9", "downgrade"},
 		{"v1.8.0", "v1.8.0-rc1", "downgrade"},
 	} {
-		c, err := validate.Classify(tc.prev, tc.next)
+		c, err := policy.Classify(tc.prev, tc.next)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -34,18 +34,18 @@ func TestClassify(t *testing.T) {
 			t.Errorf("Classify(%s, %s) = %s, want %s", tc.prev, tc.next, c, tc.want)
 		}
 	}
-	if _, err := validate.Classify("1.2", "banana"); err == nil || !strings.Contains(err.Error(), `"banana"`) {
+	if _, err := policy.Classify("1.2", "banana"); err == nil || !strings.Contains(err.Error(), `"banana"`) {
 		t.Errorf("bad version: %v", err)
 	}
 }
 
-func read(t *testing.T, file string) *validate.Composite {
+func read(t *testing.T, file string) *policy.Composite {
 	t.Helper()
 	data, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := validate.ReadRelease(data, file)
+	r, err := policy.ReadRelease(data, file)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +62,7 @@ func TestCheck(t *testing.T) {
 		t.Fatalf("read %+v", prev)
 	}
 	var got []string
-	for _, v := range validate.Check(prev, next) {
+	for _, v := range policy.Check(prev, next) {
 		got = append(got, v.Message)
 	}
 	f := "testdata/release-25.1.0.yaml: "
@@ -81,8 +81,8 @@ func TestCheck(t *testing.T) {
 	patch := *next
 	patch.Version = "25.0.1"
 	n := 0
-	for _, v := range validate.Check(prev, &patch) {
-		if v.Required == validate.Minor && v.Released == validate.Patch {
+	for _, v := range policy.Check(prev, &patch) {
+		if v.Required == policy.Minor && v.Released == policy.Patch {
 			n++
 		}
 	}
@@ -92,16 +92,16 @@ func TestCheck(t *testing.T) {
 	// In a major release only the structure is wrong.
 	major := *next
 	major.Version = "26.0.0"
-	if got := validate.Check(prev, &major); len(got) != 2 {
+	if got := policy.Check(prev, &major); len(got) != 2 {
 		t.Errorf("major release: %v", got)
 	}
 }
 
 func TestReadReleaseErrors(t *testing.T) {
-	if _, err := validate.ReadRelease([]byte("apiVersion: v1\nkind: ConfigMap\n"), "cm.yaml"); err == nil || !strings.Contains(err.Error(), "cm.yaml") {
+	if _, err := policy.ReadRelease([]byte("apiVersion: v1\nkind: ConfigMap\n"), "cm.yaml"); err == nil || !strings.Contains(err.Error(), "cm.yaml") {
 		t.Errorf("not a release: %v", err)
 	}
-	if _, err := validate.ReadRelease([]byte("apiVersion: release.giantswarm.io/v1alpha1\nkind: Release\nmetadata: {name: aws}\n"), "r.yaml"); err == nil {
+	if _, err := policy.ReadRelease([]byte("apiVersion: release.giantswarm.io/v1alpha1\nkind: Release\nmetadata: {name: aws}\n"), "r.yaml"); err == nil {
 		t.Error("a release without a version was read")
 	}
 }
@@ -121,49 +121,49 @@ dependencies:
 	if err != nil {
 		t.Fatal(err)
 	}
-	prev := validate.FromManifest(m, "prev.yaml")
+	prev := policy.FromManifest(m, "prev.yaml")
 	m.Version = "1.2.1"
 	d := m.Dependencies["csi-provisioner"]
 	d.Resolved.From = "tag v4.0.0"
 	m.Dependencies["csi-provisioner"] = d
-	got := validate.Check(prev, validate.FromManifest(m, "next.yaml"))
-	if len(got) != 1 || got[0].Component != "csi-provisioner" || got[0].Required != validate.Major {
+	got := policy.Check(prev, policy.FromManifest(m, "next.yaml"))
+	if len(got) != 1 || got[0].Component != "csi-provisioner" || got[0].Required != policy.Major {
 		t.Errorf("violations: %v", got)
 	}
 }
 
 func TestSetHash(t *testing.T) {
 	a := map[string]string{"flatcar": "3815.2.5", "kubernetes": "1.29.7", "teleport": "15.1.0"}
-	full, short := validate.SetHash(a)
+	full, short := policy.SetHash(a)
 	// The documented algorithm: sorted "name@version" lines, each ending in a newline.
 	want := fmt.Sprintf("%x", sha256.Sum256([]byte("flatcar@3815.2.5\nkubernetes@1.29.7\nteleport@15.1.0\n")))
 	if full != want || short != want[:8] {
 		t.Errorf("hash %s %s", full, short)
 	}
 	b := map[string]string{"teleport": "15.1.0", "kubernetes": "1.29.7", "flatcar": "3815.2.5"}
-	if f2, _ := validate.SetHash(b); f2 != full {
+	if f2, _ := policy.SetHash(b); f2 != full {
 		t.Error("order changed the hash")
 	}
 	b["teleport"] = "15.1.1"
-	if f3, _ := validate.SetHash(b); f3 == full {
+	if f3, _ := policy.SetHash(b); f3 == full {
 		t.Error("a version change kept the hash")
 	}
 }
 
 func TestImageName(t *testing.T) {
 	versions := map[string]string{"channel": "stable", "flatcar": "3815.2.5", "kubernetes": "v1.29.7", "tooling": "1.15.0"}
-	got, err := validate.ImageName("flatcar-{{.channel}}-{{.flatcar}}-kube-{{trimv .kubernetes}}-tooling-{{.tooling}}-gs", versions)
+	got, err := policy.ImageName("flatcar-{{.channel}}-{{.flatcar}}-kube-{{trimv .kubernetes}}-tooling-{{.tooling}}-gs", versions)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got != "flatcar-stable-3815.2.5-kube-1.29.7-tooling-1.15.0-gs" {
 		t.Errorf("name = %s", got)
 	}
-	_, short := validate.SetHash(versions)
-	if got, _ := validate.ImageName("os-{{hash}}", versions); got != "os-"+short {
+	_, short := policy.SetHash(versions)
+	if got, _ := policy.ImageName("os-{{hash}}", versions); got != "os-"+short {
 		t.Errorf("hash name = %s", got)
 	}
-	if _, err := validate.ImageName("x-{{.teleport}}", versions); err == nil {
+	if _, err := policy.ImageName("x-{{.teleport}}", versions); err == nil {
 		t.Error("a missing version gave a name")
 	}
 }
