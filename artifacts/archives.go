@@ -7,6 +7,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/releasekit/releasekit/artifacts/release"
 	"github.com/releasekit/releasekit/internal/archive"
 	"github.com/releasekit/releasekit/manifest"
 )
@@ -29,12 +30,12 @@ func (b *builder) planArchives(ctx context.Context) error {
 	}
 	for i := range b.m.Build.Archives {
 		spec := &b.m.Build.Archives[i]
-		for _, pl := range ArchivePlatforms(b.m, spec) {
+		for _, pl := range release.ArchivePlatforms(b.m, spec) {
 			if _, _, _, ok := manifest.ParsePlatform(pl); !ok {
 				b.problem(spec.Pos.Errorf("platforms", "unknown platform %q", pl))
 				continue
 			}
-			rel, format, prefix, err := ArchivePath(b.m, spec, pl)
+			rel, format, prefix, err := release.ArchivePath(b.m, spec, pl)
 			if err != nil {
 				field, msg, _ := strings.Cut(err.Error(), ": ")
 				b.problem(spec.Pos.Errorf(field, "%s", msg))

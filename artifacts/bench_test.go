@@ -14,7 +14,7 @@ import (
 // with nothing changed, which should reuse every output. bench/rebuild.sh prints the ratio.
 func BenchmarkBuild(b *testing.B) {
 	work := b.TempDir()
-	res := resolved(b, work, release)
+	res := resolved(b, work, fullRelease)
 	b.Run("cold", func(b *testing.B) {
 		i := 0
 		for b.Loop() {

@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/releasekit/releasekit/artifacts/release"
 	"github.com/releasekit/releasekit/internal/atomicfile"
 	"github.com/releasekit/releasekit/manifest"
 )
@@ -35,7 +36,7 @@ type binary struct {
 }
 
 // fileName is the binary's name on its platform.
-func (x *binary) fileName() string { return BinaryFile(x.spec.Name, x.goos) }
+func (x *binary) fileName() string { return release.BinaryFile(x.spec.Name, x.goos) }
 
 // goVariables are the environment variables that change what the go tool builds; Build sets
 // them itself rather than inheriting them.
@@ -140,7 +141,7 @@ func (b *builder) plannedImages() map[string]string {
 	for _, im := range b.m.Build.Images {
 		m[im.Name] = im.Name + placeholder
 		for _, v := range im.Variants {
-			m[ImageName(im.Name, v.Name)] = im.Name + placeholder
+			m[release.ImageName(im.Name, v.Name)] = im.Name + placeholder
 		}
 	}
 	return m

@@ -8,15 +8,14 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/releasekit/releasekit/artifacts/release"
 	"github.com/releasekit/releasekit/digest"
-	"github.com/releasekit/releasekit/internal/atomicfile"
 	"github.com/releasekit/releasekit/manifest"
 	"github.com/releasekit/releasekit/resolve"
 )
@@ -25,25 +24,17 @@ import (
 // never stamped with the wall clock or the zero time.
 var ErrNoTime = errors.New("no release time: the sources have no commit time and WithTime was not used")
 
-// Files written next to the outputs.
-const (
-	// ManifestFile is the resolved manifest with every artifact's digest.
-	ManifestFile = "manifest.yaml"
-	// SumsFile lists the SHA-256 of every other file of the release, in sha256sum format.
-	SumsFile = "SHA256SUMS"
-)
-
 // Set is what a build produced.
 type Set struct {
 	// Dir is the release directory.
 	Dir string
 	// Time is the timestamp of every output.
 	Time time.Time
-	// Manifest is the resolved manifest with its artifacts recorded, as written to ManifestFile.
+	// Manifest is the resolved manifest with its artifacts recorded, as written to release.ManifestFile.
 	Manifest *manifest.Manifest
 	// Artifacts are the outputs, sorted by path.
 	Artifacts []Artifact
-	// Images are the images in the ImagesDir layout, in manifest order.
+	// Images are the images in the release.ImagesDir layout, in manifest order.
 	Images []Image
 }
 
@@ -89,7 +80,7 @@ func Build(ctx context.Context, res *resolve.Result, out string, opts ...Option)
 		o.work = filepath.Join(filepath.Dir(out), "work")
 	}
 	b := &builder{o: o, m: res.Manifest.Clone(), out: out, sources: map[string]*source{}, env: o.env,
-		versions: &goVersions{m: map[string]*goVersionResult{}}}
+		versions: &goVersions{m: map[string]*goVersionResult{}}, lock: digest.NewLock()}
 	if b.env == nil {
 		b.env = os.Environ()
 	}
@@ -143,11 +134,11 @@ type builder struct {
 	mu        sync.Mutex
 	artifacts []Artifact
 	built     []Image
-	// layoutFiles are files of the ImagesDir layout: listed in SumsFile, without .sha256 files.
-	layoutFiles []sum
+	// layoutFiles are files of the release.ImagesDir layout: listed in release.SumsFile, without .sha256 files.
+	layoutFiles []release.Sum
+	// lock records the third-party image digests charts were pinned to.
+	lock *digest.Lock
 }
-
-type sum struct{ path, sha string }
 
 // source is a dependency's tree and what was learned about it.
 type source struct {
@@ -183,58 +174,22 @@ func (b *builder) record(a Artifact) {
 	b.mu.Unlock()
 }
 
-// finish writes the .sha256 files, the manifest with artifacts, and SHA256SUMS.
+// finish records the build in the release directory: the .sha256 files, the lock, the manifest
+// with the release time and artifacts, and SHA256SUMS.
 func (b *builder) finish() (*Set, error) {
 	slices.SortFunc(b.artifacts, func(x, y Artifact) int { return strings.Compare(x.Path, y.Path) })
-	for i := 1; i < len(b.artifacts); i++ {
-		if b.artifacts[i].Path == b.artifacts[i-1].Path {
-			return nil, fmt.Errorf("two artifacts are written to %s", b.artifacts[i].Path)
-		}
-	}
-	m := b.m
-	m.Artifacts = nil
-	// SHA256SUMS covers every file of the release but itself, sorted by path.
-	sums := slices.Clone(b.layoutFiles)
+	rec := release.Record{Manifest: b.m, Time: b.o.time, Layout: b.layoutFiles, Lock: b.lock}
 	for _, a := range b.artifacts {
-		line := []byte(a.SHA256 + "  " + path.Base(a.Path) + "\n") // sha256sum's format
-		if err := b.writeIfChanged(a.Path+".sha256", line); err != nil {
-			return nil, err
-		}
-		sums = append(sums, sum{a.Path, a.SHA256}, sum{a.Path + ".sha256", sha(line)})
-		m.Artifacts = append(m.Artifacts, manifest.Artifact{Path: a.Path, Kind: a.Kind, SHA256: a.SHA256})
+		rec.Files = append(rec.Files, manifest.Artifact{Path: a.Path, Kind: a.Kind, SHA256: a.SHA256})
 	}
 	for _, im := range b.built {
-		m.Artifacts = append(m.Artifacts, manifest.Artifact{Path: im.Ref, Kind: manifest.OutputDocker, Digest: string(im.Digest)})
+		rec.Images = append(rec.Images, manifest.Artifact{Image: im.Ref, Kind: manifest.OutputDocker, Digest: string(im.Digest)})
 	}
-	text, err := m.Marshal()
+	m, err := release.Write(b.out, rec)
 	if err != nil {
 		return nil, err
 	}
-	if err := b.writeIfChanged(ManifestFile, text); err != nil {
-		return nil, err
-	}
-	sums = append(sums, sum{ManifestFile, sha(text)})
-	slices.SortFunc(sums, func(x, y sum) int { return strings.Compare(x.path, y.path) })
-	var list strings.Builder
-	for _, s := range sums {
-		list.WriteString(s.sha + "  " + s.path + "\n")
-	}
-	if err := b.writeIfChanged(SumsFile, []byte(list.String())); err != nil {
-		return nil, err
-	}
 	return &Set{Dir: b.out, Time: b.o.time, Manifest: m, Artifacts: b.artifacts, Images: b.built}, nil
-}
-
-// writeIfChanged writes a small file of the release unless it already holds data.
-func (b *builder) writeIfChanged(rel string, data []byte) error {
-	p := filepath.Join(b.out, filepath.FromSlash(rel))
-	if old, err := os.ReadFile(p); err == nil && string(old) == string(data) {
-		return nil
-	}
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return err
-	}
-	return atomicfile.WriteFile(p, data, 0o644)
 }
 
 func sha(data []byte) string {

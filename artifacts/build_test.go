@@ -19,6 +19,7 @@ import (
 
 	"github.com/releasekit/releasekit/artifacts"
 	"github.com/releasekit/releasekit/artifacts/pkg"
+	"github.com/releasekit/releasekit/artifacts/release"
 	"github.com/releasekit/releasekit/internal/archive"
 	"github.com/releasekit/releasekit/internal/golden"
 	"github.com/releasekit/releasekit/manifest"
@@ -73,7 +74,7 @@ func listing(t *testing.T, p string) string {
 func TestBuild(t *testing.T) {
 	work := t.TempDir()
 	out := filepath.Join(work, "out")
-	set := build(t, resolved(t, work, release), out)
+	set := build(t, resolved(t, work, fullRelease), out)
 
 	var paths []string
 	for _, a := range set.Artifacts {
@@ -114,25 +115,25 @@ func TestBuild(t *testing.T) {
 	}
 
 	// sha256sum agrees with SHA256SUMS, which covers every file but itself.
-	cmd := exec.Command("sha256sum", "--check", "--strict", artifacts.SumsFile)
+	cmd := exec.Command("sha256sum", "--check", "--strict", release.SumsFile)
 	cmd.Dir = out
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Errorf("sha256sum --check: %v\n%s", err, b)
 	}
 	var files []string
 	filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && d.Name() != artifacts.SumsFile {
+		if err == nil && !d.IsDir() && d.Name() != release.SumsFile {
 			rel, _ := filepath.Rel(out, p)
 			files = append(files, filepath.ToSlash(rel))
 		}
 		return nil
 	})
-	if got := strings.Count(read(t, filepath.Join(out, artifacts.SumsFile)), "\n"); got != len(files) {
+	if got := strings.Count(read(t, filepath.Join(out, release.SumsFile)), "\n"); got != len(files) {
 		t.Errorf("SHA256SUMS has %d lines for %d files: %v", got, len(files), files)
 	}
 
 	// The written manifest parses, records every artifact and the toolchain used.
-	m, err := manifest.Load(filepath.Join(out, artifacts.ManifestFile))
+	m, err := manifest.Load(filepath.Join(out, release.ManifestFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +149,7 @@ func TestBuild(t *testing.T) {
 func TestVersionStamped(t *testing.T) {
 	work := t.TempDir()
 	platform := runtime.GOOS + "/" + runtime.GOARCH
-	text := strings.Replace(release, "platforms: [linux/amd64, linux/arm64, windows/amd64]", "platforms: ["+platform+"]", 1)
+	text := strings.Replace(fullRelease, "platforms: [linux/amd64, linux/arm64, windows/amd64]", "platforms: ["+platform+"]", 1)
 	text = text[:strings.Index(text, "  archives:")] + `  archives:
   - name: app
     binaries: [app]
@@ -180,8 +181,8 @@ func TestReproducible(t *testing.T) {
 		work := t.TempDir()
 		out := filepath.Join(work, "release", "out")
 		env := append(os.Environ(), "GOCACHE="+gocache)
-		build(t, resolved(t, work, release), out, artifacts.WithEnv(env), artifacts.WithJobs(1))
-		return read(t, filepath.Join(out, artifacts.SumsFile))
+		build(t, resolved(t, work, fullRelease), out, artifacts.WithEnv(env), artifacts.WithJobs(1))
+		return read(t, filepath.Join(out, release.SumsFile))
 	}
 	cache := t.TempDir()
 	first := sums("UTC", 0o022, cache)
@@ -194,7 +195,7 @@ func TestReproducible(t *testing.T) {
 
 func TestRebuildReuses(t *testing.T) {
 	work := t.TempDir()
-	res := resolved(t, work, release)
+	res := resolved(t, work, fullRelease)
 	out := filepath.Join(work, "out")
 	first := build(t, res, out)
 	second := build(t, res, out)
@@ -288,7 +289,7 @@ func (failingPackager) Package(context.Context, *artifacts.PackageSpec, io.Write
 // next build finishes the job.
 func TestFailureLeavesNothing(t *testing.T) {
 	work := t.TempDir()
-	res := resolved(t, work, release)
+	res := resolved(t, work, fullRelease)
 	out := filepath.Join(work, "out")
 	_, err := artifacts.Build(t.Context(), res, out, artifacts.WithPackager(failingPackager{}))
 	if err == nil || !strings.Contains(err.Error(), ": package refused") {

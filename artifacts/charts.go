@@ -2,14 +2,17 @@ package artifacts
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
 	"slices"
 	"time"
 
+	"github.com/releasekit/releasekit/artifacts/release"
 	"github.com/releasekit/releasekit/digest"
 	"github.com/releasekit/releasekit/manifest"
 )
@@ -81,7 +84,7 @@ func (b *builder) planCharts(ctx context.Context) {
 			}
 			values[k] = v
 		}
-		j := &chartJob{rel: ChartPath(spec.Name, b.m.Version), spec: &ChartSpec{
+		j := &chartJob{rel: release.ChartPath(spec.Name, b.m.Version), spec: &ChartSpec{
 			Chart: spec, Dir: dir, Version: b.m.Version, Docker: b.m.Docker, Values: values, Time: b.o.time,
 		}}
 		j.ids = []string{"chart", id, spec.Path, b.m.Version, b.m.Docker, b.o.time.String(), spec.Pin, fmt.Sprintf("%T", b.o.charts)}
@@ -112,18 +115,40 @@ func (b *builder) buildCharts(ctx context.Context) error {
 		built.Add(ref, im.Digest)
 		ids = append(ids, im.Ref, string(im.Digest))
 	}
-	resolver := digest.Chain{built}
-	if b.o.resolver != nil {
-		resolver = append(resolver, b.o.resolver)
-	}
 	for _, j := range b.charts {
+		// The third-party digests a chart is pinned to are kept beside its stamp, so that a
+		// reused chart records them in the release's lock as a rebuilt one does.
+		used := digest.NewLock()
+		resolver := digest.Chain{built}
+		if b.o.resolver != nil {
+			resolver = append(resolver, digest.Record(b.o.resolver, used))
+		}
 		j.spec.Images = resolver
-		err := b.produce(ctx, j.rel, manifest.OutputHelm, key(append(j.ids, ids...)...), func(w io.Writer) error {
-			return b.o.charts.Package(ctx, j.spec, w)
+		k := key(append(j.ids, ids...)...)
+		lockFile := b.stampPath(j.rel) + ".lock"
+		if _, _, ok := b.reusable(j.rel, k); ok {
+			if l, err := digest.LoadLock(lockFile); err == nil {
+				used = l
+			} else if !errors.Is(err, fs.ErrNotExist) {
+				return fmt.Errorf("chart %s: %w", j.spec.Name, err)
+			}
+		}
+		err := b.produce(ctx, j.rel, manifest.OutputHelm, k, func(w io.Writer) error {
+			if err := b.o.charts.Package(ctx, j.spec, w); err != nil {
+				return err
+			}
+			if used.Len() == 0 {
+				if err := os.Remove(lockFile); err != nil && !errors.Is(err, fs.ErrNotExist) {
+					return err
+				}
+				return nil
+			}
+			return used.Write(lockFile)
 		})
 		if err != nil {
 			return fmt.Errorf("chart %s: %w", j.spec.Name, err)
 		}
+		b.lock.Merge(used)
 	}
 	return nil
 }

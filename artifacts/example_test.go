@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/releasekit/releasekit/artifacts"
+	"github.com/releasekit/releasekit/artifacts/release"
 	"github.com/releasekit/releasekit/manifest"
 	"github.com/releasekit/releasekit/resolve"
 )
@@ -24,7 +25,7 @@ func ExampleBuild() {
 		fmt.Println(err)
 		return
 	}
-	sums, _ := os.ReadFile(filepath.Join(set.Dir, artifacts.SumsFile))
+	sums, _ := os.ReadFile(filepath.Join(set.Dir, release.SumsFile))
 	fmt.Print(set.Time.Format(time.RFC3339), " ", string(sums[66:]))
 	// Output: 2024-05-01T12:00:00Z manifest.yaml
 }

@@ -71,8 +71,8 @@ func resolved(t testing.TB, work, text string) *resolve.Result {
 	return res
 }
 
-// release is the manifest most tests build: every kind of file output.
-const release = `version: 1.2.0
+// fullRelease is the manifest most tests build: every kind of file output.
+const fullRelease = `version: 1.2.0
 docker: registry.example/app
 dependencies:
   app:

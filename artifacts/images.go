@@ -22,20 +22,10 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
+	"github.com/releasekit/releasekit/artifacts/release"
 	"github.com/releasekit/releasekit/digest"
 	"github.com/releasekit/releasekit/internal/archive"
 	"github.com/releasekit/releasekit/manifest"
-)
-
-// ImagesDir is the OCI image layout holding every image of a release.
-const ImagesDir = "docker"
-
-// Labels every image of a release carries in its config.
-const (
-	// LabelVersion is the release version.
-	LabelVersion = "org.opencontainers.image.version"
-	// LabelRevision is the commit of the dependency the image's binaries (or files) come from.
-	LabelRevision = "org.opencontainers.image.revision"
 )
 
 // imageJob is one image variant for every platform it is built for.
@@ -61,7 +51,7 @@ func (b *builder) planImages(ctx context.Context) error {
 		spec := &b.m.Build.Images[i]
 		platforms := spec.Platforms
 		if len(platforms) == 0 {
-			platforms = ImagePlatforms(b.m, spec)
+			platforms = release.ImagePlatforms(b.m, spec)
 		}
 		for _, pl := range platforms {
 			if goos, _, _, ok := manifest.ParsePlatform(pl); !ok || goos != "linux" {
@@ -94,8 +84,8 @@ func (b *builder) planImages(ctx context.Context) error {
 			variants = []manifest.ImageVariant{{Base: spec.Base}}
 		}
 		for _, v := range variants {
-			j := &imageJob{spec: spec, name: ImageName(spec.Name, v.Name), base: v.Base, platforms: platforms, files: files,
-				ref: ImageRef(b.m, spec, v.Name)}
+			j := &imageJob{spec: spec, name: release.ImageName(spec.Name, v.Name), base: v.Base, platforms: platforms, files: files,
+				ref: release.ImageRef(b.m, spec, v.Name)}
 			if j.base == "" {
 				j.base = "scratch"
 			}
@@ -231,11 +221,11 @@ func (b *builder) platformImage(ctx context.Context, j *imageJob, base v1.ImageI
 	for k, v := range j.spec.Labels {
 		c.Labels[k] = v
 	}
-	c.Labels[LabelVersion] = b.m.Version
+	c.Labels[release.LabelVersion] = b.m.Version
 	c.Labels["org.opencontainers.image.created"] = b.o.time.Format("2006-01-02T15:04:05Z")
-	if dep, ok := b.m.Dependencies[ImageDependency(b.m, j.spec)]; ok {
+	if dep, ok := b.m.Dependencies[release.ImageDependency(b.m, j.spec)]; ok {
 		if dep.Sha != "" {
-			c.Labels[LabelRevision] = dep.Sha
+			c.Labels[release.LabelRevision] = dep.Sha
 		}
 		if dep.Git != "" {
 			c.Labels["org.opencontainers.image.source"] = dep.Git
@@ -299,7 +289,7 @@ func (b *builder) baseImage(ctx context.Context, j *imageJob) (v1.ImageIndex, er
 	dir, isLayout := strings.CutPrefix(j.base[:at], "oci-layout:")
 	if isLayout {
 		if !filepath.IsAbs(dir) {
-			s, err := b.source(ImageDependency(b.m, j.spec))
+			s, err := b.source(release.ImageDependency(b.m, j.spec))
 			if err != nil {
 				return nil, err
 			}
@@ -376,7 +366,7 @@ func (b *builder) pullBase(ctx context.Context, ref, dir string, h v1.Hash) erro
 			return err
 		}
 	}
-	ann := layout.WithAnnotations(map[string]string{digest.RefNameAnnotation: ref})
+	ann := layout.WithAnnotations(map[string]string{release.RefNameAnnotation: ref})
 	if desc.MediaType.IsIndex() {
 		idx, err := desc.ImageIndex()
 		if err != nil {
@@ -394,8 +384,8 @@ func (b *builder) pullBase(ctx context.Context, ref, dir string, h v1.Hash) erro
 // writeLayout writes every image index into the docker/ layout, tagged by reference. The folder
 // is written aside and renamed over the old one, unless the old one has the same index.
 func (b *builder) writeLayout(ctx context.Context) error {
-	final := filepath.Join(b.out, ImagesDir)
-	tmp := filepath.Join(b.out, "."+ImagesDir+".tmp")
+	final := filepath.Join(b.out, release.ImagesDir)
+	tmp := filepath.Join(b.out, "."+release.ImagesDir+".tmp")
 	if err := os.RemoveAll(tmp); err != nil {
 		return err
 	}
@@ -408,7 +398,7 @@ func (b *builder) writeLayout(ctx context.Context) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if err := p.AppendIndex(j.index, layout.WithAnnotations(map[string]string{digest.RefNameAnnotation: j.ref})); err != nil {
+		if err := p.AppendIndex(j.index, layout.WithAnnotations(map[string]string{release.RefNameAnnotation: j.ref})); err != nil {
 			return err
 		}
 	}
@@ -429,7 +419,7 @@ func (b *builder) writeLayout(ctx context.Context) error {
 	for _, j := range b.images {
 		b.recordImage(j, reused)
 	}
-	return b.recordTree(ImagesDir)
+	return b.recordTree(release.ImagesDir)
 }
 
 // layoutComplete checks that every blob the layout's index reaches is there.
@@ -466,7 +456,7 @@ func (b *builder) writeDockerTarballs(ctx context.Context) error {
 				return err
 			}
 			k := key("docker-tarball", d.String(), j.ref)
-			err = b.produce(ctx, ImagesDir+"/"+base+".tar.gz", manifest.OutputDocker, k, func(w io.Writer) error {
+			err = b.produce(ctx, release.ImagesDir+"/"+base+".tar.gz", manifest.OutputDocker, k, func(w io.Writer) error {
 				gz, err := archive.NewGzipWriter(w)
 				if err != nil {
 					return err
@@ -497,7 +487,7 @@ func (b *builder) recordImage(j *imageJob, reused bool) {
 	b.o.log.Info(verb, "ref", j.ref, "digest", j.digest)
 }
 
-// recordTree lists the files of the layout folder rel for SumsFile. Docker tarballs beside the
+// recordTree lists the files of the layout folder rel for release.SumsFile. Docker tarballs beside the
 // layout are artifacts of their own.
 func (b *builder) recordTree(rel string) error {
 	root := filepath.Join(b.out, rel)
@@ -513,7 +503,7 @@ func (b *builder) recordTree(rel string) error {
 		if hexName, ok := strings.CutPrefix(r, rel+"/blobs/sha256/"); ok {
 			// A blob is named by its digest, checked when it was written: no need to read it.
 			b.mu.Lock()
-			b.layoutFiles = append(b.layoutFiles, sum{r, hexName})
+			b.layoutFiles = append(b.layoutFiles, release.Sum{Path: r, SHA256: hexName})
 			b.mu.Unlock()
 			return nil
 		}
@@ -527,7 +517,7 @@ func (b *builder) recordTree(rel string) error {
 			return err
 		}
 		b.mu.Lock()
-		b.layoutFiles = append(b.layoutFiles, sum{r, hex.EncodeToString(h.Sum(nil))})
+		b.layoutFiles = append(b.layoutFiles, release.Sum{Path: r, SHA256: hex.EncodeToString(h.Sum(nil))})
 		b.mu.Unlock()
 		return nil
 	})

@@ -25,6 +25,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/validate"
 
 	"github.com/releasekit/releasekit/artifacts"
+	"github.com/releasekit/releasekit/artifacts/release"
 	"github.com/releasekit/releasekit/digest"
 )
 
@@ -127,11 +128,11 @@ func TestImages(t *testing.T) {
 	}
 
 	// The layout validates, and each image is what the spec says.
-	l, err := digest.OpenLayout(filepath.Join(one.Dir, artifacts.ImagesDir))
+	l, err := release.OpenLayout(filepath.Join(one.Dir, release.ImagesDir))
 	if err != nil {
 		t.Fatal(err)
 	}
-	idx, err := layout.ImageIndexFromPath(filepath.Join(one.Dir, artifacts.ImagesDir))
+	idx, err := layout.ImageIndexFromPath(filepath.Join(one.Dir, release.ImagesDir))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,7 +166,7 @@ func TestImages(t *testing.T) {
 		}
 	}
 	sums := func(s *artifacts.Set) string {
-		data, err := os.ReadFile(filepath.Join(s.Dir, artifacts.SumsFile))
+		data, err := os.ReadFile(filepath.Join(s.Dir, release.SumsFile))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -177,7 +178,7 @@ func TestImages(t *testing.T) {
 	if !strings.Contains(sums(one), "  docker/index.json\n") {
 		t.Errorf("SHA256SUMS does not list the layout:\n%s", sums(one))
 	}
-	manifestText, _ := os.ReadFile(filepath.Join(one.Dir, artifacts.ManifestFile))
+	manifestText, _ := os.ReadFile(filepath.Join(one.Dir, release.ManifestFile))
 	for _, im := range one.Images {
 		if !strings.Contains(string(manifestText), string(im.Digest)) {
 			t.Errorf("manifest.yaml does not record %s %s", im.Ref, im.Digest)

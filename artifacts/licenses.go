@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/releasekit/releasekit/artifacts/release"
 	"github.com/releasekit/releasekit/internal/archive"
 	"github.com/releasekit/releasekit/manifest"
 )
@@ -51,13 +52,13 @@ func (b *builder) planLicenses() {
 	if l == nil || !b.m.Wants(manifest.OutputLicenses) {
 		return
 	}
-	deps := LicenseDependencies(b.m)
+	deps := release.LicenseDependencies(b.m)
 	if b.o.licenses == nil {
 		b.problem(l.Pos.Errorf("", "no license scanner (use artifacts.WithLicenseScanner)"))
 		return
 	}
 	for _, dep := range deps {
-		j := &licenseJob{dep: dep, rel: LicensesPath(dep)}
+		j := &licenseJob{dep: dep, rel: release.LicensesPath(dep)}
 		for _, x := range b.binaries {
 			if x.spec.Dependency != dep {
 				continue

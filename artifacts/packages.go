@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/releasekit/releasekit/artifacts/release"
 	"github.com/releasekit/releasekit/manifest"
 )
 
@@ -62,9 +63,9 @@ type packageJob struct {
 func (b *builder) planPackages(ctx context.Context) error {
 	for i := range b.m.Build.Packages {
 		spec := &b.m.Build.Packages[i]
-		platforms := PackagePlatforms(b.m, spec)
+		platforms := release.PackagePlatforms(b.m, spec)
 		for _, format := range spec.Formats {
-			if !b.m.Wants(PackageOutput(format)) {
+			if !b.m.Wants(release.PackageOutput(format)) {
 				continue
 			}
 			if b.o.packager == nil {
@@ -94,7 +95,7 @@ func (b *builder) planPackage(ctx context.Context, spec *manifest.Package, forma
 		b.problem(spec.Pos.Errorf("platforms", "packages are built for linux platforms, got %q", pl))
 		return nil
 	}
-	rel := PackagePath(spec.Name, format, pl)
+	rel := release.PackagePath(spec.Name, format, pl)
 	j := &packageJob{rel: rel, platform: pl, spec: &PackageSpec{
 		Package: spec, Format: format, Arch: goarch, Variant: variant, Version: b.m.Version, Time: b.o.time,
 		Scripts: map[string]string{},
@@ -184,7 +185,7 @@ func (b *builder) buildPackage(ctx context.Context, j *packageJob) error {
 		j.spec.Files[pb.file].Src = x.path
 		ids = append(ids, strconv.Itoa(pb.file), x.key)
 	}
-	return b.produce(ctx, j.rel, PackageOutput(j.spec.Format), key(ids...), func(w io.Writer) error {
+	return b.produce(ctx, j.rel, release.PackageOutput(j.spec.Format), key(ids...), func(w io.Writer) error {
 		return b.o.packager.Package(ctx, j.spec, w)
 	})
 }

@@ -4,12 +4,10 @@ import (
 	"context"
 	"io"
 
+	"github.com/releasekit/releasekit/artifacts/release"
 	"github.com/releasekit/releasekit/internal/archive"
 	"github.com/releasekit/releasekit/manifest"
 )
-
-// SourcesFile is the archive of every resolved dependency's tree.
-const SourcesFile = "sources.tar.gz"
 
 // planSources queues sources.tar.gz: one top folder per dependency with its tree at the resolved
 // commit, and the resolved manifest, which says where each came from.
@@ -19,7 +17,7 @@ func (b *builder) planSources(resolved []byte) {
 	}
 	b.count++
 	b.steps = append(b.steps, func(ctx context.Context) error {
-		entries := []archive.Entry{{Name: ManifestFile, Data: resolved}}
+		entries := []archive.Entry{{Name: release.ManifestFile, Data: resolved}}
 		ids := []string{"sources", b.o.time.String(), sha(resolved)}
 		for _, name := range b.m.DependencyNames() {
 			s, ok := b.sources[name]
@@ -39,7 +37,7 @@ func (b *builder) planSources(resolved []byte) {
 				entries = append(entries, e)
 			}
 		}
-		return b.produce(ctx, SourcesFile, manifest.OutputSources, key(ids...), func(w io.Writer) error {
+		return b.produce(ctx, release.SourcesFile, manifest.OutputSources, key(ids...), func(w io.Writer) error {
 			return archive.Write(w, archive.TarGz, entries, b.o.time)
 		})
 	})

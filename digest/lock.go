@@ -89,6 +89,16 @@ func (l *Lock) Add(ref Reference, d Digest) {
 	l.mu.Unlock()
 }
 
+// Merge adds every reference of other to l.
+func (l *Lock) Merge(other *Lock) {
+	other.mu.Lock()
+	entries := maps.Clone(other.digests)
+	other.mu.Unlock()
+	l.mu.Lock()
+	maps.Copy(l.digests, entries)
+	l.mu.Unlock()
+}
+
 // Len is the number of references in the lock.
 func (l *Lock) Len() int {
 	l.mu.Lock()

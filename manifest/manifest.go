@@ -32,6 +32,10 @@ type Manifest struct {
 	AutoSources AutoSources `yaml:"autoSources,omitempty"`
 	// Build declares the outputs to make from the dependencies.
 	Build Build `yaml:"build,omitempty"`
+	// ReleaseTime is the one timestamp of every output of a built release, RFC 3339 in UTC: what
+	// git tags and chart repository entries are dated with when it is published. Only builds
+	// write it.
+	ReleaseTime string `yaml:"releaseTime,omitempty"`
 	// Artifacts records every output of a built release with its digest. Only builds write it.
 	Artifacts []Artifact `yaml:"artifacts,omitempty"`
 }
@@ -202,14 +206,17 @@ func (m *Manifest) DependencyNames() []string {
 	return names
 }
 
-// Artifact is one output of a built release.
+// Artifact is one output of a built release: a file (Path and SHA256) or an image of the
+// release's OCI layout (Image and Digest).
 type Artifact struct {
-	// Path is relative to the release directory, with forward slashes.
-	Path string `yaml:"path"`
+	// Path is a file's path, relative to the release directory, with forward slashes.
+	Path string `yaml:"path,omitempty"`
+	// Image is an image's reference, e.g. "docker.io/istio/pilot:1.2.3".
+	Image string `yaml:"image,omitempty"`
 	// Kind is the output kind that made it.
 	Kind Output `yaml:"kind,omitempty"`
-	// SHA256 is the hex digest of the file.
+	// SHA256 is the hex digest of a file.
 	SHA256 string `yaml:"sha256,omitempty"`
-	// Digest is the OCI digest of an image or chart, "sha256:…".
+	// Digest is the OCI digest of an image, "sha256:…".
 	Digest string `yaml:"digest,omitempty"`
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"text/template"
 	"text/template/parse"
+	"time"
 
 	"github.com/Masterminds/semver/v3"
 )
@@ -111,13 +112,20 @@ func (v *validator) manifest() {
 	v.autoGraph()
 	v.defaultDependencies(&m.Build)
 	v.build(&m.Build, "build")
+	if m.ReleaseTime != "" {
+		if _, err := time.Parse(time.RFC3339, m.ReleaseTime); err != nil {
+			v.errorf("releaseTime", "%q is not an RFC 3339 time", m.ReleaseTime)
+		}
+	}
 	for i, a := range m.Artifacts {
 		p := fmt.Sprintf("artifacts[%d]", i)
-		if a.Path == "" {
-			v.errorf(p+".path", "required")
-		}
-		if a.SHA256 == "" && a.Digest == "" {
-			v.errorf(p, "needs sha256 or digest")
+		switch {
+		case (a.Path == "") == (a.Image == ""):
+			v.errorf(p, "needs one of path (a file) and image (an image reference)")
+		case a.Path != "" && a.SHA256 == "":
+			v.errorf(p+".sha256", "required for a file")
+		case a.Image != "" && a.Digest == "":
+			v.errorf(p+".digest", "required for an image")
 		}
 	}
 }

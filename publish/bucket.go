@@ -1,6 +1,7 @@
 package publish
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -8,9 +9,10 @@ import (
 	"fmt"
 	"hash"
 	"io"
-	"os"
 	"path"
 	"strings"
+
+	"github.com/releasekit/releasekit/artifacts/release"
 
 	"github.com/releasekit/releasekit/internal/checksum"
 )
@@ -69,26 +71,17 @@ type files struct {
 	force   bool
 }
 
-// FilesOption configures the Files target.
-type FilesOption func(*files)
-
-// WithAliases writes, for each name, an object <prefix>/<name> holding the release version (a
-// line), as "latest" or "stable.txt" objects do. Aliases are mutable.
-func WithAliases(names ...string) FilesOption {
-	return func(f *files) { f.aliases = append(f.aliases, names...) }
-}
-
-// WithForceFiles overwrites objects that exist with other content. Use it to repair.
-func WithForceFiles() FilesOption { return func(f *files) { f.force = true } }
-
 // Files returns the target that copies every file of the release to
 // <prefix>/<version>/<path> in bucket. An object that exists with other content is refused.
-func Files(bucket Bucket, prefix string, opts ...FilesOption) Target {
-	f := &files{bucket: bucket, prefix: strings.Trim(prefix, "/")}
-	for _, o := range opts {
-		o(f)
+func Files(bucket Bucket, prefix string, opts ...TargetOption) (Target, error) {
+	if bucket == nil {
+		return nil, errors.New("files: nil bucket")
 	}
-	return f
+	o, err := newTargetOptions("files", filesOptionNames, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &files{bucket: bucket, prefix: strings.Trim(prefix, "/"), aliases: o.aliases, force: o.force}, nil
 }
 
 func (t *files) Name() string { return "files" }
@@ -97,11 +90,47 @@ func (t *files) key(parts ...string) string {
 	return strings.TrimPrefix(path.Join(append([]string{t.prefix}, parts...)...), "/")
 }
 
-func (t *files) Plan(ctx context.Context, r *Release) ([]Action, error) {
+// published are the files the Files target sends: every file of the release but those of the
+// OCI layout, which go to registries as images, with a SHA256SUMS that lists exactly those, so
+// that sha256sum -c passes in the published folder. It returns that SHA256SUMS too.
+func published(d *release.Dir) ([]release.File, []byte, error) {
+	files, err := d.Files()
+	if err != nil {
+		return nil, nil, err
+	}
+	sums, err := d.Sums()
+	if err != nil {
+		return nil, nil, err
+	}
+	var keep []release.Sum
+	for _, s := range sums {
+		if !release.InLayout(s.Path) {
+			keep = append(keep, s)
+		}
+	}
+	list := release.FormatSums(keep)
+	var out []release.File
+	for _, f := range files {
+		if release.InLayout(f.Path) {
+			continue
+		}
+		if f.Path == release.SumsFile {
+			f.SHA256, f.Size = checksum.Bytes(list), int64(len(list))
+		}
+		out = append(out, f)
+	}
+	return out, list, nil
+}
+
+func (t *files) Plan(ctx context.Context, d *release.Dir) ([]Action, error) {
+	files, _, err := published(d)
+	if err != nil {
+		return nil, err
+	}
 	var actions []Action
-	for _, f := range r.Files {
-		key := t.key(r.Version, f.Path)
-		a := Action{Target: t.Name(), Kind: "file", Object: t.bucket.URL(key), Digest: f.SHA256, Source: f.Path}
+	for _, f := range files {
+		key := t.key(d.Manifest.Version, f.Path)
+		a := Action{Kind: "file", Object: t.bucket.URL(key), Digest: f.SHA256, Source: f.Path}
 		var err error
 		if a.Op, a.Detail, err = objectOp(ctx, t.bucket, key, f.SHA256, t.force); err != nil {
 			return nil, err
@@ -110,14 +139,14 @@ func (t *files) Plan(ctx context.Context, r *Release) ([]Action, error) {
 	}
 	for _, alias := range t.aliases {
 		key := t.key(alias)
-		a := Action{Target: t.Name(), Kind: "alias", Object: t.bucket.URL(key), Digest: r.Version}
+		a := Action{Kind: "alias", Object: t.bucket.URL(key), Digest: d.Manifest.Version}
 		data, _, err := t.bucket.Read(ctx, key)
 		switch {
 		case errors.Is(err, ErrNotExist):
 			a.Op = Push
 		case err != nil:
 			return nil, err
-		case strings.TrimSpace(string(data)) == r.Version:
+		case strings.TrimSpace(string(data)) == d.Manifest.Version:
 			a.Op = Skip
 		default:
 			a.Op = Push
@@ -140,7 +169,7 @@ func objectOp(ctx context.Context, b Bucket, key, want string, force bool) (Op, 
 	case got == want:
 		return Skip, "", nil
 	case force:
-		return Push, "overwrites sha256 " + got[:12], nil
+		return Force, "overwrites sha256 " + got[:12], nil
 	}
 	return Refuse, fmt.Sprintf("has sha256 %s, release has %s", got, want), nil
 }
@@ -161,12 +190,16 @@ func objectSHA256(ctx context.Context, b Bucket, key string) (string, error) {
 	return checksum.Bytes(data), nil
 }
 
-func (t *files) Apply(ctx context.Context, r *Release, push []Action) error {
+func (t *files) Apply(ctx context.Context, d *release.Dir, push []Action) error {
+	_, sums, err := published(d)
+	if err != nil {
+		return err
+	}
 	for _, a := range push {
 		if a.Kind == "alias" {
 			continue
 		}
-		if err := t.upload(ctx, r, a); err != nil {
+		if err := t.upload(ctx, d, a, sums); err != nil {
 			return err
 		}
 	}
@@ -181,7 +214,7 @@ func (t *files) Apply(ctx context.Context, r *Release, push []Action) error {
 				key = t.key(alias)
 			}
 		}
-		if err := t.bucket.Write(ctx, key, strings.NewReader(r.Version+"\n"), WriteOptions{ContentType: "text/plain"}); err != nil {
+		if err := t.bucket.Write(ctx, key, strings.NewReader(d.Manifest.Version+"\n"), WriteOptions{ContentType: "text/plain"}); err != nil {
 			return fmt.Errorf("write %s: %w", a.Object, err)
 		}
 	}
@@ -190,18 +223,22 @@ func (t *files) Apply(ctx context.Context, r *Release, push []Action) error {
 
 // upload sends one file, checking it against SHA256SUMS as it goes: a write whose bytes do
 // not match fails before the object is committed.
-func (t *files) upload(ctx context.Context, r *Release, a Action) error {
-	f, err := os.Open(r.path(a.Source))
-	if err != nil {
-		return err
+func (t *files) upload(ctx context.Context, d *release.Dir, a Action, sums []byte) error {
+	var r io.Reader = bytes.NewReader(sums)
+	if a.Source != release.SumsFile {
+		f, err := d.Open(a.Source)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		r = f
 	}
-	defer f.Close()
-	key := t.key(r.Version, a.Source)
+	key := t.key(d.Manifest.Version, a.Source)
 	cond := &Condition{}
-	if a.Detail != "" { // forced: overwrite what is there
+	if a.Op == Force {
 		cond = nil
 	}
-	err = t.bucket.Write(ctx, key, &verifyingReader{r: f, h: sha256.New(), want: a.Digest, name: a.Source},
+	err := t.bucket.Write(ctx, key, &verifyingReader{r: r, h: sha256.New(), want: a.Digest, name: a.Source},
 		WriteOptions{ContentType: contentType(a.Source), SHA256: a.Digest, Condition: cond})
 	if errors.Is(err, ErrConflict) {
 		// Written meanwhile, by an earlier attempt or another publisher: right if identical.

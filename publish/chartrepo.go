@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/releasekit/releasekit/artifacts/release"
+
 	"github.com/Masterminds/semver/v3"
 	"go.yaml.in/yaml/v3"
 )
@@ -27,8 +29,14 @@ type chartRepo struct {
 // URLs under baseURL. The index is written with the bucket's conditional write and merged again
 // when another writer got there first; an entry for the same version with another digest is
 // refused.
-func ChartRepo(bucket Bucket, prefix, baseURL string) Target {
-	return &chartRepo{bucket: bucket, prefix: strings.Trim(prefix, "/"), baseURL: strings.TrimSuffix(baseURL, "/"), retries: 10}
+func ChartRepo(bucket Bucket, prefix, baseURL string, opts ...TargetOption) (Target, error) {
+	if bucket == nil {
+		return nil, errors.New("chart-repo: nil bucket")
+	}
+	if _, err := newTargetOptions("chart-repo", nil, opts); err != nil {
+		return nil, err
+	}
+	return &chartRepo{bucket: bucket, prefix: strings.Trim(prefix, "/"), baseURL: strings.TrimSuffix(baseURL, "/"), retries: 10}, nil
 }
 
 func (t *chartRepo) Name() string { return "chart-repo" }
@@ -40,7 +48,7 @@ func (t *chartRepo) key(name string) string {
 	return t.prefix + "/" + name
 }
 
-func chartFile(c Chart) string { return c.Name + "-" + c.Version + ".tgz" }
+func chartFile(c release.Chart) string { return c.Name + "-" + c.Version + ".tgz" }
 
 // repoIndex is a chart repository's index.yaml, as Helm writes it.
 type repoIndex struct {
@@ -81,46 +89,54 @@ func (idx *repoIndex) digest(name, version string) string {
 	return ""
 }
 
-func (t *chartRepo) Plan(ctx context.Context, r *Release) ([]Action, error) {
+func (t *chartRepo) Plan(ctx context.Context, d *release.Dir) ([]Action, error) {
 	idx, _, err := t.readIndex(ctx)
 	if err != nil {
 		return nil, err
 	}
+	charts, err := d.Charts()
+	if err != nil {
+		return nil, err
+	}
 	var actions []Action
-	for _, c := range r.Charts {
+	for _, c := range charts {
 		key := t.key(chartFile(c))
-		a := Action{Target: t.Name(), Kind: "chart", Object: t.bucket.URL(key), Digest: c.SHA256, Source: c.Path}
+		a := Action{Kind: "file", Object: t.bucket.URL(key), Digest: c.SHA256, Source: c.Path}
 		if a.Op, a.Detail, err = objectOp(ctx, t.bucket, key, c.SHA256, false); err != nil {
 			return nil, err
 		}
 		actions = append(actions, a)
 
-		e := Action{Target: t.Name(), Kind: "index", Object: t.bucket.URL(t.key("index.yaml")) + "#" + c.Name + "@" + c.Version, Digest: c.SHA256, Source: c.Path}
-		switch d := idx.digest(c.Name, c.Version); d {
+		e := Action{Kind: "index", Object: t.bucket.URL(t.key("index.yaml")) + "#" + c.Name + "@" + c.Version, Digest: c.SHA256, Source: c.Path}
+		switch listed := idx.digest(c.Name, c.Version); listed {
 		case "":
 			e.Op = Push
 		case c.SHA256:
 			e.Op = Skip
 		default:
 			e.Op = Refuse
-			e.Detail = fmt.Sprintf("lists digest %s, release has %s", d, c.SHA256)
+			e.Detail = fmt.Sprintf("lists digest %s, release has %s", listed, c.SHA256)
 		}
 		actions = append(actions, e)
 	}
 	return actions, nil
 }
 
-func (t *chartRepo) Apply(ctx context.Context, r *Release, push []Action) error {
-	byPath := map[string]Chart{}
-	for _, c := range r.Charts {
+func (t *chartRepo) Apply(ctx context.Context, d *release.Dir, push []Action) error {
+	charts, err := d.Charts()
+	if err != nil {
+		return err
+	}
+	byPath := map[string]release.Chart{}
+	for _, c := range charts {
 		byPath[c.Path] = c
 	}
-	var add []Chart
+	var add []release.Chart
 	for _, a := range push {
 		c := byPath[a.Source]
 		switch a.Kind {
-		case "chart":
-			data, err := r.readFile(c.Path, c.SHA256)
+		case "file":
+			data, err := readChecked(d, c.Path, c.SHA256)
 			if err != nil {
 				return err
 			}
@@ -144,22 +160,22 @@ func (t *chartRepo) Apply(ctx context.Context, r *Release, push []Action) error 
 		}
 		changed := false
 		for _, c := range add {
-			switch d := idx.digest(c.Name, c.Version); d {
+			switch listed := idx.digest(c.Name, c.Version); listed {
 			case c.SHA256:
 				continue
 			case "":
-				idx.Entries[c.Name] = append(idx.Entries[c.Name], t.entry(r, c))
+				idx.Entries[c.Name] = append(idx.Entries[c.Name], t.entry(d, c))
 				changed = true
 			default:
-				return fmt.Errorf("%s: %s %s: %w: lists digest %s", t.key("index.yaml"), c.Name, c.Version, ErrExists, d)
+				return fmt.Errorf("%s: %s %s: %w: lists digest %s", t.key("index.yaml"), c.Name, c.Version, ErrExists, listed)
 			}
 		}
 		if !changed {
 			return nil
 		}
 		idx.sort()
-		if g, err := time.Parse(time.RFC3339, idx.Generated); err != nil || r.Time.After(g) {
-			idx.Generated = r.Time.Format(time.RFC3339)
+		if g, err := time.Parse(time.RFC3339, idx.Generated); err != nil || d.Time.After(g) {
+			idx.Generated = d.Time.Format(time.RFC3339)
 		}
 		data, err := yaml.Marshal(idx)
 		if err != nil {
@@ -177,11 +193,11 @@ func (t *chartRepo) Apply(ctx context.Context, r *Release, push []Action) error 
 }
 
 // entry is the chart's index entry: its Chart.yaml, with URLs, digest and creation time.
-func (t *chartRepo) entry(r *Release, c Chart) map[string]any {
+func (t *chartRepo) entry(d *release.Dir, c release.Chart) map[string]any {
 	e := maps.Clone(c.Metadata)
 	e["urls"] = []string{t.baseURL + "/" + chartFile(c)}
 	e["digest"] = c.SHA256
-	e["created"] = r.Time.Format(time.RFC3339)
+	e["created"] = d.Time.Format(time.RFC3339)
 	return e
 }
 

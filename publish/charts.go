@@ -7,6 +7,8 @@ import (
 	"path"
 	"strings"
 
+	"github.com/releasekit/releasekit/artifacts/release"
+
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
@@ -24,20 +26,20 @@ const (
 // charts pushes packaged charts to an OCI registry.
 type charts struct {
 	hub string
-	o   *registryOptions
+	o   *targetOptions
 }
 
 // Charts returns the target that pushes each chart to <hub>/<name>:<version> as Helm does (its
 // media types; "+" in a version becomes "_" in the tag), but with a manifest that depends only
 // on the chart: no creation time, so the chart's OCI digest is the same every time.
-func Charts(hub string, opts ...RegistryOption) (Target, error) {
+func Charts(hub string, opts ...TargetOption) (Target, error) {
 	hub = strings.TrimSuffix(strings.TrimPrefix(hub, "oci://"), "/")
 	if _, err := name.NewRepository(hub + "/x"); err != nil {
 		return nil, fmt.Errorf("charts: hub %q: %w", hub, err)
 	}
-	o, err := newRegistryOptions(opts)
+	o, err := newTargetOptions("charts", registryOptionNames, opts)
 	if err != nil {
-		return nil, fmt.Errorf("charts: %w", err)
+		return nil, err
 	}
 	return &charts{hub: hub, o: o}, nil
 }
@@ -58,7 +60,7 @@ type rawManifest []byte
 func (m rawManifest) RawManifest() ([]byte, error)        { return m, nil }
 func (m rawManifest) MediaType() (types.MediaType, error) { return types.OCIManifestSchema1, nil }
 
-func (t *charts) artifact(r *Release, c Chart) (*chartOCI, error) {
+func (t *charts) artifact(d *release.Dir, c release.Chart) (*chartOCI, error) {
 	tag, err := name.NewTag(t.hub + "/" + c.Name + ":" + strings.ReplaceAll(c.Version, "+", "_"))
 	if err != nil {
 		return nil, err
@@ -67,7 +69,7 @@ func (t *charts) artifact(r *Release, c Chart) (*chartOCI, error) {
 	if err != nil {
 		return nil, fmt.Errorf("chart %s: %w", c.Path, err)
 	}
-	data, err := r.readFile(c.Path, c.SHA256)
+	data, err := readChecked(d, c.Path, c.SHA256)
 	if err != nil {
 		return nil, err
 	}
@@ -112,21 +114,25 @@ func partialDescriptor(l v1.Layer) (v1.Descriptor, error) {
 	return d, err
 }
 
-func (t *charts) Plan(ctx context.Context, r *Release) ([]Action, error) {
+func (t *charts) Plan(ctx context.Context, d *release.Dir) ([]Action, error) {
 	puller, err := remote.NewPuller(t.o.remote(ctx)...)
 	if err != nil {
 		return nil, err
 	}
-	actions := make([]Action, len(r.Charts))
+	charts, err := d.Charts()
+	if err != nil {
+		return nil, err
+	}
+	actions := make([]Action, len(charts))
 	g, ctx := errgroup.WithContext(ctx)
 	g.SetLimit(t.o.jobs)
-	for i, c := range r.Charts {
+	for i, c := range charts {
 		g.Go(func() error {
-			o, err := t.artifact(r, c)
+			o, err := t.artifact(d, c)
 			if err != nil {
 				return err
 			}
-			a := Action{Target: t.Name(), Kind: "chart", Object: o.tag.String(), Digest: o.digest.String(), Source: c.Path}
+			a := Action{Kind: "chart", Object: o.tag.String(), Digest: o.digest.String(), Source: c.Path}
 			actions[i], err = t.o.tagAction(ctx, puller, a, o.tag, o.digest)
 			return err
 		})
@@ -134,20 +140,24 @@ func (t *charts) Plan(ctx context.Context, r *Release) ([]Action, error) {
 	return actions, g.Wait()
 }
 
-func (t *charts) Apply(ctx context.Context, r *Release, push []Action) error {
+func (t *charts) Apply(ctx context.Context, d *release.Dir, push []Action) error {
 	pusher, err := remote.NewPusher(t.o.remote(ctx)...)
 	if err != nil {
 		return err
 	}
-	bySource := map[string]Chart{}
-	for _, c := range r.Charts {
+	charts, err := d.Charts()
+	if err != nil {
+		return err
+	}
+	bySource := map[string]release.Chart{}
+	for _, c := range charts {
 		bySource[c.Path] = c
 	}
 	g, ctx := errgroup.WithContext(ctx)
 	g.SetLimit(t.o.jobs)
 	for _, a := range push {
 		g.Go(func() error {
-			o, err := t.artifact(r, bySource[a.Source])
+			o, err := t.artifact(d, bySource[a.Source])
 			if err != nil {
 				return err
 			}

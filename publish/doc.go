@@ -1,7 +1,8 @@
 // Package publish pushes a built release directory (never a manifest) to its targets: image and
 // chart registries, blob storage, git tags and GitHub releases. It plans before it acts, is
-// idempotent and resumable, and never moves a release tag.
+// idempotent and resumable, and never moves a release tag. Its targets receive the release
+// directory opened by package artifacts/release, as validate's checks do.
 //
-// It may import manifest, digest, artifacts and internal packages; cloud and GitHub SDKs stay in
-// leaf subpackages.
+// It may import manifest, digest, artifacts/release and internal packages, never the build
+// (artifacts); cloud and GitHub SDKs stay in leaf subpackages.
 package publish

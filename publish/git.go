@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/releasekit/releasekit/artifacts/release"
+
 	"github.com/releasekit/releasekit/internal/gitx"
 )
 
@@ -18,42 +20,16 @@ type gitTags struct {
 	tmp     string
 }
 
-// GitOption configures the GitTags target.
-type GitOption func(*gitTags)
-
-// WithRemote pushes dependency's tags to url instead of the dependency's git URL.
-func WithRemote(dependency, url string) GitOption {
-	return func(g *gitTags) { g.remotes[dependency] = url }
-}
-
-// WithTagger sets the tagger of the annotated tags. The default is "releasekit
-// <releasekit@localhost>".
-func WithTagger(name, email string) GitOption {
-	return func(g *gitTags) { g.tagger = [2]string{name, email} }
-}
-
-// WithGitEnv adds environment variables to the git commands, e.g. a credential helper's
-// settings (GIT_CONFIG_COUNT…). They are never printed.
-func WithGitEnv(env ...string) GitOption {
-	return func(g *gitTags) { g.env = append(g.env, env...) }
-}
-
-// WithGitTempDir sets where the scratch repositories used to create tags live. The default is
-// the system's temporary directory.
-func WithGitTempDir(dir string) GitOption {
-	return func(g *gitTags) { g.tmp = dir }
-}
-
 // GitTags returns the target that pushes an annotated tag named after the release version to
 // each dependency's git remote, at the commit the release was built from, plus "v<version>"
 // for dependencies with goversionenabled. Tags are dated at the release time, so the tag object
 // is the same every time it is made. A tag that exists at another commit is refused.
-func GitTags(opts ...GitOption) Target {
-	g := &gitTags{remotes: map[string]string{}, tagger: [2]string{"releasekit", "releasekit@localhost"}}
-	for _, o := range opts {
-		o(g)
+func GitTags(opts ...TargetOption) (Target, error) {
+	o, err := newTargetOptions("git", gitOptionNames, opts)
+	if err != nil {
+		return nil, err
 	}
-	return g
+	return &gitTags{remotes: o.remotes, tagger: o.tagger, env: o.env, tmp: o.tmp}, nil
 }
 
 func (g *gitTags) Name() string { return "git" }
@@ -62,30 +38,31 @@ type gitTag struct {
 	dep, remote, tag, sha string
 }
 
-func (g *gitTags) tags(r *Release) []gitTag {
+func (g *gitTags) tags(d *release.Dir) []gitTag {
 	var out []gitTag
-	for _, name := range r.Manifest.DependencyNames() {
-		d := r.Manifest.Dependencies[name]
+	version := d.Manifest.Version
+	for _, name := range d.Manifest.DependencyNames() {
+		dep := d.Manifest.Dependencies[name]
 		remote := g.remotes[name]
 		if remote == "" {
-			remote = d.Git
+			remote = dep.Git
 		}
-		if remote == "" || !gitx.IsFullSHA(d.Sha) {
+		if remote == "" || !gitx.IsFullSHA(dep.Sha) {
 			continue
 		}
-		out = append(out, gitTag{name, remote, r.Version, d.Sha})
-		if d.GoVersionEnabled && !strings.HasPrefix(r.Version, "v") {
-			out = append(out, gitTag{name, remote, "v" + r.Version, d.Sha})
+		out = append(out, gitTag{name, remote, version, dep.Sha})
+		if dep.GoVersionEnabled && !strings.HasPrefix(version, "v") {
+			out = append(out, gitTag{name, remote, "v" + version, dep.Sha})
 		}
 	}
 	return out
 }
 
-func (g *gitTags) Plan(ctx context.Context, r *Release) ([]Action, error) {
+func (g *gitTags) Plan(ctx context.Context, d *release.Dir) ([]Action, error) {
 	var actions []Action
 	git := gitx.At("", g.env...)
-	for _, t := range g.tags(r) {
-		a := Action{Target: g.Name(), Kind: "git-tag", Object: gitx.RedactURL(t.remote) + " " + t.tag, Digest: t.sha, Source: t.dep}
+	for _, t := range g.tags(d) {
+		a := Action{Kind: "git-tag", Object: gitx.RedactURL(t.remote) + " " + t.tag, Digest: t.sha, Source: t.dep}
 		out, err := git.Run(ctx, "ls-remote", "--tags", t.remote, "refs/tags/"+t.tag, "refs/tags/"+t.tag+"^{}")
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", t.dep, err)
@@ -111,16 +88,16 @@ func (g *gitTags) Plan(ctx context.Context, r *Release) ([]Action, error) {
 	return actions, nil
 }
 
-func (g *gitTags) Apply(ctx context.Context, r *Release, push []Action) error {
+func (g *gitTags) Apply(ctx context.Context, d *release.Dir, push []Action) error {
 	want := map[string]bool{}
 	for _, a := range push {
 		want[a.Object] = true
 	}
-	for _, t := range g.tags(r) {
+	for _, t := range g.tags(d) {
 		if !want[gitx.RedactURL(t.remote)+" "+t.tag] {
 			continue
 		}
-		if err := g.push(ctx, r, t); err != nil {
+		if err := g.push(ctx, d, t); err != nil {
 			return fmt.Errorf("tag %s %s: %w", t.dep, t.tag, err)
 		}
 	}
@@ -128,13 +105,13 @@ func (g *gitTags) Apply(ctx context.Context, r *Release, push []Action) error {
 }
 
 // push fetches the commit into a scratch repository, tags it there and pushes the tag alone.
-func (g *gitTags) push(ctx context.Context, r *Release, t gitTag) error {
+func (g *gitTags) push(ctx context.Context, d *release.Dir, t gitTag) error {
 	dir, err := os.MkdirTemp(g.tmp, "releasekit-tag-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	date := r.Time.UTC().Format(time.RFC3339)
+	date := d.Time.UTC().Format(time.RFC3339)
 	git := gitx.At(dir, append([]string{
 		"GIT_COMMITTER_NAME=" + g.tagger[0], "GIT_COMMITTER_EMAIL=" + g.tagger[1], "GIT_COMMITTER_DATE=" + date,
 	}, g.env...)...)

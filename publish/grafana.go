@@ -8,10 +8,11 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
-	"os"
 	"path"
 	"reflect"
 	"strings"
+
+	"github.com/releasekit/releasekit/artifacts/release"
 )
 
 // grafana uploads dashboards as new revisions on grafana.com (or an API shaped like it).
@@ -38,9 +39,13 @@ func dashboardName(p string) (string, bool) {
 	return name, ok && dir == "grafana/"
 }
 
-func (g *grafana) Plan(ctx context.Context, r *Release) ([]Action, error) {
+func (g *grafana) Plan(ctx context.Context, d *release.Dir) ([]Action, error) {
+	files, err := d.Files()
+	if err != nil {
+		return nil, err
+	}
 	var actions []Action
-	for _, f := range r.Files {
+	for _, f := range files {
 		name, ok := dashboardName(f.Path)
 		if !ok {
 			continue
@@ -49,7 +54,7 @@ func (g *grafana) Plan(ctx context.Context, r *Release) ([]Action, error) {
 		if !ok {
 			return nil, fmt.Errorf("dashboard %s: no grafana.com id given for it", name)
 		}
-		a := Action{Target: g.Name(), Kind: "dashboard", Object: fmt.Sprintf("%s/api/dashboards/%d", g.base, id), Digest: f.SHA256, Source: f.Path}
+		a := Action{Kind: "dashboard", Object: fmt.Sprintf("%s/api/dashboards/%d", g.base, id), Digest: f.SHA256, Source: f.Path}
 		var revs struct {
 			Items []struct {
 				Revision int `json:"revision"`
@@ -70,7 +75,7 @@ func (g *grafana) Plan(ctx context.Context, r *Release) ([]Action, error) {
 				return nil, err
 			}
 			var want any
-			data, err := os.ReadFile(r.path(f.Path))
+			data, err := readChecked(d, f.Path, f.SHA256)
 			if err != nil {
 				return nil, err
 			}
@@ -123,10 +128,10 @@ func (g *grafana) get(ctx context.Context, p string, v any) error {
 	return nil
 }
 
-func (g *grafana) Apply(ctx context.Context, r *Release, push []Action) error {
+func (g *grafana) Apply(ctx context.Context, d *release.Dir, push []Action) error {
 	for _, a := range push {
 		name, _ := dashboardName(a.Source)
-		data, err := r.readFile(a.Source, a.Digest)
+		data, err := readChecked(d, a.Source, a.Digest)
 		if err != nil {
 			return err
 		}

@@ -22,12 +22,14 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
+	"github.com/releasekit/releasekit/artifacts/release"
 	"github.com/releasekit/releasekit/publish"
 )
 
 // fixture is a release directory made for a test: two multi-arch images sharing a base layer,
 // a chart, an archive with its .sha256, a Grafana dashboard, a manifest and SHA256SUMS. Its
-// one dependency is a real git repository with one commit.
+// one dependency is a real git repository with one commit, made a month before the release
+// time.
 type fixture struct {
 	dir     string
 	repo    string // the dependency's git repository
@@ -36,7 +38,10 @@ type fixture struct {
 	blobs   int64              // the bytes of the images' distinct blobs
 }
 
-const version = "1.2.3"
+const (
+	version     = "1.2.3"
+	releaseTime = "2024-06-01T00:00:00Z" // after the commit, which is dated 2024-05-01
+)
 
 func gitRun(t testing.TB, dir string, args ...string) string {
 	t.Helper()
@@ -142,6 +147,7 @@ func newFixture(t testing.TB) *fixture {
 	var m strings.Builder
 	fmt.Fprintf(&m, `version: %s
 docker: registry.example/org
+releaseTime: "`+releaseTime+`"
 dependencies:
   app:
     git: %s
@@ -159,9 +165,9 @@ artifacts:
     sha256: %s
 `, version, f.repo, f.sha, version, sum, version, chartSum)
 	for _, img := range []string{"app", "proxy"} {
-		fmt.Fprintf(&m, "  - path: registry.example/org/%s:%s\n    kind: docker\n    digest: %s\n", img, version, f.digests[img])
+		fmt.Fprintf(&m, "  - image: registry.example/org/%s:%s\n    kind: docker\n    digest: %s\n", img, version, f.digests[img])
 	}
-	write("manifest.yaml", []byte(m.String()))
+	add("manifest.yaml", []byte(m.String()))
 	var paths []string
 	for p := range sums {
 		paths = append(paths, p)
@@ -208,9 +214,9 @@ func chartTgz(t testing.TB, chart, version string) []byte {
 	return buf.Bytes()
 }
 
-func open(t testing.TB, f *fixture) *publish.Release {
+func open(t testing.TB, f *fixture) *release.Dir {
 	t.Helper()
-	r, err := publish.Open(f.dir)
+	r, err := release.Open(f.dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,7 +224,7 @@ func open(t testing.TB, f *fixture) *publish.Release {
 }
 
 // plan plans r at targets, failing the test on error.
-func plan(t testing.TB, ctx context.Context, r *publish.Release, targets ...publish.Target) (*publish.Publisher, *publish.Plan) {
+func plan(t testing.TB, ctx context.Context, r *release.Dir, targets ...publish.Target) (*publish.Publisher, *publish.Plan) {
 	t.Helper()
 	p, err := publish.New(r, targets)
 	if err != nil {
@@ -235,9 +241,21 @@ func plan(t testing.TB, ctx context.Context, r *publish.Release, targets ...publ
 func ops(pl *publish.Plan) map[string]string {
 	m := map[string]string{}
 	for _, a := range pl.Actions {
-		m[a.Target+" "+a.Kind+" "+a.Object] = a.Op.String()
+		m[a.Target.Name()+" "+a.Kind+" "+a.Object] = a.Op.String()
 	}
 	return m
+}
+
+// target returns a function that fails the test when a target could not be made:
+// target(t)(publish.Files(…)).
+func target(t testing.TB) func(publish.Target, error) publish.Target {
+	return func(tg publish.Target, err error) publish.Target {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tg
+	}
 }
 
 func digestAt(t testing.TB, ref string) string {

@@ -6,10 +6,12 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/partial"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/releasekit/releasekit/artifacts/release"
 )
 
 // blobs returns every blob (layers and configs) of an image or index, each once, in order.
-func blobs(img Image) ([]v1.Layer, error) {
+func blobs(img release.Image) ([]v1.Layer, error) {
 	var out []v1.Layer
 	seen := map[v1.Hash]bool{}
 	add := func(im v1.Image) error {
@@ -70,7 +72,7 @@ func eachImage(idx v1.ImageIndex, f func(v1.Image) error) error {
 // mountable returns img with its blobs marked as mountable from the repository from(h) they
 // were uploaded to, so that pushing it to another repository mounts them instead of sending
 // them again. Digests and manifests are unchanged.
-func mountable(img Image, from func(v1.Hash) name.Repository) remote.Taggable {
+func mountable(img release.Image, from func(v1.Hash) name.Repository) remote.Taggable {
 	if img.Image != nil {
 		return mountImage{img.Image, from}
 	}

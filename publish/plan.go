@@ -7,8 +7,11 @@ import (
 	"io"
 	"log/slog"
 	"path"
+	"slices"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/releasekit/releasekit/artifacts/release"
 )
 
 // Op is what publishing does with one object.
@@ -22,6 +25,9 @@ const (
 	Skip
 	// Refuse leaves an object that exists with other content: a release tag is never moved.
 	Refuse
+	// Force overwrites an object that exists with other content, because the target was told
+	// to (e.g. WithForce, to repair a registry).
+	Force
 )
 
 func (o Op) String() string {
@@ -32,14 +38,16 @@ func (o Op) String() string {
 		return "skip (identical)"
 	case Refuse:
 		return "refuse (exists with other content)"
+	case Force:
+		return "force (overwrites other content)"
 	}
 	return fmt.Sprintf("Op(%d)", int(o))
 }
 
 // Action is one line of a plan: one object at one target.
 type Action struct {
-	// Target names the target, e.g. "images" or "files".
-	Target string
+	// Target is the target that planned the action and applies it; [Publisher.Plan] sets it.
+	Target Target
 	// Kind is the kind of object: image, tag, chart, index, file, alias, git-tag, release, asset,
 	// dashboard.
 	Kind string
@@ -52,12 +60,22 @@ type Action struct {
 	Digest string
 	// Source is what the object is made from, relative to the release directory, if a file.
 	Source string
-	// Detail says why, for a refusal or a moved tag (e.g. "has sha256:…").
+	// Detail says why, for a refusal, a forced write or a moved tag (e.g. "has sha256:…").
 	Detail string
+
+	slot int // the index of Target in the publisher's targets, plus one
+}
+
+// targetName is the name of a's target, or "?" before Plan sets it.
+func (a Action) targetName() string {
+	if a.Target == nil {
+		return "?"
+	}
+	return a.Target.Name()
 }
 
 func (a Action) String() string {
-	s := fmt.Sprintf("%s %s %s: %s", a.Target, a.Kind, a.Object, a.Op)
+	s := fmt.Sprintf("%s %s %s: %s", a.targetName(), a.Kind, a.Object, a.Op)
 	if a.Detail != "" {
 		s += ": " + a.Detail
 	}
@@ -69,7 +87,7 @@ var ErrExists = errors.New("exists with other content")
 
 // Plan is the list of actions publishing a release takes, target by target.
 type Plan struct {
-	Release *Release
+	Release *release.Dir
 	Actions []Action
 	targets []Target
 }
@@ -90,7 +108,7 @@ func (p *Plan) Refused() error {
 	var errs []error
 	for _, a := range p.Actions {
 		if a.Op == Refuse {
-			errs = append(errs, fmt.Errorf("%s %s %s: %w: %s", a.Target, a.Kind, a.Object, ErrExists, a.Detail))
+			errs = append(errs, fmt.Errorf("%s %s %s: %w: %s", a.targetName(), a.Kind, a.Object, ErrExists, a.Detail))
 		}
 	}
 	return errors.Join(errs...)
@@ -105,12 +123,16 @@ func (p *Plan) WriteTo(w io.Writer) (int64, error) {
 		if detail == "" {
 			detail = a.Digest
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", a.Op, a.Target, a.Kind, a.Object, detail)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", a.Op, a.targetName(), a.Kind, a.Object, detail)
 	}
 	if err := tw.Flush(); err != nil {
 		return cw.n, err
 	}
-	_, err := fmt.Fprintf(cw, "plan: %d to push, %d identical, %d refused\n", p.Count(Push), p.Count(Skip), p.Count(Refuse))
+	summary := fmt.Sprintf("plan: %d to push, %d identical, %d refused", p.Count(Push), p.Count(Skip), p.Count(Refuse))
+	if n := p.Count(Force); n > 0 {
+		summary += fmt.Sprintf(", %d forced", n)
+	}
+	_, err := fmt.Fprintln(cw, summary)
 	return cw.n, err
 }
 
@@ -130,13 +152,13 @@ func (c *countWriter) Write(b []byte) (int, error) {
 // safe to run again after a failure.
 type Target interface {
 	Name() string
-	Plan(ctx context.Context, r *Release) ([]Action, error)
-	Apply(ctx context.Context, r *Release, push []Action) error
+	Plan(ctx context.Context, d *release.Dir) ([]Action, error)
+	Apply(ctx context.Context, d *release.Dir, push []Action) error
 }
 
 // Publisher publishes one release to a set of targets.
 type Publisher struct {
-	release *Release
+	release *release.Dir
 	targets []Target
 	log     *slog.Logger
 }
@@ -155,15 +177,14 @@ func WithLogger(l *slog.Logger) Option {
 	}
 }
 
-// New returns a Publisher of r to targets, which are planned and applied in the order given.
-func New(r *Release, targets []Target, opts ...Option) (*Publisher, error) {
-	p := &Publisher{release: r, targets: targets, log: slog.New(slog.DiscardHandler)}
-	seen := map[string]bool{}
-	for _, t := range targets {
-		if seen[t.Name()] {
-			return nil, fmt.Errorf("publish: two targets named %q", t.Name())
+// New returns a Publisher of the release d to targets, which are planned and applied in the
+// order given. Several targets may be of one kind, e.g. two image registries.
+func New(d *release.Dir, targets []Target, opts ...Option) (*Publisher, error) {
+	p := &Publisher{release: d, targets: slices.Clone(targets), log: slog.New(slog.DiscardHandler)}
+	for i, t := range targets {
+		if t == nil {
+			return nil, fmt.Errorf("publish: target %d is nil", i)
 		}
-		seen[t.Name()] = true
 	}
 	for _, o := range opts {
 		if err := o(p); err != nil {
@@ -177,13 +198,16 @@ func New(r *Release, targets []Target, opts ...Option) (*Publisher, error) {
 func (p *Publisher) Plan(ctx context.Context) (*Plan, error) {
 	plan := &Plan{Release: p.release, targets: p.targets}
 	var errs []error
-	for _, t := range p.targets {
+	for i, t := range p.targets {
 		actions, err := t.Plan(ctx, p.release)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("plan %s: %w", t.Name(), err))
 			continue
 		}
-		plan.Actions = append(plan.Actions, actions...)
+		for _, a := range actions {
+			a.Target, a.slot = t, i+1
+			plan.Actions = append(plan.Actions, a)
+		}
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
@@ -199,10 +223,10 @@ func (p *Publisher) Apply(ctx context.Context, plan *Plan) error {
 		return err
 	}
 	var errs []error
-	for _, t := range plan.targets {
+	for i, t := range plan.targets {
 		var push []Action
 		for _, a := range plan.Actions {
-			if a.Target == t.Name() && a.Op == Push {
+			if a.slot == i+1 && (a.Op == Push || a.Op == Force) {
 				push = append(push, a)
 			}
 		}
@@ -214,7 +238,7 @@ func (p *Publisher) Apply(ctx context.Context, plan *Plan) error {
 			continue
 		}
 		for _, a := range push {
-			p.log.Info("published", "target", a.Target, "kind", a.Kind, "ref", a.Object, "digest", a.Digest)
+			p.log.Info("published", "target", t.Name(), "kind", a.Kind, "ref", a.Object, "digest", a.Digest)
 		}
 	}
 	return errors.Join(errs...)

@@ -7,9 +7,9 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"time"
 
-	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/releasekit/releasekit/artifacts/release"
+
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
@@ -17,120 +17,21 @@ import (
 	"golang.org/x/sync/errgroup"
 )
 
-// RegistryOption configures the Images and Charts targets.
-type RegistryOption func(*registryOptions) error
-
-type registryOptions struct {
-	tags     []string
-	mutable  []string
-	force    bool
-	keychain authn.Keychain
-	rt       http.RoundTripper
-	jobs     int
-	backoff  remote.Backoff
-	progress *Progress
-}
-
-// WithTags adds tags to push besides the release version, e.g. "latest".
-func WithTags(tags ...string) RegistryOption {
-	return func(o *registryOptions) error {
-		for _, t := range tags {
-			if _, err := name.NewTag("example.invalid/x:" + t); err != nil {
-				return fmt.Errorf("tag %q: %w", t, err)
-			}
-		}
-		o.tags = append(o.tags, tags...)
-		return nil
-	}
-}
-
-// WithMutableTags declares the tags (path.Match patterns) that may be moved to new content.
-// The default is "latest" and "latest-*"; the release version is never mutable unless forced.
-func WithMutableTags(patterns ...string) RegistryOption {
-	return func(o *registryOptions) error {
-		o.mutable = patterns
-		return nil
-	}
-}
-
-// WithForce moves every tag of this target, release tags included. Use it to repair, never by
-// default.
-func WithForce() RegistryOption {
-	return func(o *registryOptions) error { o.force = true; return nil }
-}
-
-// WithKeychain sets the registry credentials. The default is anonymous.
-func WithKeychain(k authn.Keychain) RegistryOption {
-	return func(o *registryOptions) error { o.keychain = k; return nil }
-}
-
-// WithTransport sets the HTTP transport under retries and authentication. The default is
-// remote.DefaultTransport.
-func WithTransport(rt http.RoundTripper) RegistryOption {
-	return func(o *registryOptions) error { o.rt = rt; return nil }
-}
-
-// WithJobs sets how many blobs are sent at once. The default is 4.
-func WithJobs(n int) RegistryOption {
-	return func(o *registryOptions) error {
-		if n < 1 {
-			return fmt.Errorf("jobs: %d < 1", n)
-		}
-		o.jobs = n
-		return nil
-	}
-}
-
-// WithRetry sets the backoff for transient failures (5xx, 429, dropped connections). The
-// default tries 8 times, from 250ms doubling up to about 30s in all.
-func WithRetry(b remote.Backoff) RegistryOption {
-	return func(o *registryOptions) error {
-		if b.Steps < 1 {
-			return errors.New("retry: steps < 1")
-		}
-		o.backoff = b
-		return nil
-	}
-}
-
-// WithRegistryProgress reports the bytes of each push to p.
-func WithRegistryProgress(p *Progress) RegistryOption {
-	return func(o *registryOptions) error { o.progress = p; return nil }
-}
-
-func newRegistryOptions(opts []RegistryOption) (*registryOptions, error) {
-	o := &registryOptions{
-		mutable:  []string{"latest", "latest-*"},
-		keychain: authn.NewMultiKeychain(),
-		rt:       remote.DefaultTransport,
-		jobs:     4,
-		backoff:  remote.Backoff{Duration: 250 * time.Millisecond, Factor: 2, Jitter: 0.2, Steps: 8},
-	}
-	for _, opt := range opts {
-		if err := opt(o); err != nil {
-			return nil, err
-		}
-	}
-	return o, nil
-}
-
 // remote returns the go-containerregistry options; more are appended by the caller.
-func (o *registryOptions) remote(ctx context.Context, more ...remote.Option) []remote.Option {
+func (o *targetOptions) remote(ctx context.Context, more ...remote.Option) []remote.Option {
 	return append([]remote.Option{
 		remote.WithContext(ctx),
 		remote.WithAuthFromKeychain(o.keychain),
-		remote.WithTransport(&retryTransport{inner: o.rt, backoff: o.backoff}),
+		remote.WithTransport(o.rt),
 		remote.WithJobs(o.jobs),
 		remote.WithRetryBackoff(o.backoff),
+		remote.WithRetryPredicate(retryable),
+		remote.WithRetryStatusCodes(retryStatusCodes...),
 	}, more...)
 }
 
-func (o *registryOptions) mayMove(tag string) bool {
-	return o.force || mutable(o.mutable, tag)
-}
-
 // tagAction compares the digest at ref with want.
-func (o *registryOptions) tagAction(ctx context.Context, p *remote.Puller, a Action, tag name.Tag, want v1.Hash) (Action, error) {
+func (o *targetOptions) tagAction(ctx context.Context, p *remote.Puller, a Action, tag name.Tag, want v1.Hash) (Action, error) {
 	desc, err := p.Head(ctx, tag)
 	switch {
 	case isNotFound(err):
@@ -139,9 +40,12 @@ func (o *registryOptions) tagAction(ctx context.Context, p *remote.Puller, a Act
 		return a, fmt.Errorf("%s: %w", tag, err)
 	case desc.Digest == want:
 		a.Op = Skip
-	case o.mayMove(tag.TagStr()):
+	case mutable(o.mutable, tag.TagStr()):
 		a.Op = Push
 		a.Detail = fmt.Sprintf("moves %s from %s", tag.TagStr(), shortDigest(desc.Digest.String()))
+	case o.force:
+		a.Op = Force
+		a.Detail = fmt.Sprintf("moves release tag %s from %s", tag.TagStr(), shortDigest(desc.Digest.String()))
 	default:
 		a.Op = Refuse
 		a.Detail = fmt.Sprintf("has %s, release has %s", desc.Digest, want)
@@ -157,7 +61,7 @@ func isNotFound(err error) bool {
 // images publishes the release's OCI layout.
 type images struct {
 	hub string
-	o   *registryOptions
+	o   *targetOptions
 }
 
 // Images returns the target that pushes the release's images to hub (e.g. "ghcr.io/org"), each
@@ -165,21 +69,21 @@ type images struct {
 // are pushed intact, with the digests they were built with. Each blob is sent once: images
 // that share it mount it from the first repository that received it. A tag is written only
 // after everything it points to is present.
-func Images(hub string, opts ...RegistryOption) (Target, error) {
+func Images(hub string, opts ...TargetOption) (Target, error) {
 	if _, err := name.NewRepository(hub + "/x"); err != nil {
 		return nil, fmt.Errorf("images: hub %q: %w", hub, err)
 	}
-	o, err := newRegistryOptions(opts)
+	o, err := newTargetOptions("images", imagesOptionNames, opts)
 	if err != nil {
-		return nil, fmt.Errorf("images: %w", err)
+		return nil, err
 	}
 	return &images{hub: strings.TrimSuffix(hub, "/"), o: o}, nil
 }
 
 func (t *images) Name() string { return "images" }
 
-func (t *images) tags(r *Release) []string {
-	tags := []string{r.Version}
+func (t *images) tags(d *release.Dir) []string {
+	tags := []string{d.Manifest.Version}
 	for _, tag := range t.o.tags {
 		if !slices.Contains(tags, tag) {
 			tags = append(tags, tag)
@@ -188,23 +92,27 @@ func (t *images) tags(r *Release) []string {
 	return tags
 }
 
-func (t *images) repo(img Image) (name.Repository, error) {
-	return name.NewRepository(t.hub + "/" + img.Name)
+func (t *images) repo(d *release.Dir, img release.Image) (name.Repository, error) {
+	return name.NewRepository(t.hub + "/" + img.Name(d.Manifest.Docker))
 }
 
-func (t *images) Plan(ctx context.Context, r *Release) ([]Action, error) {
+func (t *images) Plan(ctx context.Context, d *release.Dir) ([]Action, error) {
 	type job struct {
 		tag    name.Tag
 		digest v1.Hash
 	}
+	imgs, err := layoutImages(d)
+	if err != nil {
+		return nil, err
+	}
 	var jobs []job
-	for _, img := range r.Images {
-		repo, err := t.repo(img)
+	for _, img := range imgs {
+		repo, err := t.repo(d, img)
 		if err != nil {
 			return nil, err
 		}
-		for _, tag := range t.tags(r) {
-			jobs = append(jobs, job{repo.Tag(tag), img.Digest})
+		for _, tag := range t.tags(d) {
+			jobs = append(jobs, job{repo.Tag(tag), img.Digest()})
 		}
 	}
 	puller, err := remote.NewPuller(t.o.remote(ctx)...)
@@ -216,7 +124,7 @@ func (t *images) Plan(ctx context.Context, r *Release) ([]Action, error) {
 	g.SetLimit(t.o.jobs)
 	for i, j := range jobs {
 		g.Go(func() error {
-			a := Action{Target: t.Name(), Kind: "image", Object: j.tag.String(), Digest: j.digest.String()}
+			a := Action{Kind: "image", Object: j.tag.String(), Digest: j.digest.String()}
 			a, err := t.o.tagAction(ctx, puller, a, j.tag, j.digest)
 			actions[i] = a
 			return err
@@ -225,10 +133,14 @@ func (t *images) Plan(ctx context.Context, r *Release) ([]Action, error) {
 	return actions, g.Wait()
 }
 
-func (t *images) Apply(ctx context.Context, r *Release, push []Action) error {
-	byRef := map[string]Image{}
-	for _, img := range r.Images {
-		repo, err := t.repo(img)
+func (t *images) Apply(ctx context.Context, d *release.Dir, push []Action) error {
+	imgs, err := layoutImages(d)
+	if err != nil {
+		return err
+	}
+	byRef := map[string]release.Image{}
+	for _, img := range imgs {
+		repo, err := t.repo(d, img)
 		if err != nil {
 			return err
 		}
@@ -237,7 +149,7 @@ func (t *images) Apply(ctx context.Context, r *Release, push []Action) error {
 	// The repositories that need content, each with its image and the tags to write.
 	type target struct {
 		repo name.Repository
-		img  Image
+		img  release.Image
 		tags []name.Tag
 	}
 	var targets []*target
@@ -328,7 +240,7 @@ func (t *images) Apply(ctx context.Context, r *Release, push []Action) error {
 	for i, tg := range targets {
 		g.Go(func() error {
 			m := mountable(tg.img, func(h v1.Hash) name.Repository { return targets[owner[h]].repo })
-			ref := tg.repo.Digest(tg.img.Digest.String())
+			ref := tg.repo.Digest(tg.img.Digest().String())
 			if err := pushers[i].Push(gctx, ref, m); err != nil {
 				return fmt.Errorf("push %s: %w", ref, err)
 			}

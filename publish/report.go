@@ -27,7 +27,7 @@ func (p Published) String() string { return p.Ref + "@" + p.Digest }
 // Report lists the images and charts of the plan that are published once it is applied (those
 // pushed and those found identical), sorted.
 func (p *Plan) Report() *Report {
-	r := &Report{Version: p.Release.Version, Images: []Published{}, Charts: []Published{}}
+	r := &Report{Version: p.Release.Manifest.Version, Images: []Published{}, Charts: []Published{}}
 	for _, a := range p.Actions {
 		if a.Op == Refuse {
 			continue
@@ -36,9 +36,7 @@ func (p *Plan) Report() *Report {
 		case "image":
 			r.Images = append(r.Images, Published{a.Object, a.Digest})
 		case "chart":
-			if a.Target == "charts" {
-				r.Charts = append(r.Charts, Published{"oci://" + a.Object, a.Digest})
-			}
+			r.Charts = append(r.Charts, Published{"oci://" + a.Object, a.Digest})
 		}
 	}
 	byRef := func(a, b Published) int { return strings.Compare(a.Ref, b.Ref) }

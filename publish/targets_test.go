@@ -28,8 +28,8 @@ func TestGitTags(t *testing.T) {
 	f := newFixture(t)
 	remote := filepath.Join(t.TempDir(), "remote.git")
 	gitRun(t, f.repo, "clone", "--quiet", "--bare", f.repo, remote)
-	target := publish.GitTags(publish.WithRemote("app", remote))
-	p, pl := plan(t, ctx, open(t, f), target)
+	tags := target(t)(publish.GitTags(publish.WithRemote("app", remote)))
+	p, pl := plan(t, ctx, open(t, f), tags)
 	want := map[string]string{
 		"git git-tag " + remote + " 1.2.3":  "push",
 		"git git-tag " + remote + " v1.2.3": "push",
@@ -49,11 +49,11 @@ func TestGitTags(t *testing.T) {
 		}
 	}
 	tagObject := gitRun(t, remote, "rev-parse", "1.2.3")
-	if date := gitRun(t, remote, "for-each-ref", "--format=%(taggerdate:iso-strict)", "refs/tags/1.2.3"); date != "2024-05-01T12:00:00+00:00" {
-		t.Errorf("tagger date %s, want the release time", date)
+	if date := gitRun(t, remote, "for-each-ref", "--format=%(taggerdate:iso-strict)", "refs/tags/1.2.3"); date != "2024-06-01T00:00:00+00:00" {
+		t.Errorf("tagger date %s, want the recorded release time %s", date, releaseTime)
 	}
 
-	_, pl = plan(t, ctx, open(t, f), target)
+	_, pl = plan(t, ctx, open(t, f), tags)
 	if pl.Count(publish.Skip) != 2 {
 		t.Errorf("second plan:\n%s", planText(pl))
 	}
@@ -65,7 +65,7 @@ func TestGitTags(t *testing.T) {
 	gitRun(t, f.repo, "commit", "--quiet", "-am", "later")
 	gitRun(t, f.repo, "push", "--quiet", other, "HEAD:refs/heads/main")
 	gitRun(t, f.repo, "push", "--quiet", other, "HEAD:refs/tags/1.2.3")
-	p, pl = plan(t, ctx, open(t, f), publish.GitTags(publish.WithRemote("app", other)))
+	p, pl = plan(t, ctx, open(t, f), target(t)(publish.GitTags(publish.WithRemote("app", other))))
 	if got := ops(pl)["git git-tag "+other+" 1.2.3"]; got != publish.Refuse.String() {
 		t.Errorf("tag at another commit: %s\n%s", got, planText(pl))
 	}
@@ -118,8 +118,8 @@ func TestGrafana(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	target := publish.Grafana(srv.Client(), srv.URL, map[string]int{"mesh": 7639}, token)
-	p, pl := plan(t, ctx, open(t, f), target)
+	grafana := publish.Grafana(srv.Client(), srv.URL, map[string]int{"mesh": 7639}, token)
+	p, pl := plan(t, ctx, open(t, f), grafana)
 	if pl.Count(publish.Push) != 1 {
 		t.Fatalf("plan:\n%s", planText(pl))
 	}
@@ -130,7 +130,7 @@ func TestGrafana(t *testing.T) {
 	if len(revisions) != 1 || !bytes.Equal(revisions[0], want) {
 		t.Fatalf("revisions = %q", revisions)
 	}
-	_, pl = plan(t, ctx, open(t, f), target)
+	_, pl = plan(t, ctx, open(t, f), grafana)
 	if pl.Count(publish.Skip) != 1 {
 		t.Errorf("second plan:\n%s", planText(pl))
 	}
@@ -156,7 +156,7 @@ func TestFilesRefuse(t *testing.T) {
 	if err := bucket.Write(ctx, "r/1.2.3/SHA256SUMS", strings.NewReader("other\n"), publish.WriteOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	p, pl := plan(t, ctx, open(t, f), publish.Files(bucket, "r"))
+	p, pl := plan(t, ctx, open(t, f), target(t)(publish.Files(bucket, "r")))
 	if got := ops(pl)["files file "+bucket.URL("r/1.2.3/SHA256SUMS")]; got != publish.Refuse.String() {
 		t.Fatalf("SHA256SUMS: %s\n%s", got, planText(pl))
 	}
@@ -167,11 +167,11 @@ func TestFilesRefuse(t *testing.T) {
 		t.Errorf("a refused plan wrote files: %v", err)
 	}
 	// Forced, it is overwritten; then everything is identical.
-	p, pl = plan(t, ctx, open(t, f), publish.Files(bucket, "r", publish.WithForceFiles()))
+	p, pl = plan(t, ctx, open(t, f), target(t)(publish.Files(bucket, "r", publish.WithForce())))
 	if err := p.Apply(ctx, pl); err != nil {
 		t.Fatal(err)
 	}
-	_, pl = plan(t, ctx, open(t, f), publish.Files(bucket, "r"))
+	_, pl = plan(t, ctx, open(t, f), target(t)(publish.Files(bucket, "r")))
 	if pl.Count(publish.Skip) != len(pl.Actions) {
 		t.Errorf("after force:\n%s", planText(pl))
 	}
@@ -183,7 +183,7 @@ func TestFilesDamaged(t *testing.T) {
 	f := newFixture(t)
 	bucket, _ := blob.Open(ctx, "mem://")
 	os.WriteFile(filepath.Join(f.dir, "grafana", "mesh.json"), []byte("{}"), 0o644)
-	p, pl := plan(t, ctx, open(t, f), publish.Files(bucket, ""))
+	p, pl := plan(t, ctx, open(t, f), target(t)(publish.Files(bucket, "")))
 	err := p.Apply(ctx, pl)
 	if err == nil || !strings.Contains(err.Error(), "grafana/mesh.json") {
 		t.Fatalf("apply: %v", err)
@@ -217,7 +217,7 @@ func TestChartRepoRace(t *testing.T) {
 	f := newFixture(t)
 	mem, _ := blob.Open(ctx, "mem://")
 	bucket := &racingBucket{Bucket: mem}
-	p, pl := plan(t, ctx, open(t, f), publish.ChartRepo(bucket, "", "https://charts.example"))
+	p, pl := plan(t, ctx, open(t, f), target(t)(publish.ChartRepo(bucket, "", "https://charts.example")))
 	if err := p.Apply(ctx, pl); err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,7 @@ import (
 	"path"
 	"strings"
 
-	"github.com/releasekit/releasekit/artifacts"
+	"github.com/releasekit/releasekit/artifacts/release"
 	"github.com/releasekit/releasekit/internal/archive"
 	"github.com/releasekit/releasekit/manifest"
 )
@@ -23,7 +23,7 @@ type Archives struct{}
 func (Archives) Name() string { return "archives" }
 
 // Check implements [Checker].
-func (Archives) Check(_ context.Context, d *Dir) error {
+func (Archives) Check(_ context.Context, d *release.Dir) error {
 	m := d.Manifest
 	if !m.Wants(manifest.OutputArchive) || len(m.Build.Archives) == 0 {
 		return skip("the manifest asks for no archives")
@@ -32,8 +32,8 @@ func (Archives) Check(_ context.Context, d *Dir) error {
 	var errs []error
 	for i := range m.Build.Archives {
 		spec := &m.Build.Archives[i]
-		for _, pl := range artifacts.ArchivePlatforms(m, spec) {
-			rel, format, top, err := artifacts.ArchivePath(m, spec, pl)
+		for _, pl := range release.ArchivePlatforms(m, spec) {
+			rel, format, top, err := release.ArchivePath(m, spec, pl)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("archive %s for %s: %w", spec.Name, pl, err))
 				continue
@@ -41,7 +41,7 @@ func (Archives) Check(_ context.Context, d *Dir) error {
 			if !recorded[rel] {
 				errs = append(errs, fmt.Errorf("%s: archive %s for %s is not recorded in the manifest", rel, spec.Name, pl))
 			}
-			entries, err := listEntries(d.File(rel), archive.Format(format))
+			entries, err := listEntries(d, rel, archive.Format(format))
 			if err != nil {
 				errs = append(errs, fmt.Errorf("%s: %w", rel, missing(err)))
 				continue
@@ -71,7 +71,7 @@ func checkArchive(m *manifest.Manifest, spec *manifest.Archive, pl, rel, top str
 	}
 	goos, _, _, _ := manifest.ParsePlatform(pl)
 	for _, bin := range spec.Binaries {
-		name := path.Join(top, spec.BinDir, artifacts.BinaryFile(bin, goos))
+		name := path.Join(top, spec.BinDir, release.BinaryFile(bin, goos))
 		e, ok := byName[name]
 		switch {
 		case !ok:
@@ -95,9 +95,9 @@ func checkArchive(m *manifest.Manifest, spec *manifest.Archive, pl, rel, top str
 }
 
 // listEntries lists an archive's entries, unchecked, so that every bad one can be reported.
-func listEntries(file string, format archive.Format) ([]archive.Entry, error) {
+func listEntries(d *release.Dir, rel string, format archive.Format) ([]archive.Entry, error) {
 	var out []archive.Entry
-	err := archive.WalkFile(file, format, func(e archive.Entry, _ io.Reader) error {
+	err := walk(d, rel, format, func(e archive.Entry, _ io.Reader) error {
 		out = append(out, e)
 		return nil
 	})
@@ -105,10 +105,10 @@ func listEntries(file string, format archive.Format) ([]archive.Entry, error) {
 }
 
 // readEntry returns the content of the regular file name in an archive.
-func readEntry(file string, format archive.Format, name string) ([]byte, error) {
+func readEntry(d *release.Dir, rel string, format archive.Format, name string) ([]byte, error) {
 	var data []byte
 	found := false
-	err := archive.WalkFile(file, format, func(e archive.Entry, r io.Reader) error {
+	err := walk(d, rel, format, func(e archive.Entry, r io.Reader) error {
 		if e.Name != name || found {
 			return nil
 		}

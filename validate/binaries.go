@@ -14,7 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/releasekit/releasekit/artifacts"
+	"github.com/releasekit/releasekit/artifacts/release"
 	"github.com/releasekit/releasekit/internal/archive"
 	"github.com/releasekit/releasekit/manifest"
 )
@@ -46,7 +46,7 @@ type binaryCopy struct {
 func (c binaryCopy) String() string { return c.file + ": " + c.entry }
 
 // Check implements [Checker].
-func (b Binaries) Check(ctx context.Context, d *Dir) error {
+func (b Binaries) Check(ctx context.Context, d *release.Dir) error {
 	m := d.Manifest
 	copies := binaryCopies(m)
 	if len(copies) == 0 {
@@ -78,16 +78,16 @@ func binaryCopies(m *manifest.Manifest) []binaryCopy {
 	if m.Wants(manifest.OutputArchive) {
 		for i := range m.Build.Archives {
 			spec := &m.Build.Archives[i]
-			for _, pl := range artifacts.ArchivePlatforms(m, spec) {
-				rel, format, top, err := artifacts.ArchivePath(m, spec, pl)
+			for _, pl := range release.ArchivePlatforms(m, spec) {
+				rel, format, top, err := release.ArchivePath(m, spec, pl)
 				if err != nil {
 					continue // the archives check reports it
 				}
 				goos, _, _, _ := manifest.ParsePlatform(pl)
 				for _, name := range spec.Binaries {
-					if x := artifacts.BinarySpec(m, name); x != nil {
+					if x := release.BinarySpec(m, name); x != nil {
 						out = append(out, binaryCopy{spec: x, platform: pl, file: rel, format: format,
-							entry: path.Join(top, spec.BinDir, artifacts.BinaryFile(name, goos))})
+							entry: path.Join(top, spec.BinDir, release.BinaryFile(name, goos))})
 					}
 				}
 			}
@@ -101,10 +101,10 @@ func binaryCopies(m *manifest.Manifest) []binaryCopy {
 			if format != "deb" || !m.Wants(manifest.OutputDebian) {
 				continue
 			}
-			for _, pl := range artifacts.PackagePlatforms(m, spec) {
+			for _, pl := range release.PackagePlatforms(m, spec) {
 				for _, c := range spec.Contents {
-					if x := artifacts.BinarySpec(m, c.Binary); x != nil && c.Binary != "" {
-						out = append(out, binaryCopy{spec: x, platform: pl, file: artifacts.PackagePath(spec.Name, format, pl),
+					if x := release.BinarySpec(m, c.Binary); x != nil && c.Binary != "" {
+						out = append(out, binaryCopy{spec: x, platform: pl, file: release.PackagePath(spec.Name, format, pl),
 							format: format, entry: c.Dst})
 					}
 				}
@@ -115,16 +115,16 @@ func binaryCopies(m *manifest.Manifest) []binaryCopy {
 }
 
 // read returns the binary's bytes.
-func (c binaryCopy) read(d *Dir) ([]byte, error) {
+func (c binaryCopy) read(d *release.Dir) ([]byte, error) {
 	if c.format == "deb" {
-		return debFile(d.File(c.file), c.entry)
+		return debFile(d, c.file, c.entry)
 	}
-	return readEntry(d.File(c.file), archive.Format(c.format), c.entry)
+	return readEntry(d, c.file, archive.Format(c.format), c.entry)
 }
 
 // builtImages maps each image the release built, by the name ldflags templates use, to its
 // pinned reference, from the manifest's records.
-func builtImages(d *Dir) map[string]string {
+func builtImages(d *release.Dir) map[string]string {
 	m := d.Manifest
 	digests := map[string]string{}
 	for _, a := range d.Artifacts(manifest.OutputDocker) {
@@ -133,10 +133,10 @@ func builtImages(d *Dir) map[string]string {
 	out := map[string]string{}
 	for i := range m.Build.Images {
 		spec := &m.Build.Images[i]
-		for _, v := range artifacts.ImageVariants(spec) {
-			ref := artifacts.ImageRef(m, spec, v)
+		for _, v := range release.ImageVariants(spec) {
+			ref := release.ImageRef(m, spec, v)
 			if dg := digests[ref]; dg != "" {
-				out[artifacts.ImageName(spec.Name, v)] = ref + "@" + dg
+				out[release.ImageName(spec.Name, v)] = ref + "@" + dg
 			}
 		}
 	}

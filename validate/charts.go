@@ -1,7 +1,6 @@
 package validate
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -13,9 +12,8 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/releasekit/releasekit/artifacts"
+	"github.com/releasekit/releasekit/artifacts/release"
 	"github.com/releasekit/releasekit/digest"
-	"github.com/releasekit/releasekit/internal/archive"
 	"github.com/releasekit/releasekit/internal/yamledit"
 	"github.com/releasekit/releasekit/manifest"
 )
@@ -42,26 +40,30 @@ type Charts struct {
 func (Charts) Name() string { return "charts" }
 
 // Check implements [Checker].
-func (c Charts) Check(ctx context.Context, d *Dir) error {
+func (c Charts) Check(ctx context.Context, d *release.Dir) error {
 	m := d.Manifest
 	if !m.Wants(manifest.OutputHelm) || len(m.Build.Charts) == 0 {
 		return skip("the manifest asks for no charts")
 	}
 	built := map[string]bool{} // digests of the layout's images
-	if layout, err := digest.OpenLayout(d.File(artifacts.ImagesDir)); err == nil {
+	if l, err := d.Layout(); err == nil {
 		for _, a := range d.Artifacts(manifest.OutputDocker) {
-			if ref, err := digest.Parse(a.Path); err == nil {
-				if dg, err := layout.Resolve(ctx, ref); err == nil {
-					built[string(dg)] = true
-				}
+			if img, ok := l.Lookup(a.Image); ok {
+				built[img.Digest().String()] = true
 			}
 		}
 	}
+	// Third-party images resolve from the lock the build recorded, then the caller's.
+	lock, err := d.Lock()
+	if err != nil {
+		return err
+	}
+	c.Lock = digest.Chain{lock, orNone(c.Lock)}
 	recorded := paths(d.Artifacts(manifest.OutputHelm))
 	var errs []error
 	for i := range m.Build.Charts {
 		spec := &m.Build.Charts[i]
-		rel := artifacts.ChartPath(spec.Name, m.Version)
+		rel := release.ChartPath(spec.Name, m.Version)
 		if !recorded[rel] {
 			errs = append(errs, fmt.Errorf("%s: chart %s is not recorded in the manifest", rel, spec.Name))
 		}
@@ -73,27 +75,20 @@ func (c Charts) Check(ctx context.Context, d *Dir) error {
 }
 
 // checkChart checks one packaged chart.
-func (c Charts) checkChart(ctx context.Context, d *Dir, spec *manifest.Chart, rel string, built map[string]bool) []error {
+func (c Charts) checkChart(ctx context.Context, d *release.Dir, spec *manifest.Chart, rel string, built map[string]bool) []error {
 	m := d.Manifest
 	tgz, err := d.ReadFile(rel)
 	if err != nil {
 		return []error{missing(err)}
 	}
-	files, err := chartFiles(tgz)
+	chart, err := release.ReadChart(tgz)
 	if err != nil {
 		return []error{err}
 	}
+	files := chart.Files
 	var errs []error
-	var meta struct {
-		Name       string `yaml:"name"`
-		Version    string `yaml:"version"`
-		AppVersion string `yaml:"appVersion"`
-	}
-	if err := yaml.Unmarshal(files["Chart.yaml"], &meta); err != nil {
-		return []error{fmt.Errorf("%s: %w", "Chart.yaml", err)}
-	}
-	if meta.Version != m.Version || meta.AppVersion != m.Version {
-		errs = append(errs, fmt.Errorf("%s: version %q, appVersion %q, want %q", "Chart.yaml", meta.Version, meta.AppVersion, m.Version))
+	if chart.Version != m.Version || chart.AppVersion != m.Version {
+		errs = append(errs, fmt.Errorf("%s: version %q, appVersion %q, want %q", "Chart.yaml", chart.Version, chart.AppVersion, m.Version))
 	}
 	values := files["values.yaml"]
 	var root yaml.Node
@@ -172,7 +167,7 @@ func (c Charts) checkImage(ctx context.Context, m *manifest.Manifest, spec *mani
 	if built[string(ref.Digest)] {
 		return nil
 	}
-	if c.Lock != nil && ref.Tag != "" {
+	if ref.Tag != "" {
 		unpinned := ref
 		unpinned.Digest = ""
 		if dg, err := c.Lock.Resolve(ctx, unpinned); err == nil && dg == ref.Digest {
@@ -217,26 +212,10 @@ func pullPolicies(name, text string, values bool) []error {
 	}
 }
 
-// chartFiles returns the files of a packaged chart by their name in the chart.
-func chartFiles(tgz []byte) (map[string][]byte, error) {
-	files := map[string][]byte{}
-	err := archive.Walk(bytes.NewReader(tgz), int64(len(tgz)), archive.TarGz, func(e archive.Entry, r io.Reader) error {
-		if err := archive.Check(e); err != nil {
-			return err
-		}
-		_, name, ok := strings.Cut(e.Name, "/")
-		if !ok || !e.Mode.IsRegular() {
-			return nil
-		}
-		data, err := io.ReadAll(r)
-		files[name] = data
-		return err
-	})
-	if err != nil {
-		return nil, err
+// orNone is r, or a resolver that knows nothing.
+func orNone(r digest.Resolver) digest.Resolver {
+	if r == nil {
+		return digest.NewLock()
 	}
-	if files["Chart.yaml"] == nil {
-		return nil, errors.New("no Chart.yaml")
-	}
-	return files, nil
+	return r
 }

@@ -1,22 +1,19 @@
 package validate
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"maps"
-	"os"
 	"path"
 	"path/filepath"
 	"slices"
 	"strings"
 
-	"github.com/releasekit/releasekit/artifacts"
+	"github.com/releasekit/releasekit/artifacts/release"
 	"github.com/releasekit/releasekit/internal/checksum"
 	"github.com/releasekit/releasekit/internal/gitx"
-	"github.com/releasekit/releasekit/manifest"
 )
 
 // Manifest checks the resolved manifest: present, loads, every dependency at a full commit SHA
@@ -27,17 +24,11 @@ type Manifest struct{}
 func (Manifest) Name() string { return "manifest" }
 
 // Check implements [Checker].
-func (Manifest) Check(_ context.Context, d *Dir) error {
-	if d.Manifest == nil {
-		if errors.Is(d.ManifestErr, fs.ErrNotExist) {
-			return fmt.Errorf("%s: missing: the release directory must hold its resolved manifest", artifacts.ManifestFile)
-		}
-		return d.ManifestErr
-	}
+func (Manifest) Check(_ context.Context, d *release.Dir) error {
 	m := d.Manifest
 	var errs []error
 	problem := func(format string, args ...any) {
-		errs = append(errs, fmt.Errorf(artifacts.ManifestFile+": "+format, args...))
+		errs = append(errs, fmt.Errorf(release.ManifestFile+": "+format, args...))
 	}
 	if len(m.Dependencies) == 0 {
 		problem("no dependencies: a release records what it was built from")
@@ -58,12 +49,15 @@ func (Manifest) Check(_ context.Context, d *Dir) error {
 		}
 	}
 	for _, a := range m.Artifacts {
-		if a.Kind == manifest.OutputDocker {
+		if a.Path == "" {
+			continue // an image: the images check looks for it in the layout
+		}
+		f, err := d.Open(a.Path)
+		if err != nil {
+			problem("artifact %s: %v", a.Path, missing(err))
 			continue
 		}
-		if _, err := os.Stat(d.File(a.Path)); err != nil {
-			problem("artifact %s: %v", a.Path, missing(err))
-		}
+		f.Close()
 	}
 	return errors.Join(errs...)
 }
@@ -84,18 +78,17 @@ type Checksums struct{}
 func (Checksums) Name() string { return "checksums" }
 
 // Check implements [Checker].
-func (Checksums) Check(ctx context.Context, d *Dir) error {
-	actual, err := hashTree(ctx, d.Path)
+func (Checksums) Check(ctx context.Context, d *release.Dir) error {
+	actual, err := hashTree(ctx, d.Root())
 	if err != nil {
 		return err
 	}
 	var errs []error
 	problem := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-	data, err := d.ReadFile(artifacts.SumsFile)
-	if err != nil {
-		return fmt.Errorf("%s: %w", artifacts.SumsFile, missing(err))
+	sums, err := d.Sums()
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%s: missing", release.SumsFile)
 	}
-	sums, err := artifacts.ParseSums(bytes.NewReader(data))
 	if err != nil {
 		return err
 	}
@@ -107,14 +100,14 @@ func (Checksums) Check(ctx context.Context, d *Dir) error {
 		got, ok := actual[p]
 		switch {
 		case !ok:
-			problem("%s lists %s, which is missing", artifacts.SumsFile, p)
+			problem("%s lists %s, which is missing", release.SumsFile, p)
 		case got != listed[p]:
-			problem("%s: sha256 %s, %s has %s", p, got, artifacts.SumsFile, listed[p])
+			problem("%s: sha256 %s, %s has %s", p, got, release.SumsFile, listed[p])
 		}
 	}
 	for _, p := range slices.Sorted(maps.Keys(actual)) {
-		if _, ok := listed[p]; !ok && p != artifacts.SumsFile {
-			problem("%s is not listed in %s", p, artifacts.SumsFile)
+		if _, ok := listed[p]; !ok && p != release.SumsFile {
+			problem("%s is not listed in %s", p, release.SumsFile)
 		}
 		if !strings.HasSuffix(p, ".sha256") {
 			continue
@@ -139,9 +132,9 @@ func (Checksums) Check(ctx context.Context, d *Dir) error {
 			continue
 		}
 		if listed[a.Path] == "" {
-			problem("artifact %s is not listed in %s", a.Path, artifacts.SumsFile)
+			problem("artifact %s is not listed in %s", a.Path, release.SumsFile)
 		} else if a.SHA256 != listed[a.Path] {
-			problem("artifact %s: the manifest records sha256 %s, %s has %s", a.Path, a.SHA256, artifacts.SumsFile, listed[a.Path])
+			problem("artifact %s: the manifest records sha256 %s, %s has %s", a.Path, a.SHA256, release.SumsFile, listed[a.Path])
 		}
 	}
 	return errors.Join(errs...)

@@ -6,11 +6,9 @@ import (
 	"fmt"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/layout"
 	ocivalidate "github.com/google/go-containerregistry/pkg/v1/validate"
 
-	"github.com/releasekit/releasekit/artifacts"
-	"github.com/releasekit/releasekit/digest"
+	"github.com/releasekit/releasekit/artifacts/release"
 	"github.com/releasekit/releasekit/manifest"
 )
 
@@ -24,41 +22,29 @@ type Images struct{}
 func (Images) Name() string { return "images" }
 
 // Check implements [Checker].
-func (Images) Check(_ context.Context, d *Dir) error {
+func (Images) Check(_ context.Context, d *release.Dir) error {
 	m := d.Manifest
 	if !m.Wants(manifest.OutputDocker) || len(m.Build.Images) == 0 {
 		return skip("the manifest asks for no images")
 	}
-	p, err := layout.FromPath(d.File(artifacts.ImagesDir))
+	l, err := d.Layout()
 	if err != nil {
-		return fmt.Errorf("%s: %w", artifacts.ImagesDir, err)
-	}
-	idx, err := p.ImageIndex()
-	if err != nil {
-		return fmt.Errorf("%s: %w", artifacts.ImagesDir, err)
-	}
-	im, err := idx.IndexManifest()
-	if err != nil {
-		return fmt.Errorf("%s: %w", artifacts.ImagesDir, err)
-	}
-	byRef := map[string]v1.Descriptor{}
-	for _, desc := range im.Manifests {
-		byRef[desc.Annotations[digest.RefNameAnnotation]] = desc
+		return err
 	}
 	recorded := map[string]string{}
 	for _, a := range d.Artifacts(manifest.OutputDocker) {
-		recorded[a.Path] = a.Digest
+		recorded[a.Image] = a.Digest
 	}
 	var errs []error
 	for i := range m.Build.Images {
 		spec := &m.Build.Images[i]
 		rev := ""
-		if dep := m.Dependencies[artifacts.ImageDependency(m, spec)]; dep != nil {
+		if dep := m.Dependencies[release.ImageDependency(m, spec)]; dep != nil {
 			rev = dep.Sha
 		}
-		for _, v := range artifacts.ImageVariants(spec) {
-			ref := artifacts.ImageRef(m, spec, v)
-			desc, ok := byRef[ref]
+		for _, v := range release.ImageVariants(spec) {
+			ref := release.ImageRef(m, spec, v)
+			img, ok := l.Lookup(ref)
 			if !ok {
 				errs = append(errs, fmt.Errorf("%s is not in the image layout", ref))
 				continue
@@ -66,10 +52,10 @@ func (Images) Check(_ context.Context, d *Dir) error {
 			switch r := recorded[ref]; {
 			case r == "":
 				errs = append(errs, fmt.Errorf("%s is not recorded in the manifest", ref))
-			case r != desc.Digest.String():
-				errs = append(errs, fmt.Errorf("%s: the layout has %s, the manifest records %s", ref, desc.Digest, r))
+			case r != img.Digest().String():
+				errs = append(errs, fmt.Errorf("%s: the layout has %s, the manifest records %s", ref, img.Digest(), r))
 			}
-			for _, err := range checkImage(idx, desc, artifacts.ImagePlatforms(m, spec), m.Version, rev) {
+			for _, err := range checkImage(img, release.ImagePlatforms(m, spec), m.Version, rev) {
 				errs = append(errs, fmt.Errorf("%s: %w", ref, err))
 			}
 		}
@@ -79,10 +65,10 @@ func (Images) Check(_ context.Context, d *Dir) error {
 
 // checkImage checks one image index: it validates, and has an image with the labels for every
 // platform.
-func checkImage(idx v1.ImageIndex, desc v1.Descriptor, platforms []string, version, rev string) []error {
-	ii, err := idx.ImageIndex(desc.Digest)
-	if err != nil {
-		return []error{err}
+func checkImage(img release.Image, platforms []string, version, rev string) []error {
+	ii := img.Index
+	if ii == nil {
+		return []error{fmt.Errorf("a single image, not a multi-platform index")}
 	}
 	if err := ocivalidate.Index(ii); err != nil {
 		return []error{fmt.Errorf("invalid: %w", err)}
@@ -120,11 +106,11 @@ func checkImage(idx v1.ImageIndex, desc v1.Descriptor, platforms []string, versi
 			errs = append(errs, fmt.Errorf("%s: the config says %s/%s", pl, cf.OS, cf.Architecture))
 		}
 		labels := cf.Config.Labels
-		if labels[artifacts.LabelVersion] != version {
-			errs = append(errs, fmt.Errorf("%s: label %s is %q, want %q", pl, artifacts.LabelVersion, labels[artifacts.LabelVersion], version))
+		if labels[release.LabelVersion] != version {
+			errs = append(errs, fmt.Errorf("%s: label %s is %q, want %q", pl, release.LabelVersion, labels[release.LabelVersion], version))
 		}
-		if rev != "" && labels[artifacts.LabelRevision] != rev {
-			errs = append(errs, fmt.Errorf("%s: label %s is %q, want %q", pl, artifacts.LabelRevision, labels[artifacts.LabelRevision], rev))
+		if rev != "" && labels[release.LabelRevision] != rev {
+			errs = append(errs, fmt.Errorf("%s: label %s is %q, want %q", pl, release.LabelRevision, labels[release.LabelRevision], rev))
 		}
 	}
 	return errs

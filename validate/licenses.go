@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/releasekit/releasekit/artifacts"
+	"github.com/releasekit/releasekit/artifacts/release"
 	"github.com/releasekit/releasekit/internal/archive"
 	"github.com/releasekit/releasekit/manifest"
 )
@@ -31,7 +32,7 @@ type Licenses struct {
 func (Licenses) Name() string { return "licenses" }
 
 // Check implements [Checker].
-func (l Licenses) Check(_ context.Context, d *Dir) error {
+func (l Licenses) Check(_ context.Context, d *release.Dir) error {
 	m := d.Manifest
 	if m.Build.Licenses == nil || !m.Wants(manifest.OutputLicenses) {
 		return skip("the manifest asks for no license bundles")
@@ -42,8 +43,8 @@ func (l Licenses) Check(_ context.Context, d *Dir) error {
 	}
 	recorded := paths(d.Artifacts(manifest.OutputLicenses))
 	var errs []error
-	for _, dep := range artifacts.LicenseDependencies(m) {
-		rel := artifacts.LicensesPath(dep)
+	for _, dep := range release.LicenseDependencies(m) {
+		rel := release.LicensesPath(dep)
 		if !recorded[rel] {
 			errs = append(errs, fmt.Errorf("%s: the license bundle of %s is not recorded in the manifest", rel, dep))
 		}
@@ -74,10 +75,10 @@ func (l Licenses) Check(_ context.Context, d *Dir) error {
 }
 
 // readBundle reads a license bundle's licenses.json and the set of its files.
-func readBundle(d *Dir, rel, dep string) ([]artifacts.License, map[string]bool, error) {
+func readBundle(d *release.Dir, rel, dep string) ([]artifacts.License, map[string]bool, error) {
 	var summary []byte
 	texts := map[string]bool{}
-	err := archive.WalkFile(d.File(rel), archive.TarGz, func(e archive.Entry, r io.Reader) error {
+	err := walk(d, rel, archive.TarGz, func(e archive.Entry, r io.Reader) error {
 		if err := archive.Check(e); err != nil {
 			return err
 		}
@@ -107,7 +108,7 @@ func readBundle(d *Dir, rel, dep string) ([]artifacts.License, map[string]bool, 
 
 // linkedModules lists the modules the archived binaries of dep link, from their build
 // information: the main module and every dependency, sorted.
-func linkedModules(d *Dir, dep string) []string {
+func linkedModules(d *release.Dir, dep string) []string {
 	var mods []string
 	for _, c := range binaryCopies(d.Manifest) {
 		if c.spec.Dependency != dep || c.format == "deb" {

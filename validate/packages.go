@@ -11,14 +11,13 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path"
 	"strconv"
 	"strings"
 
 	"github.com/blakesmith/ar"
 
-	"github.com/releasekit/releasekit/artifacts"
+	"github.com/releasekit/releasekit/artifacts/release"
 	"github.com/releasekit/releasekit/manifest"
 )
 
@@ -37,7 +36,7 @@ type pkgInfo struct {
 }
 
 // Check implements [Checker].
-func (Packages) Check(_ context.Context, d *Dir) error {
+func (Packages) Check(_ context.Context, d *release.Dir) error {
 	m := d.Manifest
 	recorded := paths(append(d.Artifacts(manifest.OutputDebian), d.Artifacts(manifest.OutputRpm)...))
 	var errs []error
@@ -45,21 +44,21 @@ func (Packages) Check(_ context.Context, d *Dir) error {
 	for i := range m.Build.Packages {
 		spec := &m.Build.Packages[i]
 		for _, format := range spec.Formats {
-			if !m.Wants(artifacts.PackageOutput(format)) {
+			if !m.Wants(release.PackageOutput(format)) {
 				continue
 			}
-			for _, pl := range artifacts.PackagePlatforms(m, spec) {
+			for _, pl := range release.PackagePlatforms(m, spec) {
 				n++
-				rel := artifacts.PackagePath(spec.Name, format, pl)
+				rel := release.PackagePath(spec.Name, format, pl)
 				if !recorded[rel] {
 					errs = append(errs, fmt.Errorf("%s: package %s for %s is not recorded in the manifest", rel, spec.Name, pl))
 				}
 				var info *pkgInfo
 				var err error
 				if format == "deb" {
-					info, err = readDeb(d.File(rel))
+					info, err = readDeb(d, rel)
 				} else {
-					info, err = readRpm(d.File(rel))
+					info, err = readRpm(d, rel)
 				}
 				if err != nil {
 					errs = append(errs, fmt.Errorf("%s: %w", rel, missing(err)))
@@ -142,8 +141,8 @@ func packageArch(format, goarch, variant string) string {
 
 // walkDeb calls fn for every entry of a deb's control or data archive (member "control" or
 // "data"), gzip-compressed or not.
-func walkDeb(file string, fn func(member string, h *tar.Header, r io.Reader) error) error {
-	f, err := os.Open(file)
+func walkDeb(d *release.Dir, rel string, fn func(member string, h *tar.Header, r io.Reader) error) error {
+	f, err := d.Open(rel)
 	if err != nil {
 		return err
 	}
@@ -198,10 +197,10 @@ func walkDeb(file string, fn func(member string, h *tar.Header, r io.Reader) err
 func debPath(name string) string { return path.Clean("/" + strings.TrimPrefix(name, "./")) }
 
 // readDeb reads a deb's control fields and file list.
-func readDeb(file string) (*pkgInfo, error) {
+func readDeb(d *release.Dir, rel string) (*pkgInfo, error) {
 	info := &pkgInfo{files: map[string]fs.FileMode{}}
 	var control []byte
-	err := walkDeb(file, func(member string, h *tar.Header, r io.Reader) error {
+	err := walkDeb(d, rel, func(member string, h *tar.Header, r io.Reader) error {
 		switch {
 		case member == "control" && debPath(h.Name) == "/control":
 			var err error
@@ -234,9 +233,9 @@ func readDeb(file string) (*pkgInfo, error) {
 }
 
 // debFile returns a file of a deb's data, by absolute path.
-func debFile(file, name string) ([]byte, error) {
+func debFile(d *release.Dir, rel, name string) ([]byte, error) {
 	var data []byte
-	err := walkDeb(file, func(member string, h *tar.Header, r io.Reader) error {
+	err := walkDeb(d, rel, func(member string, h *tar.Header, r io.Reader) error {
 		if member != "data" || debPath(h.Name) != path.Clean("/"+name) || data != nil {
 			return nil
 		}
@@ -336,8 +335,8 @@ func readRpmHeader(r io.Reader) (*rpmHeader, int, error) {
 
 // readRpm reads an rpm's name, version, architecture and file list from its header, without
 // unpacking its payload.
-func readRpm(file string) (*pkgInfo, error) {
-	f, err := os.Open(file)
+func readRpm(d *release.Dir, rel string) (*pkgInfo, error) {
+	f, err := d.Open(rel)
 	if err != nil {
 		return nil, err
 	}

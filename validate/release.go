@@ -6,15 +6,14 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"runtime"
 	"strings"
 
 	"golang.org/x/sync/errgroup"
 
-	"github.com/releasekit/releasekit/artifacts"
+	"github.com/releasekit/releasekit/artifacts/release"
 	"github.com/releasekit/releasekit/digest"
-	"github.com/releasekit/releasekit/manifest"
+	"github.com/releasekit/releasekit/internal/archive"
 )
 
 // Checker is one named check of a release directory. Check returns nil when the release passes,
@@ -22,7 +21,7 @@ import (
 // otherwise every problem it found, joined with errors.Join: each becomes a line of the report.
 type Checker interface {
 	Name() string
-	Check(ctx context.Context, d *Dir) error
+	Check(ctx context.Context, d *release.Dir) error
 }
 
 // ErrSkip is wrapped by a check that does not apply: a partial build is validated for what it
@@ -34,32 +33,14 @@ func skip(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrSkip, fmt.Sprintf(format, args...))
 }
 
-// Dir is a release directory under validation: what checks read.
-type Dir struct {
-	// Path is the directory.
-	Path string
-	// Manifest is the resolved manifest in it; nil when it does not load, and then only the
-	// manifest check runs.
-	Manifest *manifest.Manifest
-	// ManifestErr is why Manifest is nil.
-	ManifestErr error
-}
-
-// File is the host path of rel, a slash-separated path in the release directory.
-func (d *Dir) File(rel string) string { return filepath.Join(d.Path, filepath.FromSlash(rel)) }
-
-// ReadFile reads rel, a slash-separated path in the release directory.
-func (d *Dir) ReadFile(rel string) ([]byte, error) { return os.ReadFile(d.File(rel)) }
-
-// Artifacts are the manifest's recorded artifacts of kind o.
-func (d *Dir) Artifacts(o manifest.Output) []manifest.Artifact {
-	var out []manifest.Artifact
-	for _, a := range d.Manifest.Artifacts {
-		if a.Kind == o {
-			out = append(out, a)
-		}
+// walk walks the archive rel of the release with [archive.Walk].
+func walk(d *release.Dir, rel string, format archive.Format, fn func(e archive.Entry, r io.Reader) error) error {
+	f, err := d.Open(rel)
+	if err != nil {
+		return err
 	}
-	return out
+	defer f.Close()
+	return archive.WalkOpen(f, format, fn)
 }
 
 // Option configures [Release].
@@ -135,31 +116,35 @@ func (o *options) defaults() []Checker {
 // the release are in the report.
 func Release(ctx context.Context, dir string, opts ...Option) (*Report, error) {
 	o := newOptions(opts)
-	st, err := os.Stat(dir)
-	if err != nil {
-		return nil, fmt.Errorf("release directory: %w", err)
-	}
-	if !st.IsDir() {
-		return nil, fmt.Errorf("release directory %s: not a directory", dir)
-	}
-	d := &Dir{Path: dir}
-	d.Manifest, d.ManifestErr = manifest.Load(filepath.Join(dir, artifacts.ManifestFile))
 	checks := o.checker
 	if checks == nil {
 		checks = o.defaults()
 	}
 	checks = append(checks, o.extra...)
 	rep := &Report{Dir: dir, Results: make([]Result, len(checks))}
+	d, err := release.Open(dir)
+	if err != nil {
+		if _, serr := os.Stat(dir); serr != nil {
+			return nil, fmt.Errorf("release directory: %w", serr)
+		}
+		// Without a manifest there is nothing to check the rest against; its failure is
+		// reported even when the checks do not include the manifest check.
+		failed := result(Manifest{}.Name(), err)
+		for i, c := range checks {
+			rep.Results[i] = Result{Check: c.Name(), Status: Skipped, Reason: "the manifest did not load"}
+			if _, ok := c.(Manifest); ok {
+				rep.Results[i], failed = result(c.Name(), err), Result{}
+			}
+		}
+		if failed.Check != "" {
+			rep.Results = append([]Result{failed}, rep.Results...)
+		}
+		return rep, nil
+	}
 	g, ctx := errgroup.WithContext(ctx)
 	g.SetLimit(o.jobs)
 	for i, c := range checks {
 		rep.Results[i].Check = c.Name()
-		if d.Manifest == nil {
-			if _, ok := c.(Manifest); !ok {
-				rep.Results[i].Status, rep.Results[i].Reason = Skipped, "the manifest did not load"
-				continue
-			}
-		}
 		g.Go(func() error {
 			rep.Results[i] = result(c.Name(), c.Check(ctx, d))
 			return ctx.Err()

@@ -30,7 +30,7 @@ import (
 	"github.com/releasekit/releasekit/artifacts/chart"
 	"github.com/releasekit/releasekit/artifacts/licenses"
 	"github.com/releasekit/releasekit/artifacts/pkg"
-	"github.com/releasekit/releasekit/digest"
+	"github.com/releasekit/releasekit/artifacts/release"
 	"github.com/releasekit/releasekit/examples/sample"
 	"github.com/releasekit/releasekit/manifest"
 	"github.com/releasekit/releasekit/resolve"
@@ -63,7 +63,7 @@ type variant struct {
 var demo = variant{name: "demo"}
 
 // release returns a fresh copy of the release directory of v, built once per test binary.
-func release(t *testing.T, v variant) string {
+func releaseDir(t *testing.T, v variant) string {
 	t.Helper()
 	builds.Lock()
 	defer builds.Unlock()
@@ -135,7 +135,7 @@ Release validation PASSED
 `
 
 func TestDemoPasses(t *testing.T) {
-	dir := release(t, demo)
+	dir := releaseDir(t, demo)
 	rep, got := check(t, dir)
 	if diff := cmp.Diff(allPassed, got); diff != "" {
 		t.Errorf("report (-want +got):\n%s", diff)
@@ -426,7 +426,7 @@ func TestCorrupted(t *testing.T) {
 
 // runCorruption corrupts a copy of v's release and checks the report.
 func runCorruption(t *testing.T, v variant, c corruption) {
-	dir := release(t, v)
+	dir := releaseDir(t, v)
 	c.corrupt(t, dir)
 	rep, got := check(t, dir)
 	t.Logf("report:\n%s", got)
@@ -628,8 +628,8 @@ func dropImagePlatform(t *testing.T, dir string, pl v1.Platform) {
 		t.Fatal(err)
 	}
 	smaller := mutate.RemoveManifests(ii, match.Platforms(pl))
-	ref := desc.Annotations[digest.RefNameAnnotation]
-	if err := p.ReplaceIndex(smaller, match.Annotation(digest.RefNameAnnotation, ref), layout.WithAnnotations(desc.Annotations)); err != nil {
+	ref := desc.Annotations[release.RefNameAnnotation]
+	if err := p.ReplaceIndex(smaller, match.Annotation(release.RefNameAnnotation, ref), layout.WithAnnotations(desc.Annotations)); err != nil {
 		t.Fatal(err)
 	}
 	d, err := smaller.Digest()
@@ -704,7 +704,7 @@ func remove(t *testing.T, dir string, rels ...string) {
 }
 
 func TestJUnit(t *testing.T) {
-	dir := release(t, demo)
+	dir := releaseDir(t, demo)
 	remove(t, dir, "hello-0.1.0-linux-arm64.tar.gz")
 	rep, _ := check(t, dir)
 	var b bytes.Buffer

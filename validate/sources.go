@@ -8,7 +8,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/releasekit/releasekit/artifacts"
+	"github.com/releasekit/releasekit/artifacts/release"
 	"github.com/releasekit/releasekit/internal/archive"
 	"github.com/releasekit/releasekit/manifest"
 )
@@ -22,12 +22,12 @@ type Sources struct{}
 func (Sources) Name() string { return "sources" }
 
 // Check implements [Checker].
-func (Sources) Check(_ context.Context, d *Dir) error {
+func (Sources) Check(_ context.Context, d *release.Dir) error {
 	m := d.Manifest
 	if !m.Wants(manifest.OutputSources) || len(m.Dependencies) == 0 {
 		return skip("the manifest asks for no sources")
 	}
-	rel := artifacts.SourcesFile
+	rel := release.SourcesFile
 	var errs []error
 	problem := func(format string, args ...any) {
 		errs = append(errs, fmt.Errorf(rel+": "+format, args...))
@@ -37,12 +37,12 @@ func (Sources) Check(_ context.Context, d *Dir) error {
 	}
 	files := map[string]int{}
 	var inner []byte
-	err := archive.WalkFile(d.File(rel), archive.TarGz, func(e archive.Entry, r io.Reader) error {
+	err := walk(d, rel, archive.TarGz, func(e archive.Entry, r io.Reader) error {
 		if err := archive.Check(e); err != nil {
 			problem("%v", err)
 			return nil
 		}
-		if e.Name == artifacts.ManifestFile {
+		if e.Name == release.ManifestFile {
 			var err error
 			inner, err = io.ReadAll(r)
 			return err
@@ -60,10 +60,10 @@ func (Sources) Check(_ context.Context, d *Dir) error {
 		return errors.Join(errs...)
 	}
 	if inner == nil {
-		problem("no %s: the sources must say what they are", artifacts.ManifestFile)
+		problem("no %s: the sources must say what they are", release.ManifestFile)
 		return errors.Join(errs...)
 	}
-	sm, err := manifest.Parse(bytes.NewReader(inner), rel+"/"+artifacts.ManifestFile)
+	sm, err := manifest.Parse(bytes.NewReader(inner), rel+"/"+release.ManifestFile)
 	if err != nil {
 		problem("%v", err)
 		return errors.Join(errs...)
@@ -72,9 +72,9 @@ func (Sources) Check(_ context.Context, d *Dir) error {
 		want := m.Dependencies[name].Sha
 		switch got := sm.Dependencies[name]; {
 		case got == nil:
-			problem("%s: dependency %s is missing", artifacts.ManifestFile, name)
+			problem("%s: dependency %s is missing", release.ManifestFile, name)
 		case want != "" && got.Sha != want: // no sha is the manifest check's to report
-			problem("%s: dependency %s at %s, the release is at %s", artifacts.ManifestFile, name, got.Sha, want)
+			problem("%s: dependency %s at %s, the release is at %s", release.ManifestFile, name, got.Sha, want)
 		}
 		if files[name] == 0 {
 			problem("no files of dependency %s", name)

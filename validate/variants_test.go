@@ -44,14 +44,14 @@ Release validation PASSED
 `},
 	} {
 		t.Run(c.v.name, func(t *testing.T) {
-			dir := release(t, c.v)
+			dir := releaseDir(t, c.v)
 			_, got := check(t, dir)
 			if diff := cmp.Diff(c.want, got); diff != "" {
 				t.Errorf("report (-want +got):\n%s", diff)
 			}
 		})
 	}
-	if _, err := os.Stat(filepath.Join(release(t, mainBranch), "rpm", "hello-arm64.rpm")); err != nil {
+	if _, err := os.Stat(filepath.Join(releaseDir(t, mainBranch), "rpm", "hello-arm64.rpm")); err != nil {
 		t.Errorf("the main-branch build has no arm64 rpm: %v", err)
 	}
 }
@@ -117,7 +117,7 @@ func TestCorruptedMainBranch(t *testing.T) {
 
 // The policy for license types is the caller's: an empty list allows every type.
 func TestLicensePolicy(t *testing.T) {
-	dir := release(t, demo)
+	dir := releaseDir(t, demo)
 	editTarGz(t, filepath.Join(dir, "licenses", "hello.tar.gz"), func(es []entry) []entry {
 		for i := range es {
 			if es[i].h.Name == "hello/licenses.json" {

@@ -36,6 +36,7 @@ import (
 	"github.com/releasekit/releasekit/artifacts/chart"
 	"github.com/releasekit/releasekit/artifacts/licenses"
 	"github.com/releasekit/releasekit/artifacts/pkg"
+	"github.com/releasekit/releasekit/artifacts/release"
 	"github.com/releasekit/releasekit/examples/sample"
 	"github.com/releasekit/releasekit/manifest"
 	"github.com/releasekit/releasekit/publish"
@@ -64,7 +65,9 @@ func main() {
 	}
 }
 
-func run(ctx context.Context, dir, registryHost string, stdout, progress io.Writer) error {
+// run builds, validates and publishes the demo release; reg are extra options of the registry
+// targets.
+func run(ctx context.Context, dir, registryHost string, stdout, progress io.Writer, reg ...publish.TargetOption) error {
 	dir, err := filepath.Abs(dir)
 	if err != nil {
 		return err
@@ -113,7 +116,7 @@ func run(ctx context.Context, dir, registryHost string, stdout, progress io.Writ
 	for _, im := range set.Images {
 		fmt.Fprintf(stdout, "image           %s@%s\n", im.Ref, im.Digest)
 	}
-	sums, err := os.ReadFile(filepath.Join(out, artifacts.SumsFile))
+	sums, err := os.ReadFile(filepath.Join(out, release.SumsFile))
 	if err != nil {
 		return err
 	}
@@ -131,12 +134,12 @@ func run(ctx context.Context, dir, registryHost string, stdout, progress io.Writ
 	if !rep.Passed() {
 		return errors.New("the release did not validate; nothing was published")
 	}
-	return publishDemo(ctx, dir, out, registryHost, stdout, progress)
+	return publishDemo(ctx, dir, out, registryHost, stdout, progress, reg)
 }
 
 // publishDemo publishes the release directory to a registry (served here unless given) and a
 // bucket in dir, then prints the digests report.
-func publishDemo(ctx context.Context, dir, out, registryHost string, stdout, progress io.Writer) error {
+func publishDemo(ctx context.Context, dir, out, registryHost string, stdout, progress io.Writer, reg []publish.TargetOption) error {
 	if registryHost == "" {
 		srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
 		defer srv.Close()
@@ -145,9 +148,6 @@ func publishDemo(ctx context.Context, dir, out, registryHost string, stdout, pro
 	bucketDir := filepath.Join(dir, "bucket")
 	// A fresh bucket each run, as the registry is: the demo shows a first publish.
 	if err := os.RemoveAll(bucketDir); err != nil {
-		return err
-	}
-	if err := os.MkdirAll(bucketDir, 0o755); err != nil {
 		return err
 	}
 	bucket, err := blob.Open(ctx, "file://"+bucketDir)
@@ -159,8 +159,8 @@ func publishDemo(ctx context.Context, dir, out, registryHost string, stdout, pro
 	if err != nil {
 		return err
 	}
-	reg := []publish.RegistryOption{publish.WithTags("latest"), publish.WithRegistryProgress(publish.NewProgress(progress, false))}
-	images, err := publish.Images(registryHost+"/demo", reg...)
+	reg = append([]publish.TargetOption{publish.WithProgress(publish.NewProgress(progress, false))}, reg...)
+	images, err := publish.Images(registryHost+"/demo", append(reg, publish.WithTags("latest"))...)
 	if err != nil {
 		return err
 	}
@@ -168,10 +168,15 @@ func publishDemo(ctx context.Context, dir, out, registryHost string, stdout, pro
 	if err != nil {
 		return err
 	}
-	p, err := publish.New(rel, []publish.Target{images, charts,
-		publish.Files(bucket, "hello", publish.WithAliases("latest.txt")),
-		publish.ChartRepo(bucket, "charts", "https://charts.example/hello"),
-	})
+	files, err := publish.Files(bucket, "hello", publish.WithAliases("latest.txt"))
+	if err != nil {
+		return err
+	}
+	repo, err := publish.ChartRepo(bucket, "charts", "https://charts.example/hello")
+	if err != nil {
+		return err
+	}
+	p, err := publish.New(rel, []publish.Target{images, charts, files, repo})
 	if err != nil {
 		return err
 	}

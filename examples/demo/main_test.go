@@ -10,12 +10,15 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/releasekit/releasekit/examples/sample"
 	"github.com/releasekit/releasekit/internal/registrytest"
 	"github.com/releasekit/releasekit/manifest"
+	"github.com/releasekit/releasekit/publish"
 )
 
 // sum is the digest of SHA256SUMS in the demo's output. It depends on the Go release that
@@ -150,7 +153,10 @@ func TestDemoFaults(t *testing.T) {
 	reg := registrytest.New(t, registrytest.WithFaults(0.3, 7))
 	dir := t.TempDir()
 	var out bytes.Buffer
-	if err := run(t.Context(), dir, reg.Host, &out, io.Discard); err != nil {
+	// A fast backoff with room for 30% faults: an upload (three requests, tried again as a
+	// whole) gets through on a try one time in three.
+	retry := publish.WithRetry(remote.Backoff{Duration: time.Millisecond, Factor: 1, Steps: 40})
+	if err := run(t.Context(), dir, reg.Host, &out, io.Discard, retry); err != nil {
 		t.Fatalf("demo through faults: %v\n%s", err, out.String())
 	}
 	built := regexp.MustCompile(`image +registry\.example/demo/hello:0\.1\.0@(sha256:[0-9a-f]{64})`).FindStringSubmatch(out.String())

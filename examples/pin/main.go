@@ -25,6 +25,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/authn"
 
+	"github.com/releasekit/releasekit/artifacts/release"
 	"github.com/releasekit/releasekit/digest"
 )
 
@@ -70,7 +71,7 @@ func run(ctx context.Context, c config, stdout, stderr io.Writer, keychain authn
 	}
 	var chain digest.Chain
 	if c.layout != "" {
-		l, err := digest.OpenLayout(c.layout)
+		l, err := release.OpenLayout(c.layout)
 		if err != nil {
 			fmt.Fprintln(stderr, err)
 			return 2

@@ -1,9 +1,11 @@
 // Command publish publishes a built release directory: images and charts to OCI registries,
-// files and a chart repository to buckets, git tags, and a GitHub release. It prints the plan
-// first; it acts only when -dry-run=false.
+// files and a chart repository to buckets, git tags, and a GitHub release. It validates the
+// release first (every check must pass, unless -skip-validation), prints the plan, and acts only
+// when -dry-run=false. -docker-hub and -helm-hub may be given more than once, to publish to
+// several registries in one plan.
 //
-//	go run ./examples/publish -release /tmp/release -docker-hub ghcr.io/org -tags latest \
-//	    -bucket gs://releases/org -helm-hub oci://ghcr.io/org/charts -dry-run=false
+//	go run ./examples/publish -release /tmp/release -docker-hub ghcr.io/org -docker-hub docker.io/org \
+//	    -tags latest -bucket gs://releases/org -helm-hub oci://ghcr.io/org/charts -dry-run=false
 //
 // Credentials come from the environment, never from flags: registry logins from the docker
 // config (as docker and crane read it), GITHUB_TOKEN or GH_TOKEN (or -github-token-file) for
@@ -28,28 +30,46 @@ import (
 	_ "gocloud.dev/blob/gcsblob" // gs:// buckets
 	_ "gocloud.dev/blob/s3blob"  // s3:// buckets
 
+	"github.com/releasekit/releasekit/artifacts/chart"
+	"github.com/releasekit/releasekit/artifacts/release"
 	"github.com/releasekit/releasekit/publish"
 	"github.com/releasekit/releasekit/publish/blob"
 	"github.com/releasekit/releasekit/publish/github"
+	"github.com/releasekit/releasekit/validate"
 )
 
 type config struct {
-	release, dockerHub, tags, bucket, prefix, aliases string
-	helmHub, helmBucket, helmURL, github, tokenFile   string
-	report, list                                      string
-	gitTags, dryRun, force, draft, prerelease         bool
-	jobs                                              int
+	release, tags, bucket, prefix, aliases    string
+	helmBucket, helmURL, github, tokenFile    string
+	report, list                              string
+	dockerHubs, helmHubs                      hubs
+	gitTags, dryRun, force, draft, prerelease bool
+	skipValidation                            bool
+	jobs                                      int
+}
+
+// hubs is a flag given once per registry.
+type hubs []string
+
+func (h *hubs) String() string { return strings.Join(*h, ",") }
+
+func (h *hubs) Set(s string) error {
+	if s == "" {
+		return errors.New("empty hub")
+	}
+	*h = append(*h, s)
+	return nil
 }
 
 func main() {
 	var c config
 	flag.StringVar(&c.release, "release", "", "release directory (required)")
-	flag.StringVar(&c.dockerHub, "docker-hub", "", "push images to this registry prefix, e.g. ghcr.io/org")
+	flag.Var(&c.dockerHubs, "docker-hub", "push images to this registry prefix, e.g. ghcr.io/org (repeatable)")
 	flag.StringVar(&c.tags, "tags", "", "comma-separated tags to push besides the version, e.g. latest")
 	flag.StringVar(&c.bucket, "bucket", "", "copy files to this bucket URL (file://, mem://, gs://, s3://)")
 	flag.StringVar(&c.prefix, "bucket-prefix", "", "folder in -bucket; files go under <prefix>/<version>/")
 	flag.StringVar(&c.aliases, "aliases", "", "comma-separated alias objects in -bucket naming the version, e.g. latest.txt")
-	flag.StringVar(&c.helmHub, "helm-hub", "", "push charts to this OCI registry prefix, e.g. oci://ghcr.io/org/charts")
+	flag.Var(&c.helmHubs, "helm-hub", "push charts to this OCI registry prefix, e.g. oci://ghcr.io/org/charts (repeatable)")
 	flag.StringVar(&c.helmBucket, "helm-bucket", "", "publish charts to a chart repository in this bucket URL")
 	flag.StringVar(&c.helmURL, "helm-url", "", "the chart repository's public URL (required with -helm-bucket)")
 	flag.StringVar(&c.github, "github", "", "create a GitHub release in owner/name")
@@ -59,6 +79,7 @@ func main() {
 	flag.BoolVar(&c.gitTags, "git-tags", false, "push annotated tags to each dependency's git remote")
 	flag.BoolVar(&c.force, "force", false, "move release tags and overwrite objects that exist with other content")
 	flag.BoolVar(&c.dryRun, "dry-run", true, "print the plan and change nothing")
+	flag.BoolVar(&c.skipValidation, "skip-validation", false, "publish without validating the release first")
 	flag.StringVar(&c.report, "report", "", "write the digests report (JSON) here")
 	flag.StringVar(&c.list, "list", "", "write the digests list (ref@digest lines) here")
 	flag.IntVar(&c.jobs, "jobs", 4, "blobs sent at once")
@@ -111,25 +132,25 @@ func publishRelease(ctx context.Context, c config, getenv func(string) string, s
 	if c.helmBucket != "" && c.helmURL == "" {
 		return usageError{errors.New("-helm-bucket needs -helm-url")}
 	}
-	rel, err := publish.Open(c.release)
+	rel, err := release.Open(c.release)
 	if err != nil {
 		return err
 	}
-	reg := []publish.RegistryOption{publish.WithKeychain(authn.DefaultKeychain), publish.WithJobs(c.jobs),
-		publish.WithTags(split(c.tags)...), publish.WithRegistryProgress(publish.NewProgress(stderr, isTerminal(stderr)))}
+	reg := []publish.TargetOption{publish.WithKeychain(authn.DefaultKeychain), publish.WithJobs(c.jobs),
+		publish.WithProgress(publish.NewProgress(stderr, isTerminal(stderr)))}
 	if c.force {
 		reg = append(reg, publish.WithForce())
 	}
 	var targets []publish.Target
-	if c.dockerHub != "" {
-		t, err := publish.Images(c.dockerHub, reg...)
+	for _, hub := range c.dockerHubs {
+		t, err := publish.Images(hub, append(reg, publish.WithTags(split(c.tags)...))...)
 		if err != nil {
 			return usageError{err}
 		}
 		targets = append(targets, t)
 	}
-	if c.helmHub != "" {
-		t, err := publish.Charts(c.helmHub, reg...)
+	for _, hub := range c.helmHubs {
+		t, err := publish.Charts(hub, reg...)
 		if err != nil {
 			return usageError{err}
 		}
@@ -141,11 +162,15 @@ func publishRelease(ctx context.Context, c config, getenv func(string) string, s
 			return err
 		}
 		defer b.Close()
-		opts := []publish.FilesOption{publish.WithAliases(split(c.aliases)...)}
+		opts := []publish.TargetOption{publish.WithAliases(split(c.aliases)...)}
 		if c.force {
-			opts = append(opts, publish.WithForceFiles())
+			opts = append(opts, publish.WithForce())
 		}
-		targets = append(targets, publish.Files(b, c.prefix, opts...))
+		t, err := publish.Files(b, c.prefix, opts...)
+		if err != nil {
+			return usageError{err}
+		}
+		targets = append(targets, t)
 	}
 	if c.helmBucket != "" {
 		b, err := blob.Open(ctx, c.helmBucket)
@@ -153,10 +178,18 @@ func publishRelease(ctx context.Context, c config, getenv func(string) string, s
 			return err
 		}
 		defer b.Close()
-		targets = append(targets, publish.ChartRepo(b, "", c.helmURL))
+		t, err := publish.ChartRepo(b, "", c.helmURL)
+		if err != nil {
+			return usageError{err}
+		}
+		targets = append(targets, t)
 	}
 	if c.gitTags {
-		targets = append(targets, publish.GitTags())
+		t, err := publish.GitTags()
+		if err != nil {
+			return usageError{err}
+		}
+		targets = append(targets, t)
 	}
 	if c.github != "" {
 		token, err := githubToken(c.tokenFile, getenv)
@@ -169,10 +202,10 @@ func publishRelease(ctx context.Context, c config, getenv func(string) string, s
 		}
 		var opts []github.Option
 		if c.draft {
-			opts = append(opts, github.Draft())
+			opts = append(opts, github.WithDraft())
 		}
 		if c.prerelease {
-			opts = append(opts, github.Prerelease())
+			opts = append(opts, github.WithPrerelease())
 		}
 		t, err := github.New(client, c.github, opts...)
 		if err != nil {
@@ -182,6 +215,17 @@ func publishRelease(ctx context.Context, c config, getenv func(string) string, s
 	}
 	if len(targets) == 0 {
 		return usageError{errors.New("no target: give -docker-hub, -helm-hub, -bucket, -helm-bucket, -git-tags or -github")}
+	}
+	if !c.skipValidation {
+		rep, err := validate.Release(ctx, c.release, validate.WithChartRenderer(chart.New()))
+		if err != nil {
+			return err
+		}
+		if !rep.Passed() {
+			rep.WriteTo(stderr)
+			return errors.New("the release fails validation: nothing published (-skip-validation publishes anyway)")
+		}
+		fmt.Fprintln(stderr, rep.Summary())
 	}
 	p, err := publish.New(rel, targets)
 	if err != nil {

@@ -9,33 +9,48 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/releasekit/releasekit/artifacts/release"
+	"github.com/releasekit/releasekit/manifest"
 )
 
+// releaseDir writes a small release directory, as a build records one: an archive, its
+// .sha256, the manifest and SHA256SUMS.
 func releaseDir(t *testing.T) string {
 	dir := t.TempDir()
 	data := []byte("archive")
-	os.WriteFile(filepath.Join(dir, "app-1.0.0.tar.gz"), data, 0o644)
-	os.WriteFile(filepath.Join(dir, "SHA256SUMS"), []byte(fmt.Sprintf("%x  app-1.0.0.tar.gz\n", sha256.Sum256(data))), 0o644)
-	os.WriteFile(filepath.Join(dir, "manifest.yaml"), []byte(`version: 1.0.0
+	if err := os.WriteFile(filepath.Join(dir, "app-1.0.0.tar.gz"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m, err := manifest.Parse(strings.NewReader(`version: 1.0.0
 dependencies:
   app:
     git: https://example.com/app.git
     sha: 0123456789abcdef0123456789abcdef01234567
     resolved: {from: branch main, commitTime: "2024-05-01T12:00:00Z"}
-`), 0o644)
+`), "manifest.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = release.Write(dir, release.Record{Manifest: m, Time: time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC),
+		Files: []manifest.Artifact{{Path: "app-1.0.0.tar.gz", Kind: manifest.OutputArchive, SHA256: fmt.Sprintf("%x", sha256.Sum256(data))}}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	return dir
 }
 
 func TestPublish(t *testing.T) {
 	rel := releaseDir(t)
-	bucket := t.TempDir()
-	c := config{release: rel, bucket: "file://" + bucket, prefix: "app", aliases: "latest.txt", dryRun: true, jobs: 2}
+	bucket := filepath.Join(t.TempDir(), "not", "yet") // a file:// folder is made when missing
+	c := config{release: rel, bucket: "file://" + bucket, prefix: "app", aliases: "latest.txt", dryRun: true, jobs: 2, skipValidation: true}
 	var out, errOut bytes.Buffer
 	noenv := func(string) string { return "" }
 	if code := run(t.Context(), c, noenv, &out, &errOut); code != 0 {
 		t.Fatalf("dry run: exit %d: %s", code, errOut.String())
 	}
-	for _, want := range []string{"push  files  file   file://" + bucket + "/app/1.0.0/app-1.0.0.tar.gz", "plan: 4 to push, 0 identical, 0 refused", "dry run: nothing written"} {
+	for _, want := range []string{"push  files  file   file://" + bucket + "/app/1.0.0/app-1.0.0.tar.gz", "plan: 5 to push, 0 identical, 0 refused", "dry run: nothing written"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("dry run output lacks %q:\n%s", want, out.String())
 		}
@@ -52,8 +67,37 @@ func TestPublish(t *testing.T) {
 		t.Errorf("alias: %q %v", data, err)
 	}
 	out.Reset()
-	if code := run(t.Context(), c, noenv, &out, &errOut); code != 0 || !strings.Contains(out.String(), "plan: 0 to push, 4 identical, 0 refused") {
+	if code := run(t.Context(), c, noenv, &out, &errOut); code != 0 || !strings.Contains(out.String(), "plan: 0 to push, 5 identical, 0 refused") {
 		t.Errorf("second run: exit %d:\n%s", code, out.String())
+	}
+}
+
+// TestRefusesInvalid: a release that fails validation is not published, unless asked.
+func TestRefusesInvalid(t *testing.T) {
+	rel := releaseDir(t)
+	if err := os.WriteFile(filepath.Join(rel, "app-1.0.0.tar.gz"), []byte("damaged"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bucket := t.TempDir()
+	c := config{release: rel, bucket: "file://" + bucket, dryRun: false, jobs: 2}
+	var out, errOut bytes.Buffer
+	noenv := func(string) string { return "" }
+	if code := run(t.Context(), c, noenv, &out, &errOut); code != 1 {
+		t.Fatalf("exit %d, want 1:\n%s", code, errOut.String())
+	}
+	for _, want := range []string{"FAIL checksums: app-1.0.0.tar.gz: sha256", "the release fails validation: nothing published"} {
+		if !strings.Contains(errOut.String(), want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errOut.String())
+		}
+	}
+	if entries, _ := os.ReadDir(bucket); len(entries) != 0 {
+		t.Errorf("an invalid release wrote %d entries", len(entries))
+	}
+	// -skip-validation publishes what is there, checked file by file against SHA256SUMS: the
+	// damaged archive is still refused.
+	c.skipValidation = true
+	if code := run(t.Context(), c, noenv, &out, &errOut); code != 1 || !strings.Contains(errOut.String(), "app-1.0.0.tar.gz: sha256") {
+		t.Errorf("skip validation: exit %d:\n%s", code, errOut.String())
 	}
 }
 
@@ -64,7 +108,7 @@ func TestUsage(t *testing.T) {
 		"no release": {bucket: "mem://"},
 		"no target":  {release: rel},
 		"no token":   {release: rel, github: "o/r"},
-		"bad hub":    {release: rel, dockerHub: "UPPER case"},
+		"bad hub":    {release: rel, dockerHubs: hubs{"UPPER case"}},
 		"helm url":   {release: rel, helmBucket: "mem://"},
 	} {
 		var out, errOut bytes.Buffer

@@ -51,6 +51,11 @@ func WalkFile(file string, format Format, fn func(e Entry, content io.Reader) er
 		return err
 	}
 	defer f.Close()
+	return WalkOpen(f, format, fn)
+}
+
+// WalkOpen walks the archive in the open file f with [Walk].
+func WalkOpen(f *os.File, format Format, fn func(e Entry, content io.Reader) error) error {
 	st, err := f.Stat()
 	if err != nil {
 		return err

@@ -50,12 +50,24 @@ type Bucket struct {
 }
 
 // Open opens the bucket at urlstr (e.g. "file:///srv/releases", "gs://bucket", "mem://").
-// The URL's driver must be registered by a blank import; file:// and mem:// always are.
+// The URL's driver must be registered by a blank import; file:// and mem:// always are. A
+// file:// folder is created when missing.
 func Open(ctx context.Context, urlstr string) (*Bucket, error) {
-	b, err := blob.OpenBucket(ctx, urlstr)
+	open := urlstr
+	if u, err := url.Parse(urlstr); err == nil && u.Scheme == "file" && u.Query().Get("create_dir") == "" {
+		q := u.Query()
+		q.Set("create_dir", "true")
+		u.RawQuery = q.Encode()
+		open = u.String()
+	}
+	b, err := blob.OpenBucket(ctx, open)
 	if err != nil {
-		if strings.Contains(err.Error(), urlstr) { // the driver quotes the URL, which may hold keys
-			return nil, fmt.Errorf("open bucket %s: %s", redact(urlstr), strings.ReplaceAll(err.Error(), urlstr, redact(urlstr)))
+		msg := err.Error()
+		for _, u := range []string{open, urlstr} { // the driver quotes the URL, which may hold keys
+			msg = strings.ReplaceAll(msg, u, redact(urlstr))
+		}
+		if msg != err.Error() {
+			return nil, fmt.Errorf("open bucket %s: %s", redact(urlstr), msg)
 		}
 		return nil, fmt.Errorf("open bucket %s: %w", redact(urlstr), err)
 	}

@@ -5,32 +5,48 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"os"
 	"path"
 	"strings"
 
 	gh "github.com/google/go-github/v92/github"
 
-	"github.com/releasekit/releasekit/artifacts"
+	"github.com/releasekit/releasekit/artifacts/release"
 	"github.com/releasekit/releasekit/publish"
 )
 
-// Option configures the release target.
-type Option func(*release)
+// Option configures the GitHub target; an invalid value makes [New] fail.
+type Option func(*target) error
 
-// Draft creates the release as a draft.
-func Draft() Option { return func(r *release) { r.draft = true } }
+// WithDraft creates the release as a draft. Default: published.
+func WithDraft() Option { return func(r *target) error { r.draft = true; return nil } }
 
-// Prerelease marks the release as a pre-release.
-func Prerelease() Option { return func(r *release) { r.prerelease = true } }
+// WithPrerelease marks the release as a pre-release. Default: a full release.
+func WithPrerelease() Option { return func(r *target) error { r.prerelease = true; return nil } }
 
-// WithTag names the release's tag. The default is the release version.
-func WithTag(tag string) Option { return func(r *release) { r.tag = tag } }
+// WithTag names the release's tag. Default: the release version.
+func WithTag(tag string) Option {
+	return func(r *target) error {
+		if tag == "" || strings.ContainsAny(tag, " \t\n~^:?*[\\") {
+			return fmt.Errorf("WithTag: %q is not a tag name", tag)
+		}
+		r.tag = tag
+		return nil
+	}
+}
 
 // WithCommitish is where GitHub creates the tag if it does not exist yet (a branch or SHA).
-func WithCommitish(c string) Option { return func(r *release) { r.commitish = c } }
+// Default: the repository's default branch.
+func WithCommitish(c string) Option {
+	return func(r *target) error {
+		if c == "" {
+			return errors.New("WithCommitish: empty")
+		}
+		r.commitish = c
+		return nil
+	}
+}
 
-type release struct {
+type target struct {
 	client            *gh.Client
 	owner, repo       string
 	tag, commitish    string
@@ -46,31 +62,40 @@ func New(client *gh.Client, repository string, opts ...Option) (publish.Target, 
 	if !ok || owner == "" || repo == "" || strings.Contains(repo, "/") {
 		return nil, fmt.Errorf("github: repository %q: want owner/name", repository)
 	}
-	r := &release{client: client, owner: owner, repo: repo}
+	if client == nil {
+		return nil, errors.New("github: nil client")
+	}
+	r := &target{client: client, owner: owner, repo: repo}
 	for _, o := range opts {
-		o(r)
+		if err := o(r); err != nil {
+			return nil, fmt.Errorf("github: %w", err)
+		}
 	}
 	return r, nil
 }
 
-func (r *release) Name() string { return "github" }
+func (r *target) Name() string { return "github" }
 
-func (r *release) tagOf(rel *publish.Release) string {
+func (r *target) tagOf(d *release.Dir) string {
 	if r.tag != "" {
 		return r.tag
 	}
-	return rel.Version
+	return d.Manifest.Version
 }
 
 // assets are the release's top-level files, the manifest excepted.
-func assets(rel *publish.Release) []publish.File {
-	var out []publish.File
-	for _, f := range rel.Files {
-		if !strings.Contains(f.Path, "/") && f.Path != artifacts.ManifestFile {
+func assets(d *release.Dir) ([]release.File, error) {
+	files, err := d.Files()
+	if err != nil {
+		return nil, err
+	}
+	var out []release.File
+	for _, f := range files {
+		if !strings.Contains(f.Path, "/") && f.Path != release.ManifestFile {
 			out = append(out, f)
 		}
 	}
-	return out
+	return out, nil
 }
 
 func isStatus(err error, code int) bool {
@@ -79,7 +104,7 @@ func isStatus(err error, code int) bool {
 }
 
 // find returns the release for tag, drafts included (GitHub finds drafts only by listing).
-func (r *release) find(ctx context.Context, tag string) (*gh.RepositoryRelease, error) {
+func (r *target) find(ctx context.Context, tag string) (*gh.RepositoryRelease, error) {
 	rel, _, err := r.client.Repositories.GetReleaseByTag(ctx, r.owner, r.repo, tag)
 	if err == nil {
 		return rel, nil
@@ -105,7 +130,7 @@ func (r *release) find(ctx context.Context, tag string) (*gh.RepositoryRelease, 
 	}
 }
 
-func (r *release) listAssets(ctx context.Context, id int64) (map[string]*gh.ReleaseAsset, error) {
+func (r *target) listAssets(ctx context.Context, id int64) (map[string]*gh.ReleaseAsset, error) {
 	out := map[string]*gh.ReleaseAsset{}
 	opts := &gh.ListOptions{PerPage: 100}
 	for {
@@ -125,21 +150,25 @@ func (r *release) listAssets(ctx context.Context, id int64) (map[string]*gh.Rele
 
 // same reports whether an existing asset is the file: by digest where GitHub gives one, by
 // size otherwise.
-func same(a *gh.ReleaseAsset, f publish.File) (bool, string) {
+func same(a *gh.ReleaseAsset, f release.File) (bool, string) {
 	if d := a.GetDigest(); d != "" {
 		return d == "sha256:"+f.SHA256, "has " + d
 	}
 	return int64(a.GetSize()) == f.Size, fmt.Sprintf("has %d bytes, release has %d", a.GetSize(), f.Size)
 }
 
-func (r *release) Plan(ctx context.Context, rel *publish.Release) ([]publish.Action, error) {
-	tag := r.tagOf(rel)
+func (r *target) Plan(ctx context.Context, d *release.Dir) ([]publish.Action, error) {
+	files, err := assets(d)
+	if err != nil {
+		return nil, err
+	}
+	tag := r.tagOf(d)
 	base := fmt.Sprintf("github.com/%s/%s/releases/%s", r.owner, r.repo, tag)
 	existing, err := r.find(ctx, tag)
 	if err != nil {
 		return nil, fmt.Errorf("release %s: %w", base, err)
 	}
-	actions := []publish.Action{{Target: r.Name(), Kind: "release", Object: base, Op: publish.Push, Digest: tag}}
+	actions := []publish.Action{{Kind: "release", Object: base, Op: publish.Push, Digest: tag}}
 	have := map[string]*gh.ReleaseAsset{}
 	if existing != nil {
 		actions[0].Op = publish.Skip
@@ -147,8 +176,8 @@ func (r *release) Plan(ctx context.Context, rel *publish.Release) ([]publish.Act
 			return nil, fmt.Errorf("release %s: %w", base, err)
 		}
 	}
-	for _, f := range assets(rel) {
-		a := publish.Action{Target: r.Name(), Kind: "asset", Object: base + "/" + path.Base(f.Path), Digest: f.SHA256, Source: f.Path, Op: publish.Push}
+	for _, f := range files {
+		a := publish.Action{Kind: "asset", Object: base + "/" + path.Base(f.Path), Digest: f.SHA256, Source: f.Path, Op: publish.Push}
 		if got, ok := have[path.Base(f.Path)]; ok {
 			if same, detail := same(got, f); same {
 				a.Op = publish.Skip
@@ -161,8 +190,12 @@ func (r *release) Plan(ctx context.Context, rel *publish.Release) ([]publish.Act
 	return actions, nil
 }
 
-func (r *release) Apply(ctx context.Context, rel *publish.Release, push []publish.Action) error {
-	tag := r.tagOf(rel)
+func (r *target) Apply(ctx context.Context, d *release.Dir, push []publish.Action) error {
+	all, err := assets(d)
+	if err != nil {
+		return err
+	}
+	tag := r.tagOf(d)
 	existing, err := r.find(ctx, tag)
 	if err != nil {
 		return err
@@ -184,23 +217,23 @@ func (r *release) Apply(ctx context.Context, rel *publish.Release, push []publis
 			return fmt.Errorf("create release %s: %w", tag, err)
 		}
 	}
-	files := map[string]publish.File{}
-	for _, f := range rel.Files {
+	files := map[string]release.File{}
+	for _, f := range all {
 		files[f.Path] = f
 	}
 	for _, a := range push {
 		if a.Kind != "asset" {
 			continue
 		}
-		if err := r.upload(ctx, rel, existing.GetID(), files[a.Source]); err != nil {
+		if err := r.upload(ctx, d, existing.GetID(), files[a.Source]); err != nil {
 			return fmt.Errorf("upload %s: %w", a.Object, err)
 		}
 	}
 	return nil
 }
 
-func (r *release) upload(ctx context.Context, rel *publish.Release, id int64, f publish.File) error {
-	file, err := os.Open(rel.Dir + "/" + f.Path)
+func (r *target) upload(ctx context.Context, d *release.Dir, id int64, f release.File) error {
+	file, err := d.Open(f.Path)
 	if err != nil {
 		return err
 	}

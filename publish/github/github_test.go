@@ -16,6 +16,7 @@ import (
 
 	gh "github.com/google/go-github/v92/github"
 
+	"github.com/releasekit/releasekit/artifacts/release"
 	"github.com/releasekit/releasekit/publish"
 	"github.com/releasekit/releasekit/publish/github"
 )
@@ -107,8 +108,8 @@ func client(t *testing.T, srv *httptest.Server, tok string) *gh.Client {
 	return c
 }
 
-// release writes a minimal release directory: an archive, its checksum, SHA256SUMS, manifest.
-func release(t *testing.T) *publish.Release {
+// releaseDir writes a minimal release directory: an archive, its checksum, SHA256SUMS, manifest.
+func releaseDir(t *testing.T) *release.Dir {
 	dir := t.TempDir()
 	files := map[string]string{"app-1.0.0.tar.gz": "archive bytes", "deb/app.deb": "a deb"}
 	var sums strings.Builder
@@ -119,13 +120,14 @@ func release(t *testing.T) *publish.Release {
 	}
 	os.WriteFile(filepath.Join(dir, "SHA256SUMS"), []byte(sums.String()), 0o644)
 	os.WriteFile(filepath.Join(dir, "manifest.yaml"), []byte(`version: 1.0.0
+releaseTime: "2024-05-01T12:00:00Z"
 dependencies:
   app:
     git: https://github.com/o/r
     sha: 0123456789abcdef0123456789abcdef01234567
     resolved: {from: branch main, commitTime: "2024-05-01T12:00:00Z"}
 `), 0o644)
-	r, err := publish.Open(dir)
+	r, err := release.Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,11 +139,11 @@ func TestRelease(t *testing.T) {
 	fake := &fakeGitHub{token: token, assets: map[int][]map[string]any{}}
 	srv := httptest.NewServer(fake)
 	defer srv.Close()
-	target, err := github.New(client(t, srv, token), "o/r", github.Prerelease())
+	target, err := github.New(client(t, srv, token), "o/r", github.WithPrerelease())
 	if err != nil {
 		t.Fatal(err)
 	}
-	rel := release(t)
+	rel := releaseDir(t)
 	p, _ := publish.New(rel, []publish.Target{target})
 	plan, err := p.Plan(ctx)
 	if err != nil {
@@ -168,7 +170,7 @@ func TestRelease(t *testing.T) {
 
 	// Again: identical, nothing is written.
 	n := len(fake.requests)
-	p, _ = publish.New(release(t), []publish.Target{target})
+	p, _ = publish.New(releaseDir(t), []publish.Target{target})
 	plan, err = p.Plan(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -189,7 +191,7 @@ func TestRelease(t *testing.T) {
 
 	// An asset with other content is refused.
 	fake.assets[1][1]["digest"] = "sha256:0000"
-	p, _ = publish.New(release(t), []publish.Target{target})
+	p, _ = publish.New(releaseDir(t), []publish.Target{target})
 	plan, err = p.Plan(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -205,8 +207,8 @@ func TestRace(t *testing.T) {
 	fake := &fakeGitHub{token: token, assets: map[int][]map[string]any{}}
 	srv := httptest.NewServer(fake)
 	defer srv.Close()
-	target, _ := github.New(client(t, srv, token), "o/r", github.Draft())
-	p, _ := publish.New(release(t), []publish.Target{target})
+	target, _ := github.New(client(t, srv, token), "o/r", github.WithDraft())
+	p, _ := publish.New(releaseDir(t), []publish.Target{target})
 	plan, err := p.Plan(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -227,7 +229,7 @@ func TestToken(t *testing.T) {
 	defer srv.Close()
 	wrong := token + "-wrong"
 	target, _ := github.New(client(t, srv, wrong), "o/r")
-	p, _ := publish.New(release(t), []publish.Target{target})
+	p, _ := publish.New(releaseDir(t), []publish.Target{target})
 	_, err := p.Plan(t.Context())
 	if err == nil || !strings.Contains(err.Error(), "401") {
 		t.Fatalf("plan: %v", err)

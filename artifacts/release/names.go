@@ -1,4 +1,4 @@
-package artifacts
+package release
 
 import (
 	"fmt"
@@ -8,8 +8,19 @@ import (
 	"github.com/releasekit/releasekit/manifest"
 )
 
-// These functions name the outputs of a build. Build uses them, and so does anything that looks
-// for the outputs in a release directory, so that the two never disagree.
+// These functions name the outputs of a build. The build writes under these names, and checks
+// and publish targets look for them, so that they never disagree.
+
+// Labels every image of a release carries in its config.
+const (
+	// LabelVersion is the release version.
+	LabelVersion = "org.opencontainers.image.version"
+	// LabelRevision is the commit of the dependency the image's binaries (or files) come from.
+	LabelRevision = "org.opencontainers.image.revision"
+)
+
+// SourcesFile is the archive of every resolved dependency's tree.
+const SourcesFile = "sources.tar.gz"
 
 // DefaultArchiveName names an archive when its spec has no nameTemplate.
 const DefaultArchiveName = "{{.Name}}-{{.Version}}-{{.OS}}-{{.Arch}}"

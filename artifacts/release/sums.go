@@ -1,4 +1,4 @@
-package artifacts
+package release
 
 import (
 	"bufio"
@@ -48,4 +48,13 @@ func ParseSums(r io.Reader) ([]Sum, error) {
 		errs = append(errs, fmt.Errorf("%s: %w", SumsFile, err))
 	}
 	return out, errors.Join(errs...)
+}
+
+// FormatSums writes sums in SumsFile's format, in the order given.
+func FormatSums(sums []Sum) []byte {
+	var b strings.Builder
+	for _, s := range sums {
+		b.WriteString(s.SHA256 + "  " + s.Path + "\n")
+	}
+	return []byte(b.String())
 }
