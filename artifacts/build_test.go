@@ -223,12 +223,23 @@ func TestRebuildReuses(t *testing.T) {
 		t.Errorf("rebuilt archive differs: %s", diff)
 	}
 
-	// A changed input (the release time) builds everything again.
+	// A changed input (the release time) builds everything again, and the manifest records it
+	// for publishing (git tag and chart index dates).
 	fourth := build(t, res, out, artifacts.WithTime(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)))
 	for _, a := range fourth.Artifacts {
 		if a.Reused {
 			t.Errorf("%s reused after the release time changed", a.Path)
 		}
+	}
+	d, err := release.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := d.Time.Format(time.RFC3339); got != "2025-01-01T00:00:00Z" || d.Manifest.ReleaseTime != got {
+		t.Errorf("release time %s (manifest %q), want the WithTime one", got, d.Manifest.ReleaseTime)
+	}
+	if first.Manifest.ReleaseTime != res.Time().UTC().Format(time.RFC3339) {
+		t.Errorf("default release time %q, want the newest commit time %s", first.Manifest.ReleaseTime, res.Time().UTC())
 	}
 }
 
