@@ -52,8 +52,8 @@ func (im Image) String() string {
 	return fmt.Sprintf("%s:%d: %s: %s", im.File, im.Line, im.Path, im.Ref)
 }
 
-// Option configures Find, Pin and Check.
-type Option func(*findOptions)
+// Option configures Find, Pin and Check; an invalid value makes them fail.
+type Option func(*findOptions) error
 
 type findOptions struct {
 	explicit map[string]string
@@ -63,27 +63,44 @@ type findOptions struct {
 // WithImages names image values by YAML path (e.g. "pilot.image" or "image.tag"), overriding
 // detection. The value at the path becomes the digest when its key is "digest", "<tag>@<digest>"
 // when its key is "tag", and the whole pinned reference otherwise. ref is the image it holds.
+// Default: detection alone.
 func WithImages(paths map[string]string) Option {
-	return func(o *findOptions) { o.explicit = paths }
+	return func(o *findOptions) error { o.explicit = paths; return nil }
 }
 
-// WithJobs sets how many references are resolved at once. The default is 16.
+// WithJobs sets how many references are resolved at once. Default: 16.
 func WithJobs(n int) Option {
-	return func(o *findOptions) { o.jobs = n }
+	return func(o *findOptions) error {
+		if n < 1 {
+			return fmt.Errorf("WithJobs: %d: want at least 1", n)
+		}
+		o.jobs = n
+		return nil
+	}
 }
 
-func newFindOptions(opts []Option) findOptions {
+func newFindOptions(opts []Option) (findOptions, error) {
 	o := findOptions{jobs: 16}
+	var errs []error
 	for _, f := range opts {
-		f(&o)
+		if err := f(&o); err != nil {
+			errs = append(errs, err)
+		}
 	}
-	return o
+	if err := errors.Join(errs...); err != nil {
+		return o, fmt.Errorf("digest: %w", err)
+	}
+	return o, nil
 }
 
 // Find lists the image references in data, a YAML file of one or more documents. file is used
 // in positions and errors.
 func Find(data []byte, file string, opts ...Option) ([]Image, error) {
-	return find(data, file, newFindOptions(opts))
+	o, err := newFindOptions(opts)
+	if err != nil {
+		return nil, err
+	}
+	return find(data, file, o)
 }
 
 func find(data []byte, file string, o findOptions) ([]Image, error) {

@@ -22,7 +22,10 @@ var ErrMismatch = errors.New("pinned digest differs from the tag's")
 // are kept. References already pinned are checked, not changed; a digest that differs from what
 // the tag resolves to is an error naming file:line. Every problem is reported at once.
 func Pin(ctx context.Context, data []byte, file string, r Resolver, opts ...Option) ([]byte, []Change, error) {
-	o := newFindOptions(opts)
+	o, err := newFindOptions(opts)
+	if err != nil {
+		return nil, nil, err
+	}
 	images, err := find(data, file, o)
 	if err != nil {
 		return nil, nil, err

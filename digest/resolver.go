@@ -50,26 +50,44 @@ type answer struct {
 	err  error
 }
 
-// RegistryOption configures a Registry.
-type RegistryOption func(*Registry)
+// RegistryOption configures a Registry; an invalid value makes NewRegistry fail.
+type RegistryOption func(*Registry) error
 
-// WithKeychain sets the credentials. The default is anonymous access.
+// WithKeychain sets the credentials. Default: anonymous access.
 func WithKeychain(k authn.Keychain) RegistryOption {
-	return func(r *Registry) { r.opts = append(r.opts, remote.WithAuthFromKeychain(k)) }
+	return func(r *Registry) error {
+		if k == nil {
+			return errors.New("WithKeychain: nil keychain")
+		}
+		r.opts = append(r.opts, remote.WithAuthFromKeychain(k))
+		return nil
+	}
 }
 
-// WithTransport sets the HTTP transport. The default is http.DefaultTransport.
+// WithTransport sets the HTTP transport. Default: remote.DefaultTransport.
 func WithTransport(t http.RoundTripper) RegistryOption {
-	return func(r *Registry) { r.opts = append(r.opts, remote.WithTransport(t)) }
+	return func(r *Registry) error {
+		if t == nil {
+			return errors.New("WithTransport: nil transport")
+		}
+		r.opts = append(r.opts, remote.WithTransport(t))
+		return nil
+	}
 }
 
 // NewRegistry returns a Resolver over registries.
-func NewRegistry(opts ...RegistryOption) *Registry {
+func NewRegistry(opts ...RegistryOption) (*Registry, error) {
 	r := &Registry{cache: map[string]*answer{}}
+	var errs []error
 	for _, o := range opts {
-		o(r)
+		if err := o(r); err != nil {
+			errs = append(errs, err)
+		}
 	}
-	return r
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("digest: %w", err)
+	}
+	return r, nil
 }
 
 // Resolve implements Resolver.

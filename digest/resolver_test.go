@@ -81,7 +81,10 @@ func TestRegistry(t *testing.T) {
 	for _, refuseHead := range []bool{false, true} {
 		t.Run(fmt.Sprintf("refuseHead=%v", refuseHead), func(t *testing.T) {
 			host, c, want := serve(t, refuseHead, "app/a:1.0", "app/b:2.0")
-			r := digest.NewRegistry()
+			r, err := digest.NewRegistry()
+			if err != nil {
+				t.Fatal(err)
+			}
 			// Many references to two tags are asked once each.
 			var refs []digest.Reference
 			for i := range 50 {

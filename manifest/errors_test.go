@@ -50,7 +50,7 @@ func TestParseErrors(t *testing.T) {
 			[]string{"m.yaml:1:1: version: required"}},
 		{"missing dependencies", "version: 1.0.0\n", nil,
 			[]string{"m.yaml:1:1: dependencies: at least one dependency is required"}},
-		{"semver required", "version: 1.9-alpha.abc\ndependencies:\n  a: {localpath: /a}\n", []manifest.Option{manifest.RequireSemver()},
+		{"semver required", "version: 1.9-alpha.abc\ndependencies:\n  a: {localpath: /a}\n", []manifest.Option{manifest.WithSemver()},
 			[]string{`m.yaml:1:10: version: "1.9-alpha.abc" is not a semantic version (want MAJOR.MINOR.PATCH[-PRERELEASE])`}},
 		{"semver required by goversionenabled", "version: \"1.9\"\ndependencies:\n  api: {git: https://x/api, branch: main, goversionenabled: true}\n", nil,
 			[]string{`m.yaml:1:10: version: "1.9" is not a semantic version (want MAJOR.MINOR.PATCH[-PRERELEASE])`}},

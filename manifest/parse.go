@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -14,24 +15,38 @@ import (
 // maxSize bounds what Parse reads, so a wrong path cannot make it read a disk image.
 const maxSize = 8 << 20
 
-// Option changes how a manifest is read.
-type Option func(*options)
+// Option changes how a manifest is read; an invalid value makes Parse fail.
+type Option func(*options) error
 
 type options struct {
 	requireSemver bool
 }
 
-// RequireSemver requires version to be a semantic version (MAJOR.MINOR.PATCH[-PRERELEASE], an
-// optional v prefix). Off by default, since daily builds use versions such as 1.9-alpha.abc123;
+// WithSemver requires version to be a semantic version (MAJOR.MINOR.PATCH[-PRERELEASE], an
+// optional v prefix). Default: off, since daily builds use versions such as 1.9-alpha.abc123;
 // a manifest that tags Go module versions (goversionenabled) always requires it.
-func RequireSemver() Option { return func(o *options) { o.requireSemver = true } }
+func WithSemver() Option { return func(o *options) error { o.requireSemver = true; return nil } }
+
+func newOptions(opts []Option) (options, error) {
+	var o options
+	var errs []error
+	for _, opt := range opts {
+		if err := opt(&o); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return o, fmt.Errorf("manifest: %w", err)
+	}
+	return o, nil
+}
 
 // Parse reads a manifest from r. filename is used in error messages only. Every problem in the
 // file is reported: the error joins one [*Error] per problem, sorted by position.
 func Parse(r io.Reader, filename string, opts ...Option) (*Manifest, error) {
-	var o options
-	for _, opt := range opts {
-		opt(&o)
+	o, err := newOptions(opts)
+	if err != nil {
+		return nil, err
 	}
 	data, p, err := read(r, filename)
 	if err != nil {
@@ -115,9 +130,9 @@ func (m *Manifest) Marshal() ([]byte, error) {
 // (an empty dependency in the build spec becomes the only dependency). Problems carry the field
 // path but no position.
 func (m *Manifest) Validate(opts ...Option) error {
-	var o options
-	for _, opt := range opts {
-		opt(&o)
+	o, err := newOptions(opts)
+	if err != nil {
+		return err
 	}
 	p := &problems{file: "manifest"}
 	(&validator{p: p, d: &decoder{p: p, values: map[string]*yaml.Node{}}, m: m, opts: o}).manifest()

@@ -42,9 +42,9 @@ func WithCacheDir(dir string) Option {
 	}
 }
 
-// Offline resolves from the cache alone, with no network; a repository not in the cache is an
-// error. Default: false.
-func Offline(offline bool) Option {
+// WithOffline resolves from the cache alone, with no network; a repository not in the cache is
+// an error. Default: false.
+func WithOffline(offline bool) Option {
 	return func(o *options) error {
 		o.offline = offline
 		return nil

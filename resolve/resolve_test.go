@@ -151,7 +151,7 @@ func TestOfflineRebuild(t *testing.T) {
 	if err := os.Rename(h.repo.dir, h.repo.dir+".gone"); err != nil {
 		t.Fatal(err)
 	}
-	offline, err := resolve.Dependencies(t.Context(), m, resolve.WithDir(filepath.Join(work, "offline")), resolve.WithCacheDir(cache), resolve.Offline(true))
+	offline, err := resolve.Dependencies(t.Context(), m, resolve.WithDir(filepath.Join(work, "offline")), resolve.WithCacheDir(cache), resolve.WithOffline(true))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,7 +169,7 @@ func TestOfflineRebuild(t *testing.T) {
 		t.Errorf("online with the remote gone: err = %v, want a resolve error", err)
 	}
 	// Offline with an empty cache says what is missing.
-	_, err = resolve.Dependencies(t.Context(), m, resolve.WithDir(filepath.Join(work, "cold")), resolve.Offline(true))
+	_, err = resolve.Dependencies(t.Context(), m, resolve.WithDir(filepath.Join(work, "cold")), resolve.WithOffline(true))
 	if !errors.Is(err, resolve.ErrNotCached) {
 		t.Errorf("offline with an empty cache: err = %v, want ErrNotCached", err)
 	}

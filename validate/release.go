@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 
 	"golang.org/x/sync/errgroup"
@@ -44,7 +45,7 @@ func walk(d *release.Dir, rel string, format archive.Format, fn func(e archive.E
 }
 
 // Option configures [Release].
-type Option func(*options)
+type Option func(*options) error
 
 type options struct {
 	jobs    int
@@ -56,45 +57,99 @@ type options struct {
 	checker []Checker
 }
 
-// WithJobs sets how many checks run at once; default the number of CPUs.
-func WithJobs(n int) Option { return func(o *options) { o.jobs = max(n, 1) } }
+// WithJobs sets how many checks run at once. Default: the number of CPUs.
+func WithJobs(n int) Option {
+	return func(o *options) error {
+		if n < 1 {
+			return fmt.Errorf("WithJobs: %d: want at least 1", n)
+		}
+		o.jobs = n
+		return nil
+	}
+}
 
-// WithCheck adds checks after the default ones.
-func WithCheck(c ...Checker) Option { return func(o *options) { o.extra = append(o.extra, c...) } }
+// WithExtraChecks runs cs after the checks there are (the default ones, or those of
+// WithOnlyChecks), e.g. a project's own. Default: none.
+func WithExtraChecks(cs ...Checker) Option {
+	return func(o *options) error {
+		if slices.Contains(cs, nil) {
+			return errors.New("WithExtraChecks: a nil check")
+		}
+		o.extra = append(o.extra, cs...)
+		return nil
+	}
+}
 
-// WithChecks replaces the default checks with cs.
-func WithChecks(cs ...Checker) Option { return func(o *options) { o.checker = cs } }
+// WithOnlyChecks runs cs instead of the default checks. Default: [Defaults].
+func WithOnlyChecks(cs ...Checker) Option {
+	return func(o *options) error {
+		if len(cs) == 0 || slices.Contains(cs, nil) {
+			return errors.New("WithOnlyChecks: want at least one check, none nil")
+		}
+		o.checker = cs
+		return nil
+	}
+}
 
 // WithChartRenderer renders charts so that the images of every rendered template are checked;
-// artifacts/chart.Packager is one. Without it, the charts check reads the images in values.yaml.
-func WithChartRenderer(r ChartRenderer) Option { return func(o *options) { o.charts = r } }
+// artifacts/chart.Packager is one. Default: none, and the charts check reads the images in
+// values.yaml.
+func WithChartRenderer(r ChartRenderer) Option {
+	return func(o *options) error {
+		if r == nil {
+			return errors.New("WithChartRenderer: nil renderer")
+		}
+		o.charts = r
+		return nil
+	}
+}
 
-// WithLock resolves the third-party images charts pin: a chart's image passes when its digest
-// is in the release's image layout or r resolves its tag to that digest. Default none.
-func WithLock(r digest.Resolver) Option { return func(o *options) { o.lock = r } }
+// WithLock resolves third-party images that charts pin, besides the lock the release records
+// (release.LockFile): a chart's image passes when its digest is in the release's image layout
+// or a lock resolves its tag to that digest. Default: the release's lock alone.
+func WithLock(r digest.Resolver) Option {
+	return func(o *options) error {
+		if r == nil {
+			return errors.New("WithLock: nil resolver")
+		}
+		o.lock = r
+		return nil
+	}
+}
 
-// WithForbiddenLicenses sets the license types that fail the licenses check; default "unknown"
+// WithForbiddenLicenses sets the license types that fail the licenses check. Default: "unknown"
 // and those the manifest's licenses.forbid lists.
 func WithForbiddenLicenses(types ...string) Option {
-	return func(o *options) { o.forbid = append([]string{}, types...) }
+	return func(o *options) error { o.forbid = append([]string{}, types...); return nil }
 }
 
 // WithRunBinaries sets whether the binaries check runs the host platform's binaries with their
-// versionCommand; default true.
-func WithRunBinaries(run bool) Option { return func(o *options) { o.run = run } }
-
-// Defaults returns the default checks, configured by opts, in report order.
-func Defaults(opts ...Option) []Checker {
-	o := newOptions(opts)
-	return o.defaults()
+// versionCommand. Default: true.
+func WithRunBinaries(run bool) Option {
+	return func(o *options) error { o.run = run; return nil }
 }
 
-func newOptions(opts []Option) *options {
-	o := &options{jobs: runtime.NumCPU(), run: true}
-	for _, opt := range opts {
-		opt(o)
+// Defaults returns the default checks, configured by opts, in report order.
+func Defaults(opts ...Option) ([]Checker, error) {
+	o, err := newOptions(opts)
+	if err != nil {
+		return nil, err
 	}
-	return o
+	return o.defaults(), nil
+}
+
+func newOptions(opts []Option) (*options, error) {
+	o := &options{jobs: runtime.NumCPU(), run: true}
+	var errs []error
+	for _, opt := range opts {
+		if err := opt(o); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("validate: %w", err)
+	}
+	return o, nil
 }
 
 func (o *options) defaults() []Checker {
@@ -111,11 +166,14 @@ func (o *options) defaults() []Checker {
 	}
 }
 
-// Release validates the release directory dir: it loads its manifest and runs every check. The
-// error is only for a directory that cannot be read at all or a cancelled context; problems of
-// the release are in the report.
+// Release validates the release directory dir: it opens it ([release.Open]) and runs every
+// check on the opened directory. The error is only for an invalid option, a directory that
+// cannot be read at all or a cancelled context; problems of the release are in the report.
 func Release(ctx context.Context, dir string, opts ...Option) (*Report, error) {
-	o := newOptions(opts)
+	o, err := newOptions(opts)
+	if err != nil {
+		return nil, err
+	}
 	checks := o.checker
 	if checks == nil {
 		checks = o.defaults()

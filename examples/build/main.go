@@ -97,7 +97,7 @@ func run(ctx context.Context, c config, stdout, stderr io.Writer) int {
 	if out == "" {
 		out = filepath.Join(m.Directory, "out")
 	}
-	opts := []resolve.Option{resolve.Offline(c.offline)}
+	opts := []resolve.Option{resolve.WithOffline(c.offline)}
 	build := []artifacts.Option{artifacts.WithJobs(max(c.jobs, 1)), artifacts.WithProgress(stderr),
 		artifacts.WithPackager(pkg.New()), artifacts.WithLicenseScanner(licenses.New()),
 		artifacts.WithChartPackager(chart.New()), artifacts.WithKeychain(authn.DefaultKeychain)}
@@ -113,7 +113,12 @@ func run(ctx context.Context, c config, stdout, stderr io.Writer) int {
 	}
 	resolver := digest.Chain{images}
 	if !c.offline {
-		resolver = append(resolver, digest.Record(digest.NewRegistry(digest.WithKeychain(authn.DefaultKeychain)), images))
+		reg, err := digest.NewRegistry(digest.WithKeychain(authn.DefaultKeychain))
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			return 2
+		}
+		resolver = append(resolver, digest.Record(reg, images))
 	}
 	build = append(build, artifacts.WithResolver(resolver))
 	if cache != "" {

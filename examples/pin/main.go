@@ -91,7 +91,12 @@ func run(ctx context.Context, c config, stdout, stderr io.Writer, keychain authn
 	}
 	chain = append(chain, lock)
 	if !c.offline {
-		chain = append(chain, digest.Record(digest.NewRegistry(digest.WithKeychain(keychain)), lock))
+		reg, err := digest.NewRegistry(digest.WithKeychain(keychain))
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			return 2
+		}
+		chain = append(chain, digest.Record(reg, lock))
 	}
 	status := 0
 	for _, file := range c.files {

@@ -37,7 +37,7 @@ func TestPin(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out, errs bytes.Buffer
-	if code := run(t.Context(), config{check: true, files: []string{file}}, &out, &errs, authn.DefaultKeychain); code != 1 || !strings.Contains(out.String(), "values.yaml:2: image: "+host+"/web:1.0: not pinned") {
+	if code := run(t.Context(), config{check: true, jobs: 4, files: []string{file}}, &out, &errs, authn.DefaultKeychain); code != 1 || !strings.Contains(out.String(), "values.yaml:2: image: "+host+"/web:1.0: not pinned") {
 		t.Errorf("check before pinning: exit %d\n%s%s", code, out.String(), errs.String())
 	}
 	lock := filepath.Join(dir, "images.lock.yaml")
@@ -58,14 +58,14 @@ func TestPin(t *testing.T) {
 	if err := os.WriteFile(other, []byte(in), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if code := run(t.Context(), config{lock: lock, offline: true, files: []string{other}}, io.Discard, &errs, authn.DefaultKeychain); code != 0 {
+	if code := run(t.Context(), config{lock: lock, offline: true, jobs: 4, files: []string{other}}, io.Discard, &errs, authn.DefaultKeychain); code != 0 {
 		t.Fatalf("offline pin from the lock: exit %d\n%s", code, errs.String())
 	}
 	if again, _ := os.ReadFile(other); string(again) != string(got) {
 		t.Errorf("offline pin:\n%s", again)
 	}
 	out.Reset()
-	if code := run(t.Context(), config{check: true, files: []string{file}}, &out, &errs, authn.DefaultKeychain); code != 0 || out.Len() != 0 {
+	if code := run(t.Context(), config{check: true, jobs: 4, files: []string{file}}, &out, &errs, authn.DefaultKeychain); code != 0 || out.Len() != 0 {
 		t.Errorf("check after pinning: exit %d\n%s", code, out.String())
 	}
 }
