@@ -231,3 +231,35 @@ func TestChartRepoRace(t *testing.T) {
 		}
 	}
 }
+
+// renamed wraps a target under another name, as a caller's recording or rate-limiting wrapper
+// does.
+type renamed struct{ publish.Target }
+
+func (renamed) Name() string { return "mirror" }
+
+// TestWrappedTarget: a plan's actions belong to the target that planned them, whatever it is
+// named, so a wrapper publishes what the target it wraps planned.
+func TestWrappedTarget(t *testing.T) {
+	ctx := t.Context()
+	f := newFixture(t)
+	bucket, _ := blob.Open(ctx, "mem://")
+	files := target(t)(publish.Files(bucket, "r"))
+	p, pl := plan(t, ctx, open(t, f), renamed{files}, files)
+	if n := pl.Count(publish.Push); n == 0 || n != len(pl.Actions) {
+		t.Fatalf("plan:\n%s", planText(pl))
+	}
+	if got := ops(pl)["mirror file "+bucket.URL("r/1.2.3/manifest.yaml")]; got != "push" {
+		t.Errorf("the wrapper's action: %q\n%s", got, planText(pl))
+	}
+	if err := p.Apply(ctx, pl); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bucket.Stat(ctx, "r/1.2.3/manifest.yaml"); err != nil {
+		t.Errorf("the wrapped target published nothing: %v", err)
+	}
+	_, pl = plan(t, ctx, open(t, f), renamed{files})
+	if pl.Count(publish.Skip) != len(pl.Actions) {
+		t.Errorf("second plan:\n%s", planText(pl))
+	}
+}

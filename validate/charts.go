@@ -174,7 +174,7 @@ func (c Charts) checkImage(ctx context.Context, m *manifest.Manifest, spec *mani
 			return nil
 		}
 	}
-	return fmt.Errorf("image %q is pinned to a digest that is in neither this release's images nor the lock file", ref)
+	return fmt.Errorf("image %q is pinned to a digest that is in neither this release's images nor its lock (%s), nor a lock given with WithLock", ref, release.LockFile)
 }
 
 // pullPolicies requires every pull policy in a rendered file (imagePullPolicy) or in

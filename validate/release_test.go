@@ -31,6 +31,7 @@ import (
 	"github.com/releasekit/releasekit/artifacts/licenses"
 	"github.com/releasekit/releasekit/artifacts/pkg"
 	"github.com/releasekit/releasekit/artifacts/release"
+	"github.com/releasekit/releasekit/digest"
 	"github.com/releasekit/releasekit/examples/sample"
 	"github.com/releasekit/releasekit/manifest"
 	"github.com/releasekit/releasekit/resolve"
@@ -58,6 +59,8 @@ type variant struct {
 	name     string
 	files    func(map[string][]byte)
 	manifest string // appended to the manifest
+	// images resolves third-party chart images when set.
+	images digest.Resolver
 }
 
 var demo = variant{name: "demo"}
@@ -102,8 +105,12 @@ func build(ctx context.Context, dir string, v variant) error {
 	if err != nil {
 		return err
 	}
-	_, err = artifacts.Build(ctx, res, filepath.Join(dir, "out"), artifacts.WithWorkDir(filepath.Join(dir, "work")),
-		artifacts.WithPackager(pkg.New()), artifacts.WithLicenseScanner(licenses.New()), artifacts.WithChartPackager(chart.New()))
+	opts := []artifacts.Option{artifacts.WithWorkDir(filepath.Join(dir, "work")),
+		artifacts.WithPackager(pkg.New()), artifacts.WithLicenseScanner(licenses.New()), artifacts.WithChartPackager(chart.New())}
+	if v.images != nil {
+		opts = append(opts, artifacts.WithResolver(v.images))
+	}
+	_, err = artifacts.Build(ctx, res, filepath.Join(dir, "out"), opts...)
 	return err
 }
 

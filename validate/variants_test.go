@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/releasekit/releasekit/digest"
 	"github.com/releasekit/releasekit/validate"
 )
 
@@ -21,6 +22,22 @@ var mainBranch = variant{name: "main-branch", files: func(files map[string][]byt
 	files["release/releasekit.yaml"] = []byte(spec)
 }}
 
+// busybox is the digest the sidecar variant's lock gives its third-party image.
+var busybox = "sha256:" + strings.Repeat("b", 64)
+
+// sidecar adds a third-party image to the chart, pinned through a lock as examples/build -lock
+// does: the release records the lock it used.
+var sidecar = variant{name: "sidecar", files: func(files map[string][]byte) {
+	files["charts/hello/values.yaml"] = []byte(string(files["charts/hello/values.yaml"]) + "proxy:\n  image: docker.io/library/busybox:1.36\n")
+	files["charts/hello/templates/deployment.yaml"] = []byte(string(files["charts/hello/templates/deployment.yaml"]) +
+		"      - name: proxy\n        image: {{ .Values.proxy.image }}\n")
+}, images: func() digest.Resolver {
+	l := digest.NewLock()
+	ref, _ := digest.Parse("busybox:1.36")
+	l.Add(ref, digest.Digest(busybox))
+	return l
+}()}
+
 // partial asks for archives and sources only.
 var partial = variant{name: "partial", manifest: "outputs: [archive, sources]\n"}
 
@@ -30,6 +47,8 @@ func TestVariants(t *testing.T) {
 		want string
 	}{
 		{mainBranch, allPassed},
+		// The third-party image resolves from the lock the release records: no -lock needed.
+		{sidecar, allPassed},
 		// A partial build is validated for what it built.
 		{partial, `PASS manifest
 PASS checksums
@@ -53,6 +72,33 @@ Release validation PASSED
 	}
 	if _, err := os.Stat(filepath.Join(releaseDir(t, mainBranch), "rpm", "hello-arm64.rpm")); err != nil {
 		t.Errorf("the main-branch build has no arm64 rpm: %v", err)
+	}
+	lock, err := os.ReadFile(filepath.Join(releaseDir(t, sidecar), "images.lock.yaml"))
+	if err != nil || !strings.Contains(string(lock), "docker.io/library/busybox:1.36: "+busybox) {
+		t.Errorf("the sidecar release's lock: %q, %v", lock, err)
+	}
+}
+
+// TestLockMissing: without the lock it was built with, a release's third-party image fails the
+// charts check, which says where a digest may come from; a lock given by the caller fills in.
+func TestLockMissing(t *testing.T) {
+	runCorruption(t, sidecar, corruption{
+		name: "no images.lock.yaml",
+		corrupt: func(t *testing.T, dir string) {
+			if err := os.Remove(filepath.Join(dir, "images.lock.yaml")); err != nil {
+				t.Fatal(err)
+			}
+			fix(t, dir)
+		},
+		failed: []string{"charts"},
+		lines: []string{`FAIL charts: hello-0.1.0.tgz: templates/deployment.yaml: image "docker.io/library/busybox:1.36@` + busybox +
+			`" is pinned to a digest that is in neither this release's images nor its lock (images.lock.yaml), nor a lock given with WithLock`},
+	})
+	dir := releaseDir(t, sidecar)
+	os.Remove(filepath.Join(dir, "images.lock.yaml"))
+	fix(t, dir)
+	if rep, got := check(t, dir, validate.WithLock(sidecar.images)); !rep.Passed() {
+		t.Errorf("with the lock given:\n%s", got)
 	}
 }
 

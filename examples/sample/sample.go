@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"golang.org/x/tools/txtar"
@@ -34,7 +35,7 @@ func Write(ctx context.Context, dir string, edit func(files map[string][]byte)) 
 	}
 	files := map[string][]byte{}
 	for _, f := range txtar.Parse(project).Files {
-		files[f.Name] = f.Data
+		files[f.Name] = slices.Clip(f.Data) // an edit that appends gets its own copy
 	}
 	if edit != nil {
 		edit(files)
