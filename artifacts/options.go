@@ -89,8 +89,8 @@ func WithLogger(l *slog.Logger) Option {
 	}
 }
 
-// WithProgress writes one line per artifact to w, with its size and time; on a terminal the
-// lines are followed by a bar. Default: none.
+// WithProgress writes one line per artifact to w, with its size and time; on a terminal (see
+// publish.WithProgress) the lines are followed by a bar. Default: none.
 func WithProgress(w io.Writer) Option {
 	return func(o *options) error {
 		o.progress = w

@@ -3,7 +3,6 @@ package artifacts
 import (
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"sync"
 	"time"
@@ -22,13 +21,7 @@ type progress struct {
 }
 
 func newProgress(w io.Writer, total int) *progress {
-	p := &progress{w: w, total: total}
-	if f, ok := w.(*os.File); ok {
-		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
-			p.bar = true
-		}
-	}
-	return p
+	return &progress{w: w, total: total, bar: w != nil && humanize.Terminal(w)}
 }
 
 func (p *progress) line(verb, rel string, size int64, took time.Duration) {

@@ -3,6 +3,7 @@ package publish
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"path"
 	"slices"
@@ -29,7 +30,7 @@ type targetOptions struct {
 	rt       http.RoundTripper
 	jobs     int
 	backoff  remote.Backoff
-	progress *Progress
+	progress io.Writer
 
 	aliases []string
 
@@ -72,8 +73,8 @@ func newTargetOptions(target string, takes []string, opts []TargetOption) (*targ
 
 // The options each target takes.
 var (
-	registryOptionNames = []string{"WithForce", "WithKeychain", "WithTransport", "WithJobs", "WithRetry", "WithProgress"}
-	imagesOptionNames   = append([]string{"WithTags", "WithMutableTags"}, registryOptionNames...)
+	registryOptionNames = []string{"WithForce", "WithKeychain", "WithTransport", "WithJobs", "WithRetry"}
+	imagesOptionNames   = append([]string{"WithTags", "WithMutableTags", "WithProgress"}, registryOptionNames...)
 	filesOptionNames    = []string{"WithAliases", "WithForce"}
 	gitOptionNames      = []string{"WithRemote", "WithTagger", "WithEnv", "WithTempDir"}
 )
@@ -168,14 +169,17 @@ func WithRetry(b remote.Backoff) TargetOption {
 	}
 }
 
-// WithProgress reports the bytes of each push to p. Default none. Images, Charts.
-func WithProgress(p *Progress) TargetOption {
+// WithProgress reports the bytes of each push to w: on a terminal a bar per push, redrawn in
+// place (targets given one writer share the bars); elsewhere, as in CI logs, a line each time a
+// push passes a quarter of its bytes. w is a terminal when it is an *os.File on a character
+// device, or has a Terminal() bool method that says so. Default none. Images.
+func WithProgress(w io.Writer) TargetOption {
 	return func(o *targetOptions) error {
 		o.mark("WithProgress")
-		if p == nil {
-			return errors.New("WithProgress: nil progress")
+		if w == nil {
+			return errors.New("WithProgress: nil writer")
 		}
-		o.progress = p
+		o.progress = w
 		return nil
 	}
 }

@@ -222,6 +222,7 @@ func (p *Publisher) Apply(ctx context.Context, plan *Plan) error {
 	if err := plan.Refused(); err != nil {
 		return err
 	}
+	ctx = withProgressSet(ctx)
 	var errs []error
 	for i, t := range plan.targets {
 		var push []Action

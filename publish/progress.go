@@ -1,8 +1,10 @@
 package publish
 
 import (
+	"context"
 	"fmt"
 	"io"
+	"reflect"
 	"strings"
 	"sync"
 
@@ -11,9 +13,9 @@ import (
 	"github.com/releasekit/releasekit/internal/humanize"
 )
 
-// Progress reports the bytes sent by each push: on a terminal a bar per push, redrawn in place;
+// progress reports the bytes sent by each push: on a terminal a bar per push, redrawn in place;
 // elsewhere (CI logs) a plain line each time a push passes a quarter of its bytes.
-type Progress struct {
+type progress struct {
 	w    io.Writer
 	bars bool
 
@@ -29,15 +31,39 @@ type progressItem struct {
 	done            bool
 }
 
-// NewProgress reports to w, with bars when w is a terminal (the caller knows; the library does
-// not look).
-func NewProgress(w io.Writer, bars bool) *Progress {
-	return &Progress{w: w, bars: bars}
+// progressKey holds, in the context of Publisher.Apply, the progress of each writer, so that the
+// targets given one writer draw one set of bars.
+type progressKey struct{}
+
+type progressSet struct {
+	mu sync.Mutex
+	by map[io.Writer]*progress
+}
+
+func withProgressSet(ctx context.Context) context.Context {
+	return context.WithValue(ctx, progressKey{}, &progressSet{by: map[io.Writer]*progress{}})
+}
+
+// progressFor returns the progress that reports to w: the one the targets of this Apply share,
+// or a new one.
+func progressFor(ctx context.Context, w io.Writer) *progress {
+	set, ok := ctx.Value(progressKey{}).(*progressSet)
+	if !ok || !reflect.TypeOf(w).Comparable() {
+		return &progress{w: w, bars: humanize.Terminal(w)}
+	}
+	set.mu.Lock()
+	defer set.mu.Unlock()
+	p := set.by[w]
+	if p == nil {
+		p = &progress{w: w, bars: humanize.Terminal(w)}
+		set.by[w] = p
+	}
+	return p
 }
 
 // track returns the channel go-containerregistry sends name's updates to, and the function to
 // call when the push is over.
-func (p *Progress) track(name string) (chan<- v1.Update, func()) {
+func (p *progress) track(name string) (chan<- v1.Update, func()) {
 	it := &progressItem{name: name}
 	p.mu.Lock()
 	p.items = append(p.items, it)
@@ -60,7 +86,7 @@ func (p *Progress) track(name string) (chan<- v1.Update, func()) {
 	}
 }
 
-func (p *Progress) update(it *progressItem, complete, total int64, done bool) {
+func (p *progress) update(it *progressItem, complete, total int64, done bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	it.complete, it.total = complete, total
@@ -84,7 +110,7 @@ func (p *Progress) update(it *progressItem, complete, total int64, done bool) {
 }
 
 // redraw rewrites every bar in place; p.mu is held.
-func (p *Progress) redraw() {
+func (p *progress) redraw() {
 	var b strings.Builder
 	if p.drawn > 0 {
 		fmt.Fprintf(&b, "\x1b[%dA", p.drawn)

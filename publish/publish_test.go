@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -348,13 +349,22 @@ type staticKeychain struct{ a authn.Authenticator }
 
 func (k staticKeychain) Resolve(authn.Resource) (authn.Authenticator, error) { return k.a, nil }
 
+// terminal is a writer that says it is a terminal.
+type terminal struct{ io.Writer }
+
+func (terminal) Terminal() bool { return true }
+
 // TestProgress: plain lines in CI, bars on a terminal.
 func TestProgress(t *testing.T) {
 	for _, bars := range []bool{false, true} {
 		f := newFixture(t)
 		reg := registrytest.New(t)
 		var out bytes.Buffer
-		images, _ := publish.Images(reg.Host+"/org", publish.WithProgress(publish.NewProgress(&out, bars)))
+		var w io.Writer = &out
+		if bars {
+			w = terminal{&out}
+		}
+		images, _ := publish.Images(reg.Host+"/org", publish.WithProgress(w))
 		p, pl := plan(t, t.Context(), open(t, f), images)
 		if err := p.Apply(t.Context(), pl); err != nil {
 			t.Fatal(err)

@@ -185,7 +185,7 @@ func (t *images) Apply(ctx context.Context, d *release.Dir, push []Action) error
 	for i, tg := range targets {
 		var more []remote.Option
 		if t.o.progress != nil {
-			ch, done := t.o.progress.track(tg.repo.String())
+			ch, done := progressFor(ctx, t.o.progress).track(tg.repo.String())
 			more = append(more, remote.WithProgress(ch))
 			closers[i] = done
 		}

@@ -159,8 +159,7 @@ func publishDemo(ctx context.Context, dir, out, registryHost string, stdout, pro
 	if err != nil {
 		return err
 	}
-	reg = append([]publish.TargetOption{publish.WithProgress(publish.NewProgress(progress, false))}, reg...)
-	images, err := publish.Images(registryHost+"/demo", append(reg, publish.WithTags("latest"))...)
+	images, err := publish.Images(registryHost+"/demo", append(reg, publish.WithTags("latest"), publish.WithProgress(progress))...)
 	if err != nil {
 		return err
 	}

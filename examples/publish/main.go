@@ -116,15 +116,6 @@ func split(s string) []string {
 	return out
 }
 
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
-}
-
 func publishRelease(ctx context.Context, c config, getenv func(string) string, stdout, stderr io.Writer) error {
 	if c.release == "" {
 		return usageError{errors.New("-release is required")}
@@ -136,14 +127,13 @@ func publishRelease(ctx context.Context, c config, getenv func(string) string, s
 	if err != nil {
 		return err
 	}
-	reg := []publish.TargetOption{publish.WithKeychain(authn.DefaultKeychain), publish.WithJobs(c.jobs),
-		publish.WithProgress(publish.NewProgress(stderr, isTerminal(stderr)))}
+	reg := []publish.TargetOption{publish.WithKeychain(authn.DefaultKeychain), publish.WithJobs(c.jobs)}
 	if c.force {
 		reg = append(reg, publish.WithForce())
 	}
 	var targets []publish.Target
 	for _, hub := range c.dockerHubs {
-		t, err := publish.Images(hub, append(reg, publish.WithTags(split(c.tags)...))...)
+		t, err := publish.Images(hub, append(reg, publish.WithTags(split(c.tags)...), publish.WithProgress(stderr))...)
 		if err != nil {
 			return usageError{err}
 		}
