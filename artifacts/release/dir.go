@@ -142,23 +142,6 @@ func (d *Dir) ReadFile(rel string) ([]byte, error) {
 	return data, nil
 }
 
-// ReadChecked reads rel and checks that it has the SHA-256 the release records for it (in
-// SHA256SUMS), so that a damaged file is never used.
-func (d *Dir) ReadChecked(rel string) ([]byte, error) {
-	want, err := d.Sum(rel)
-	if err != nil {
-		return nil, err
-	}
-	data, err := d.ReadFile(rel)
-	if err != nil {
-		return nil, err
-	}
-	if got := sha(data); got != want {
-		return nil, fmt.Errorf("%s: sha256 %s, %s records %s", rel, got, SumsFile, want)
-	}
-	return data, nil
-}
-
 // Sums are the lines of SumsFile, in file order.
 func (d *Dir) Sums() ([]Sum, error) {
 	return d.sums.get(func() ([]Sum, error) {
