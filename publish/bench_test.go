@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
+	"github.com/releasekit/releasekit/artifacts/release"
 	"github.com/releasekit/releasekit/internal/registrytest"
 	"github.com/releasekit/releasekit/publish"
 )
@@ -65,7 +66,7 @@ func BenchmarkPublish(b *testing.B) {
 }
 
 func publishImages(b *testing.B, dir, host string) {
-	r, err := publish.Open(filepath.Join(dir, "release"))
+	r, err := release.Open(filepath.Join(dir, "release"))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -127,7 +128,7 @@ func twentyImages(b *testing.B, n int) (string, int64) {
 			b.Fatal(err)
 		}
 	}
-	manifest := "version: 1.0.0\ndocker: registry.example/bench\ndependencies:\n  app:\n    git: https://example.com/app.git\n    sha: 0123456789abcdef0123456789abcdef01234567\n    resolved: {from: branch main, commitTime: \"2024-05-01T12:00:00Z\"}\n"
+	manifest := "version: 1.0.0\ndocker: registry.example/bench\nreleaseTime: \"2024-05-01T12:00:00Z\"\ndependencies:\n  app:\n    git: https://example.com/app.git\n    sha: 0123456789abcdef0123456789abcdef01234567\n    resolved: {from: branch main, commitTime: \"2024-05-01T12:00:00Z\"}\n"
 	os.WriteFile(filepath.Join(rel, "manifest.yaml"), []byte(manifest), 0o644)
 	os.WriteFile(filepath.Join(rel, "SHA256SUMS"), []byte(fmt.Sprintf("%x  manifest.yaml\n", sha256.Sum256([]byte(manifest)))), 0o644)
 	return dir, unique

@@ -9,9 +9,6 @@ import (
 	"github.com/releasekit/releasekit/internal/checksum"
 )
 
-// Open reads the release directory dir for publishing; see [release.Open].
-func Open(dir string) (*release.Dir, error) { return release.Open(dir) }
-
 // images are the images of the release's OCI layout; none when it has no layout.
 func layoutImages(d *release.Dir) ([]release.Image, error) {
 	l, err := d.Layout()

@@ -155,7 +155,7 @@ func publishDemo(ctx context.Context, dir, out, registryHost string, stdout, pro
 		return err
 	}
 	defer bucket.Close()
-	rel, err := publish.Open(out)
+	rel, err := release.Open(out)
 	if err != nil {
 		return err
 	}
