@@ -122,6 +122,8 @@ func (v *validator) manifest() {
 		switch {
 		case (a.Path == "") == (a.Image == ""):
 			v.errorf(p, "needs one of path (a file) and image (an image reference)")
+		case a.Path != "" && (path.IsAbs(a.Path) || path.Clean(a.Path) != a.Path || a.Path == ".." || strings.HasPrefix(a.Path, "../") || strings.Contains(a.Path, `\`)):
+			v.errorf(p+".path", "%q is not a clean path inside the release", a.Path)
 		case a.Path != "" && a.SHA256 == "":
 			v.errorf(p+".sha256", "required for a file")
 		case a.Image != "" && a.Digest == "":

@@ -17,6 +17,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/releasekit/releasekit/artifacts/release"
 	"github.com/releasekit/releasekit/publish"
 	"github.com/releasekit/releasekit/publish/blob"
 )
@@ -261,5 +262,39 @@ func TestWrappedTarget(t *testing.T) {
 	_, pl = plan(t, ctx, open(t, f), renamed{files})
 	if pl.Count(publish.Skip) != len(pl.Actions) {
 		t.Errorf("second plan:\n%s", planText(pl))
+	}
+}
+
+// TestHostileRelease: publish reads only the release's own regular files.
+func TestHostileRelease(t *testing.T) {
+	ctx := t.Context()
+
+	// A listed file that is a link, even to bytes that match SHA256SUMS.
+	f := newFixture(t)
+	outside := filepath.Join(t.TempDir(), "mesh.json")
+	data, _ := os.ReadFile(filepath.Join(f.dir, "grafana", "mesh.json"))
+	os.WriteFile(outside, data, 0o644)
+	os.Remove(filepath.Join(f.dir, "grafana", "mesh.json"))
+	if err := os.Symlink(outside, filepath.Join(f.dir, "grafana", "mesh.json")); err != nil {
+		t.Fatal(err)
+	}
+	bucket, _ := blob.Open(ctx, "mem://")
+	p, err := publish.New(open(t, f), []publish.Target{target(t)(publish.Files(bucket, ""))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Plan(ctx); !errors.Is(err, release.ErrNotRegular) || !strings.Contains(err.Error(), "grafana/mesh.json") {
+		t.Errorf("plan with a linked file: %v", err)
+	}
+
+	// A chart recorded outside the release.
+	f = newFixture(t)
+	host := filepath.Join(filepath.Dir(f.dir), "host.tgz")
+	os.WriteFile(host, chartTgz(t, "host", "9.9.9"), 0o644)
+	m, _ := os.ReadFile(filepath.Join(f.dir, "manifest.yaml"))
+	m = []byte(strings.Replace(string(m), "path: helm/app-1.2.3.tgz", "path: ../host.tgz", 1))
+	os.WriteFile(filepath.Join(f.dir, "manifest.yaml"), m, 0o644)
+	if _, err := release.Open(f.dir); err == nil || !strings.Contains(err.Error(), `artifacts[1].path: "../host.tgz" is not a clean path inside the release`) {
+		t.Errorf("open with a chart outside: %v", err)
 	}
 }

@@ -105,17 +105,47 @@ func (d *Dir) Path(rel string) (string, error) {
 	return filepath.Join(d.root, filepath.FromSlash(rel)), nil
 }
 
-// Open opens rel, a slash-separated path in the release directory, for reading. A path or a
-// symbolic link that leads out of the directory is an error.
+// Open opens rel, a slash-separated path in the release directory, for reading. Only a regular
+// file inside the directory opens: a path that leads out of it, a symbolic link (even to a file
+// inside) or a special file is an error, so that nothing but the release's own files is ever
+// read, checked or published.
 func (d *Dir) Open(rel string) (*os.File, error) {
 	if err := archive.CheckName(rel); err != nil {
 		return nil, fmt.Errorf("release file %q: %w", rel, err)
 	}
-	f, err := os.OpenInRoot(d.root, filepath.FromSlash(rel))
+	name := filepath.FromSlash(rel)
+	root, err := os.OpenRoot(d.root)
+	if err != nil {
+		return nil, fmt.Errorf("release directory: %w", unwrapPath(err))
+	}
+	defer root.Close()
+	st, err := root.Lstat(name)
 	if err != nil {
 		return nil, fmt.Errorf("release file %s: %w", rel, unwrapPath(err))
 	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("release file %s: %w", rel, errNotRegular(st.Mode()))
+	}
+	f, err := root.Open(name)
+	if err != nil {
+		return nil, fmt.Errorf("release file %s: %w", rel, unwrapPath(err))
+	}
+	// The file opened is the one looked at, not one swapped in meanwhile.
+	if opened, err := f.Stat(); err != nil || !os.SameFile(st, opened) {
+		f.Close()
+		return nil, fmt.Errorf("release file %s: changed while it was opened", rel)
+	}
 	return f, nil
+}
+
+// ErrNotRegular is wrapped by the error of opening a release file that is not a regular file.
+var ErrNotRegular = errors.New("not a regular file")
+
+func errNotRegular(m fs.FileMode) error {
+	if m&fs.ModeSymlink != 0 {
+		return fmt.Errorf("%w: a symbolic link", ErrNotRegular)
+	}
+	return fmt.Errorf("%w (%s)", ErrNotRegular, m.Type())
 }
 
 // unwrapPath drops the host path from an *fs.PathError: errors name release files by their

@@ -260,9 +260,19 @@ func TestContained(t *testing.T) {
 	if err := os.Symlink(filepath.Dir(outside), filepath.Join(dir, "helm", "up")); err != nil {
 		t.Fatal(err)
 	}
+	// A link to a file of the release is not a release file either.
+	if err := os.Symlink("app-1.2.3-linux-amd64.tar.gz", filepath.Join(dir, "inside.tar.gz")); err != nil {
+		t.Fatal(err)
+	}
 	d, err := release.Open(dir)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if _, err := d.ReadFile("inside.tar.gz"); !errors.Is(err, release.ErrNotRegular) {
+		t.Errorf("a link inside the release: %v, want ErrNotRegular", err)
+	}
+	if _, err := d.ReadFile("helm"); !errors.Is(err, release.ErrNotRegular) {
+		t.Errorf("a folder: %v, want ErrNotRegular", err)
 	}
 	for _, rel := range []string{"link.tar.gz", "helm/up/secret", "../secret", "/etc/passwd", "helm/../../secret"} {
 		if data, err := d.ReadFile(rel); err == nil {
