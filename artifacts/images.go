@@ -25,8 +25,12 @@ import (
 	"github.com/releasekit/releasekit/artifacts/release"
 	"github.com/releasekit/releasekit/digest"
 	"github.com/releasekit/releasekit/internal/archive"
+	"github.com/releasekit/releasekit/internal/gitx"
 	"github.com/releasekit/releasekit/manifest"
 )
+
+// labelSource is the label naming the source repository, unless the spec sets it.
+const labelSource = "org.opencontainers.image.source"
 
 // imageJob is one image variant for every platform it is built for.
 type imageJob struct {
@@ -227,8 +231,8 @@ func (b *builder) platformImage(ctx context.Context, j *imageJob, base v1.ImageI
 		if dep.Sha != "" {
 			c.Labels[release.LabelRevision] = dep.Sha
 		}
-		if dep.Git != "" {
-			c.Labels["org.opencontainers.image.source"] = dep.Git
+		if _, set := c.Labels[labelSource]; !set && dep.Git != "" {
+			c.Labels[labelSource] = gitx.RedactURL(dep.Git)
 		}
 	}
 	if img, err = mutate.ConfigFile(img, cf); err != nil {

@@ -71,7 +71,7 @@ build:
     entrypoint: [/usr/local/bin/app]
     user: "65532"
     ports: ["8080"]
-    labels: {team: release}
+    labels: {team: release, org.opencontainers.image.source: "https://github.com/example/app"}
     variants:
     - {name: distroless, base: scratch}
     - {name: debug, base: "` + registryBase + `"}
@@ -246,7 +246,8 @@ func checkPlatforms(t *testing.T, idx v1.ImageIndex, ref string, scratch bool) {
 		}
 		c := cf.Config
 		for k, v := range map[string]string{"org.opencontainers.image.version": "1.2.0", "org.opencontainers.image.created": commitDate,
-			"org.opencontainers.image.source": projectURL, "team": "release"} {
+			// The spec's source label wins over the dependency's URL.
+			"org.opencontainers.image.source": "https://github.com/example/app", "team": "release"} {
 			if c.Labels[k] != v {
 				t.Errorf("%s %s: label %s = %q, want %q", ref, arch, k, c.Labels[k], v)
 			}

@@ -98,8 +98,10 @@ func Dependencies(ctx context.Context, m *manifest.Manifest, opts ...Option) (*R
 				}
 				results[i] = s
 				d := out.Dependencies[name]
+				// The resolved manifest goes into the release: a URL's user information (a
+				// token) never leaves the resolver.
 				*d = manifest.Dependency{
-					Git:              d.Git,
+					Git:              gitx.RedactURL(d.Git),
 					LocalPath:        d.LocalPath,
 					Sha:              s.SHA,
 					GoVersionEnabled: d.GoVersionEnabled,

@@ -63,7 +63,9 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-var userinfo = regexp.MustCompile(`([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]+@`)
+// userinfo is a URL's user information: everything up to the last @ before the path, since a
+// password may hold a raw @.
+var userinfo = regexp.MustCompile(`([a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s]*@`)
 
 // Redact removes user names and passwords from every URL in s.
 func Redact(s string) string {

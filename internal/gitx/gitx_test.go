@@ -14,14 +14,18 @@ func TestRedact(t *testing.T) {
 		"fatal: unable to access 'https://t0k3n@host/x/'": "fatal: unable to access 'https://host/x/'",
 		"ssh://git@github.com/x/y":                        "ssh://github.com/x/y",
 		"/local/path and https://host/x":                  "/local/path and https://host/x",
+		"clone 'https://user:p@ss@host/r.git' failed":     "clone 'https://host/r.git' failed",
+		"https://tok@host":                                "https://host",
 	}
 	for in, want := range tests {
 		if got := gitx.Redact(in); got != want {
 			t.Errorf("Redact(%q) = %q, want %q", in, got, want)
 		}
 	}
-	if got := gitx.RedactURL("https://a:b@h/p?q=1"); got != "https://h/p?q=1" {
-		t.Errorf("RedactURL = %q", got)
+	for in, want := range map[string]string{"https://a:b@h/p?q=1": "https://h/p?q=1", "https://user:p@ss@host/r.git": "https://host/r.git"} {
+		if got := gitx.RedactURL(in); got != want {
+			t.Errorf("RedactURL(%q) = %q, want %q", in, got, want)
+		}
 	}
 }
 
