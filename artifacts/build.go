@@ -16,6 +16,7 @@ import (
 
 	"github.com/releasekit/releasekit/artifacts/release"
 	"github.com/releasekit/releasekit/digest"
+	"github.com/releasekit/releasekit/internal/atomicfile"
 	"github.com/releasekit/releasekit/manifest"
 	"github.com/releasekit/releasekit/resolve"
 )
@@ -23,6 +24,9 @@ import (
 // ErrNoTime is returned when the sources carry no commit time and none was given: a release is
 // never stamped with the wall clock or the zero time.
 var ErrNoTime = errors.New("no release time: the sources have no commit time and WithTime was not used")
+
+// ErrInUse is wrapped by Build's error when another build writes to the release directory.
+var ErrInUse = atomicfile.ErrLocked
 
 // Set is what a build produced.
 type Set struct {
@@ -60,6 +64,8 @@ type Artifact struct {
 // Build makes every output res's manifest asks for under out, then writes a .sha256 file beside
 // each, the resolved manifest with every artifact's digest, and SHA256SUMS. Each file appears
 // complete or not at all, and outputs whose inputs are unchanged since the last build are kept.
+// One build at a time writes to out (another fails with an error wrapping ErrInUse, naming the
+// process), and a build first removes the temporary files a killed one left.
 // Problems in the build spec that need the sources to see (a package that does not exist, a glob
 // that matches nothing) are all reported, with their positions, before anything is built.
 func Build(ctx context.Context, res *resolve.Result, out string, opts ...Option) (*Set, error) {
@@ -96,6 +102,21 @@ func Build(ctx context.Context, res *resolve.Result, out string, opts ...Option)
 	}
 	for _, dir := range []string{out, o.work} {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, err
+		}
+	}
+	// One build per release directory at a time; the lock is beside it, not in it.
+	unlock, err := atomicfile.Lock(filepath.Join(filepath.Dir(out), "."+filepath.Base(out)+".lock"))
+	if err != nil {
+		return nil, fmt.Errorf("release directory %s: %w", out, err)
+	}
+	defer unlock()
+	// What a build cut short (killed) left behind.
+	if err := os.RemoveAll(filepath.Join(out, "."+release.ImagesDir+".tmp")); err != nil {
+		return nil, err
+	}
+	for _, dir := range []string{out, o.work} {
+		if _, err := atomicfile.Clean(dir); err != nil {
 			return nil, err
 		}
 	}

@@ -18,9 +18,11 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/releasekit/releasekit/artifacts"
+	"github.com/releasekit/releasekit/artifacts/licenses"
 	"github.com/releasekit/releasekit/artifacts/pkg"
 	"github.com/releasekit/releasekit/artifacts/release"
 	"github.com/releasekit/releasekit/internal/archive"
+	"github.com/releasekit/releasekit/internal/atomicfile"
 	"github.com/releasekit/releasekit/internal/golden"
 	"github.com/releasekit/releasekit/manifest"
 	"github.com/releasekit/releasekit/resolve"
@@ -382,5 +384,43 @@ build:
 				t.Errorf("files (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestOneBuildAtATime: a second build into a release directory in use fails, naming the process
+// that holds it; a build removes the temporary files a killed one left.
+func TestOneBuildAtATime(t *testing.T) {
+	work := t.TempDir()
+	res := resolved(t, work, fullRelease)
+	out := filepath.Join(work, "out")
+	unlock, err := atomicfile.Lock(filepath.Join(work, ".out.lock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = artifacts.Build(t.Context(), res, out, artifacts.WithPackager(pkg.New()), artifacts.WithLicenseScanner(licenses.New()))
+	if !errors.Is(err, artifacts.ErrInUse) || !strings.Contains(err.Error(), fmt.Sprintf("by process %d", os.Getpid())) {
+		t.Errorf("build into a directory in use: %v", err)
+	}
+	unlock()
+	first := build(t, res, out)
+	leftovers := []string{filepath.Join(out, ".app-1.2.0-win.zip.tmp-12345"), filepath.Join(out, "deb", ".app.deb.tmp-99"),
+		filepath.Join(out, ".docker.tmp", "index.json")}
+	for _, p := range leftovers {
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("cut short"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	second := build(t, res, out)
+	for _, p := range leftovers {
+		if _, err := os.Stat(p); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s is left: %v", p, err)
+		}
+	}
+	assertComplete(t, out)
+	if diff := cmp.Diff(first.Manifest, second.Manifest); diff != "" {
+		t.Errorf("manifest (-first +second):\n%s", diff)
 	}
 }
