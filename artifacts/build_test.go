@@ -292,6 +292,54 @@ build:
 	}
 }
 
+// TestNameCollisions: every output name is known before anything is written; two outputs of
+// one name are reported at both positions, and the names the release keeps are refused.
+func TestNameCollisions(t *testing.T) {
+	work := t.TempDir()
+	text := `version: 1.2.0
+dependencies:
+  app: {git: ` + projectURL + `, branch: main}
+build:
+  binaries:
+  - name: app
+    package: ./cmd/app
+    platforms: [linux/amd64]
+  archives:
+  - name: app
+    nameTemplate: "app"
+    binaries: [app]
+  - name: other
+    nameTemplate: "app"
+    files: [{include: [LICENSE]}]
+    platforms: [linux/amd64]
+  commands:
+  - name: sums
+    run: [sh, -c, "true"]
+    outputs: [SHA256SUMS, notes/app.tar.gz, app.tar.gz.sha256]
+`
+	res := resolved(t, work, text)
+	out := filepath.Join(work, "out")
+	_, err := artifacts.Build(t.Context(), res, out)
+	var got []string
+	for _, p := range manifest.Problems(err) {
+		got = append(got, p.Error())
+	}
+	want := []string{
+		`manifest.yaml:10:5: build.archives[0].nameTemplate: writes app.tar.gz, as manifest.yaml:13:5: build.archives[1].nameTemplate does`,
+		`manifest.yaml:10:5: build.archives[0].nameTemplate: writes app.tar.gz, as manifest.yaml:18:5: build.commands[0].outputs[1] does`,
+		`manifest.yaml:13:5: build.archives[1].nameTemplate: writes app.tar.gz, as manifest.yaml:10:5: build.archives[0].nameTemplate does`,
+		`manifest.yaml:18:5: build.commands[0].outputs[0]: writes SHA256SUMS, which the release directory keeps for itself`,
+		`manifest.yaml:18:5: build.commands[0].outputs[1]: writes app.tar.gz, as manifest.yaml:10:5: build.archives[0].nameTemplate does`,
+		`manifest.yaml:18:5: build.commands[0].outputs[2]: writes app.tar.gz.sha256: .sha256 files are written beside each output`,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("problems (-want +got):\n%s\nerror: %v", diff, err)
+	}
+	if _, err := os.Stat(out); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a bad spec wrote %s: %v", out, err)
+	}
+}
+
 type failingPackager struct{}
 
 func (failingPackager) Package(context.Context, *artifacts.PackageSpec, io.Writer) error {

@@ -21,7 +21,7 @@ type commandJob struct {
 	outputs []string // release paths, one per spec output
 }
 
-// planCommands checks that command outputs do not collide and queues them.
+// planCommands queues the command steps; claimNames checks their outputs' names.
 func (b *builder) planCommands() {
 	if !b.m.Wants(manifest.OutputCommand) {
 		return

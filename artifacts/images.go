@@ -444,15 +444,21 @@ func layoutComplete(dir string) bool {
 	return true
 }
 
+// tarballName is the path of j's docker tarball for platform pl:
+// docker/<image>[-<variant>][-<arch>].tar.gz.
+func tarballName(j *imageJob, pl string) string {
+	_, goarch, variant, _ := manifest.ParsePlatform(pl)
+	base := j.name
+	if len(j.platforms) > 1 {
+		base += "-" + goarch + variant
+	}
+	return release.ImagesDir + "/" + base + ".tar.gz"
+}
+
 // writeDockerTarballs writes docker/<image>[-<variant>][-<arch>].tar.gz, docker save's format.
 func (b *builder) writeDockerTarballs(ctx context.Context) error {
 	for _, j := range b.images {
 		for _, pl := range j.platforms {
-			_, goarch, variant, _ := manifest.ParsePlatform(pl)
-			base := j.name
-			if len(j.platforms) > 1 {
-				base += "-" + goarch + variant
-			}
 			tag, _ := name.NewTag(j.ref)
 			img := j.images[pl]
 			d, err := img.Digest()
@@ -460,7 +466,7 @@ func (b *builder) writeDockerTarballs(ctx context.Context) error {
 				return err
 			}
 			k := key("docker-tarball", d.String(), j.ref)
-			err = b.produce(ctx, release.ImagesDir+"/"+base+".tar.gz", manifest.OutputDocker, k, func(w io.Writer) error {
+			err = b.produce(ctx, tarballName(j, pl), manifest.OutputDocker, k, func(w io.Writer) error {
 				gz, err := archive.NewGzipWriter(w)
 				if err != nil {
 					return err

@@ -52,5 +52,6 @@ func (b *builder) plan(ctx context.Context, resolved []byte) error {
 	}
 	b.planCharts(ctx)
 	b.planLicenses()
+	b.claimNames()
 	return manifest.Join(b.problems...)
 }
