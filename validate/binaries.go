@@ -128,7 +128,9 @@ func builtImages(d *release.Dir) map[string]string {
 	m := d.Manifest
 	digests := map[string]string{}
 	for _, a := range d.Artifacts(manifest.OutputDocker) {
-		digests[a.Path] = a.Digest
+		if a.Image != "" {
+			digests[a.Image] = a.Digest
+		}
 	}
 	out := map[string]string{}
 	for i := range m.Build.Images {
@@ -173,6 +175,11 @@ func checkBinary(m *manifest.Manifest, c binaryCopy, data []byte, images map[str
 			continue
 		}
 		for _, set := range xflags(flags) {
+			if set[1] == "" && strings.Contains(l, ".Images") {
+				// An image without a recorded digest renders as nothing: never a pass.
+				errs = append(errs, fmt.Errorf("ldflags %q: -X %s renders empty: an image it names has no digest in the manifest", l, set[0]))
+				continue
+			}
 			if set[1] != "" && !bytes.Contains(data, []byte(set[1])) {
 				errs = append(errs, fmt.Errorf("-X %s=%s is not stamped in the binary", set[0], set[1]))
 			}

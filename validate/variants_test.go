@@ -38,6 +38,25 @@ var sidecar = variant{name: "sidecar", files: func(files map[string][]byte) {
 	return l
 }()}
 
+// pinnedCLI adds a command-line tool stamped with the image's pinned reference, as a CLI that
+// installs the release's images is.
+var pinnedCLI = variant{name: "pinned-cli", files: func(files map[string][]byte) {
+	spec := string(files["release/releasekit.yaml"])
+	spec = strings.Replace(spec, "binaries:\n", `binaries:
+- name: helloctl
+  package: ./cmd/hello
+  platforms: [linux/amd64]
+  ldflags: ["-X main.version={{.Version}}", '-X main.commit={{index .Images "hello"}}']
+  versionCommand: [-version]
+`, 1)
+	spec = strings.Replace(spec, "archives:\n", `archives:
+- name: helloctl
+  binaries: [helloctl]
+  platforms: [linux/amd64]
+`, 1)
+	files["release/releasekit.yaml"] = []byte(spec)
+}}
+
 // partial asks for archives and sources only.
 var partial = variant{name: "partial", manifest: "outputs: [archive, sources]\n"}
 
@@ -49,6 +68,8 @@ func TestVariants(t *testing.T) {
 		{mainBranch, allPassed},
 		// The third-party image resolves from the lock the release records: no -lock needed.
 		{sidecar, allPassed},
+		// The image reference stamped in a binary is found by the digest the manifest records.
+		{pinnedCLI, allPassed},
 		// A partial build is validated for what it built.
 		{partial, `PASS manifest
 PASS checksums
