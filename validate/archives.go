@@ -104,23 +104,21 @@ func listEntries(d *release.Dir, rel string, format archive.Format) ([]archive.E
 	return out, err
 }
 
-// readEntry returns the content of the regular file name in an archive.
-func readEntry(d *release.Dir, rel string, format archive.Format, name string) ([]byte, error) {
-	var data []byte
+// copyEntry copies the content of the entry name of an archive to w.
+func copyEntry(d *release.Dir, rel string, format archive.Format, name string, w io.Writer) error {
 	found := false
 	err := walk(d, rel, format, func(e archive.Entry, r io.Reader) error {
 		if e.Name != name || found {
 			return nil
 		}
 		found = true
-		var err error
-		data, err = io.ReadAll(r)
+		_, err := io.Copy(w, r)
 		return err
 	})
 	if err == nil && !found {
 		err = fmt.Errorf("%s: %w", name, fs.ErrNotExist)
 	}
-	return data, err
+	return err
 }
 
 // paths is the set of the artifacts' paths.

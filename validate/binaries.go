@@ -6,11 +6,14 @@ import (
 	"debug/buildinfo"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -53,21 +56,28 @@ func (b Binaries) Check(ctx context.Context, d *release.Dir) error {
 		return skip("no archive or package holds a binary")
 	}
 	images := builtImages(d)
+	dir, err := os.MkdirTemp("", "releasekit-validate-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
 	var errs []error
 	for _, c := range copies {
-		data, err := c.read(d)
+		// Binaries are read from a file, never whole into memory: a release may hold large ones.
+		exe, err := c.extract(d, dir)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", c, missing(err)))
 			continue
 		}
-		for _, err := range checkBinary(m, c, data, images) {
+		for _, err := range checkBinary(m, c, exe, images) {
 			errs = append(errs, fmt.Errorf("%s: %w", c, err))
 		}
 		if b.Run && c.platform == runtime.GOOS+"/"+runtime.GOARCH && len(c.spec.VersionCommand) > 0 {
-			if err := runVersion(ctx, m, c, data); err != nil {
+			if err := runVersion(ctx, m, c, exe); err != nil {
 				errs = append(errs, fmt.Errorf("%s: %w", c, err))
 			}
 		}
+		os.Remove(exe)
 	}
 	return errors.Join(errs...)
 }
@@ -114,12 +124,27 @@ func binaryCopies(m *manifest.Manifest) []binaryCopy {
 	return out
 }
 
-// read returns the binary's bytes.
-func (c binaryCopy) read(d *release.Dir) ([]byte, error) {
-	if c.format == "deb" {
-		return debFile(d, c.file, c.entry)
+// extract copies the binary to an executable file in dir named as the binary, and returns its
+// path.
+func (c binaryCopy) extract(d *release.Dir, dir string) (string, error) {
+	exe := filepath.Join(dir, path.Base(c.entry))
+	f, err := os.OpenFile(exe, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o755)
+	if err != nil {
+		return "", err
 	}
-	return readEntry(d, c.file, archive.Format(c.format), c.entry)
+	if c.format == "deb" {
+		err = copyDebFile(d, c.file, c.entry, f)
+	} else {
+		err = copyEntry(d, c.file, archive.Format(c.format), c.entry, f)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(exe)
+		return "", err
+	}
+	return exe, nil
 }
 
 // builtImages maps each image the release built, by the name ldflags templates use, to its
@@ -146,10 +171,10 @@ func builtImages(d *release.Dir) map[string]string {
 }
 
 // checkBinary checks one binary's build information and stamped values.
-func checkBinary(m *manifest.Manifest, c binaryCopy, data []byte, images map[string]string) []error {
-	info, err := buildinfo.Read(bytes.NewReader(data))
+func checkBinary(m *manifest.Manifest, c binaryCopy, exe string, images map[string]string) []error {
+	info, err := buildinfo.ReadFile(exe)
 	if err != nil {
-		return []error{fmt.Errorf("no Go build information: %w", err)}
+		return []error{fmt.Errorf("no Go build information: %w", unwrapPath(err))}
 	}
 	var errs []error
 	settings := map[string]string{}
@@ -168,6 +193,8 @@ func checkBinary(m *manifest.Manifest, c binaryCopy, data []byte, images map[str
 	}
 	data2 := m.TemplateData(c.spec.Name, c.spec.Dependency, goos, goarch)
 	data2.Images = images
+	type stamp struct{ name, value string }
+	var stamps []stamp
 	for _, l := range c.spec.Ldflags {
 		flags, err := data2.Execute(l)
 		if err != nil {
@@ -180,15 +207,72 @@ func checkBinary(m *manifest.Manifest, c binaryCopy, data []byte, images map[str
 				errs = append(errs, fmt.Errorf("ldflags %q: -X %s renders empty: an image it names has no digest in the manifest", l, set[0]))
 				continue
 			}
-			if set[1] != "" && !bytes.Contains(data, []byte(set[1])) {
-				errs = append(errs, fmt.Errorf("-X %s=%s is not stamped in the binary", set[0], set[1]))
+			if set[1] != "" {
+				stamps = append(stamps, stamp{set[0], set[1]})
 			}
 		}
 		if recorded, ok := settings["-ldflags"]; ok && !strings.Contains(recorded, flags) {
 			errs = append(errs, fmt.Errorf("built with -ldflags %q, which lacks %q", recorded, flags))
 		}
 	}
+	values := make([]string, len(stamps))
+	for i, s := range stamps {
+		values[i] = s.value
+	}
+	found, err := containsAll(exe, values)
+	if err != nil {
+		return append(errs, err)
+	}
+	for i, s := range stamps {
+		if !found[i] {
+			errs = append(errs, fmt.Errorf("-X %s=%s is not stamped in the binary", s.name, s.value))
+		}
+	}
 	return errs
+}
+
+// containsAll reports, for each needle, whether the file holds it, reading the file once in
+// chunks that overlap by the longest needle.
+func containsAll(file string, needles []string) ([]bool, error) {
+	found := make([]bool, len(needles))
+	if len(needles) == 0 {
+		return found, nil
+	}
+	longest := 0
+	for _, n := range needles {
+		longest = max(longest, len(n))
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	buf := make([]byte, max(1<<20, 4*longest))
+	kept := 0
+	for {
+		n, err := io.ReadFull(f, buf[kept:])
+		chunk := buf[:kept+n]
+		for i, needle := range needles {
+			found[i] = found[i] || bytes.Contains(chunk, []byte(needle))
+		}
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			return found, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		kept = min(longest-1, len(chunk))
+		copy(buf, chunk[len(chunk)-kept:])
+	}
+}
+
+// unwrapPath drops the temporary file's path from an error.
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 // xflags returns the -X name=value settings of an ldflags string, in order, as {name, value}.
@@ -216,16 +300,12 @@ func xflags(flags string) [][2]string {
 
 // runVersion runs a host binary with its version command and looks for the release version in
 // what it prints. It runs in an empty environment, in a temporary folder, for at most a minute.
-func runVersion(ctx context.Context, m *manifest.Manifest, c binaryCopy, data []byte) error {
-	dir, err := os.MkdirTemp("", "releasekit-validate-")
+func runVersion(ctx context.Context, m *manifest.Manifest, c binaryCopy, exe string) error {
+	dir, err := os.MkdirTemp("", "releasekit-validate-run-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	exe := filepath.Join(dir, filepath.Base(c.entry))
-	if err := os.WriteFile(exe, data, 0o755); err != nil {
-		return err
-	}
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, exe, c.spec.VersionCommand...)
@@ -248,4 +328,18 @@ func runVersion(ctx context.Context, m *manifest.Manifest, c binaryCopy, data []
 		return fmt.Errorf("%s printed %q, which does not have the version %s", name, shown, m.Version)
 	}
 	return nil
+}
+
+// buildInfo reads the binary's build information, from a temporary copy.
+func (c binaryCopy) buildInfo(d *release.Dir) (*debug.BuildInfo, error) {
+	dir, err := os.MkdirTemp("", "releasekit-validate-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	exe, err := c.extract(d, dir)
+	if err != nil {
+		return nil, err
+	}
+	return buildinfo.ReadFile(exe)
 }

@@ -1,9 +1,7 @@
 package validate
 
 import (
-	"bytes"
 	"context"
-	"debug/buildinfo"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -88,7 +86,7 @@ func readBundle(d *release.Dir, rel, dep string) ([]artifacts.License, map[strin
 		texts[e.Name] = true
 		if e.Name == path.Join(dep, "licenses.json") {
 			var err error
-			summary, err = io.ReadAll(r)
+			summary, err = archive.ReadAll(r, 64<<20)
 			return err
 		}
 		return nil
@@ -114,13 +112,9 @@ func linkedModules(d *release.Dir, dep string) []string {
 		if c.spec.Dependency != dep || c.format == "deb" {
 			continue
 		}
-		data, err := c.read(d)
+		info, err := c.buildInfo(d)
 		if err != nil {
 			continue // the archives and binaries checks report it
-		}
-		info, err := buildinfo.Read(bytes.NewReader(data))
-		if err != nil {
-			continue
 		}
 		if info.Main.Path != "" {
 			mods = append(mods, info.Main.Path)

@@ -18,6 +18,7 @@ import (
 	"github.com/blakesmith/ar"
 
 	"github.com/releasekit/releasekit/artifacts/release"
+	"github.com/releasekit/releasekit/internal/archive"
 	"github.com/releasekit/releasekit/manifest"
 )
 
@@ -204,7 +205,7 @@ func readDeb(d *release.Dir, rel string) (*pkgInfo, error) {
 		switch {
 		case member == "control" && debPath(h.Name) == "/control":
 			var err error
-			control, err = io.ReadAll(r)
+			control, err = archive.ReadAll(r, 1<<20)
 			return err
 		case member == "data" && h.Typeflag != tar.TypeDir:
 			info.files[debPath(h.Name)] = h.FileInfo().Mode()
@@ -232,22 +233,33 @@ func readDeb(d *release.Dir, rel string) (*pkgInfo, error) {
 	return info, nil
 }
 
-// debFile returns a file of a deb's data, by absolute path.
-func debFile(d *release.Dir, rel, name string) ([]byte, error) {
-	var data []byte
+// copyDebFile copies a file of a deb's data, by absolute path, to w.
+func copyDebFile(d *release.Dir, rel, name string, w io.Writer) error {
+	found := false
 	err := walkDeb(d, rel, func(member string, h *tar.Header, r io.Reader) error {
-		if member != "data" || debPath(h.Name) != path.Clean("/"+name) || data != nil {
+		if member != "data" || debPath(h.Name) != path.Clean("/"+name) || found {
 			return nil
 		}
-		var err error
-		data, err = io.ReadAll(r)
+		found = true
+		_, err := io.Copy(w, r)
 		return err
 	})
-	if err == nil && data == nil {
+	if err == nil && !found {
 		err = fmt.Errorf("%s: %w", name, fs.ErrNotExist)
 	}
-	return data, err
+	return err
 }
+
+// rpmHeaderLimit bounds an rpm header's data store, and rpmValueLimit the strings and numbers
+// read from it: a million files is more than any package holds.
+const (
+	rpmHeaderLimit = 32 << 20
+	rpmValueLimit  = 4 << 20
+)
+
+// rpmTags are the tags decoded; every other is skipped unread.
+var rpmTags = map[int32]bool{rpmName: true, rpmVersion: true, rpmRelease: true, rpmArch: true, rpmFileModes: true,
+	rpmDirIndexes: true, rpmBaseNames: true, rpmDirNames: true}
 
 // The RPM header tags read here (rpm's lib/rpmtag.h).
 const (
@@ -280,8 +292,8 @@ func readRpmHeader(r io.Reader) (*rpmHeader, int, error) {
 	if err := binary.Read(r, binary.BigEndian, &intro); err != nil {
 		return nil, 0, err
 	}
-	if intro.Magic != [3]byte{0x8e, 0xad, 0xe8} || intro.Count > 1<<16 || intro.Size > 64<<20 {
-		return nil, 0, errors.New("bad header magic or size")
+	if intro.Magic != [3]byte{0x8e, 0xad, 0xe8} || intro.Count > 1<<16 || intro.Size > rpmHeaderLimit {
+		return nil, 0, fmt.Errorf("bad header magic, or more than %d entries or %d bytes", 1<<16, rpmHeaderLimit)
 	}
 	entries := make([]struct {
 		Tag    int32
@@ -297,7 +309,20 @@ func readRpmHeader(r io.Reader) (*rpmHeader, int, error) {
 		return nil, 0, err
 	}
 	h := &rpmHeader{strs: map[int32][]string{}, ints: map[int32][]int64{}}
+	values := 0 // decoded, in all: a hostile header points many tags at one large store
 	for _, e := range entries {
+		if !rpmTags[e.Tag] {
+			continue
+		}
+		if _, seen := h.strs[e.Tag]; seen {
+			return nil, 0, fmt.Errorf("tag %d: twice", e.Tag)
+		}
+		if _, seen := h.ints[e.Tag]; seen {
+			return nil, 0, fmt.Errorf("tag %d: twice", e.Tag)
+		}
+		if values += int(e.Count); values > rpmValueLimit {
+			return nil, 0, fmt.Errorf("more than %d values in the tags read", rpmValueLimit)
+		}
 		if e.Offset < 0 || int(e.Offset) > len(store) {
 			return nil, 0, fmt.Errorf("tag %d: offset out of range", e.Tag)
 		}

@@ -44,7 +44,7 @@ func (Sources) Check(_ context.Context, d *release.Dir) error {
 		}
 		if e.Name == release.ManifestFile {
 			var err error
-			inner, err = io.ReadAll(r)
+			inner, err = archive.ReadAll(r, 16<<20)
 			return err
 		}
 		top, _, _ := strings.Cut(e.Name, "/")

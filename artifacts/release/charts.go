@@ -32,8 +32,12 @@ type Chart struct {
 
 const chartFile = "Chart.yaml"
 
-// chartFileLimit bounds what one file of a packaged chart may expand to.
-const chartFileLimit = 16 << 20
+// chartFileLimit bounds what one file of a packaged chart may expand to, and chartLimit the
+// whole chart.
+const (
+	chartFileLimit = 16 << 20
+	chartLimit     = 64 << 20
+)
 
 // Charts reads every chart the manifest records (kind helm), sorted by path, each checked
 // against its recorded SHA-256.
@@ -66,7 +70,8 @@ func (d *Dir) Charts() ([]Chart, error) {
 func ReadChart(tgz []byte) (*Chart, error) {
 	c := &Chart{Files: map[string][]byte{}}
 	top := ""
-	err := archive.Walk(bytes.NewReader(tgz), int64(len(tgz)), archive.TarGz, func(e archive.Entry, r io.Reader) error {
+	limits := archive.Limits{Entry: chartFileLimit, Total: chartLimit, Entries: 10000}
+	err := archive.WalkLimited(bytes.NewReader(tgz), int64(len(tgz)), archive.TarGz, limits, func(e archive.Entry, r io.Reader) error {
 		if err := archive.Check(e); err != nil {
 			return err
 		}
@@ -82,12 +87,9 @@ func ReadChart(tgz []byte) (*Chart, error) {
 		} else if dir != top {
 			return fmt.Errorf("%s is outside the chart's folder %s", e.Name, top)
 		}
-		data, err := io.ReadAll(io.LimitReader(r, chartFileLimit+1))
+		data, err := archive.ReadAll(r, chartFileLimit)
 		if err != nil {
-			return err
-		}
-		if len(data) > chartFileLimit {
-			return fmt.Errorf("%s: larger than %d bytes", e.Name, chartFileLimit)
+			return fmt.Errorf("%s: %w", e.Name, err)
 		}
 		c.Files[path.Clean(rest)] = data
 		return nil

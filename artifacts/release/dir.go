@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -158,14 +157,18 @@ func unwrapPath(err error) error {
 	return err
 }
 
-// ReadFile reads rel, a slash-separated path in the release directory.
+// ReadLimit bounds what ReadFile reads into memory: the manifest, SHA256SUMS, the lock, charts,
+// dashboards. Archives, packages and images are read as streams, through Open.
+const ReadLimit = 64 << 20
+
+// ReadFile reads rel, a slash-separated path in the release directory, up to ReadLimit bytes.
 func (d *Dir) ReadFile(rel string) ([]byte, error) {
 	f, err := d.Open(rel)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	data, err := io.ReadAll(f)
+	data, err := archive.ReadAll(f, ReadLimit)
 	if err != nil {
 		return nil, fmt.Errorf("release file %s: %w", rel, err)
 	}

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -15,6 +16,9 @@ import (
 
 	"github.com/releasekit/releasekit/digest"
 )
+
+// indexLimit bounds the size of an OCI layout's index.json.
+const indexLimit = 16 << 20
 
 // RefNameAnnotation names an index entry of an OCI layout with its full reference.
 const RefNameAnnotation = "org.opencontainers.image.ref.name"
@@ -61,8 +65,12 @@ func (im Image) Name(hub string) string {
 // OpenLayout reads the OCI image layout in dir, any layout: a release's, or one of base images.
 // A missing layout is an error wrapping fs.ErrNotExist.
 func OpenLayout(dir string) (*Layout, error) {
-	if _, err := os.Stat(dir + "/index.json"); err != nil {
+	st, err := os.Lstat(filepath.Join(dir, "index.json"))
+	if err != nil {
 		return nil, fmt.Errorf("OCI layout %s: %w", dir, err)
+	}
+	if !st.Mode().IsRegular() || st.Size() > indexLimit {
+		return nil, fmt.Errorf("OCI layout %s: index.json is not a regular file of at most %d bytes", dir, indexLimit)
 	}
 	p, err := layout.FromPath(dir)
 	if err != nil {
@@ -78,6 +86,14 @@ func OpenLayout(dir string) (*Layout, error) {
 	}
 	l := &Layout{Index: idx}
 	for _, desc := range im.Manifests {
+		// A descriptor's size is what readers trust: it must be the blob's.
+		blob, err := os.Lstat(filepath.Join(dir, "blobs", desc.Digest.Algorithm, desc.Digest.Hex))
+		switch {
+		case err != nil:
+			return nil, fmt.Errorf("OCI layout %s: %s: %w", dir, desc.Digest, err)
+		case !blob.Mode().IsRegular() || blob.Size() != desc.Size:
+			return nil, fmt.Errorf("OCI layout %s: %s: the index says %d bytes, the blob is not a regular file of that size", dir, desc.Digest, desc.Size)
+		}
 		ref := desc.Annotations[RefNameAnnotation]
 		if ref == "" {
 			continue
@@ -139,17 +155,13 @@ func (d *Dir) Layout() (*Layout, error) {
 			return nil, fmt.Errorf("%s: not a directory", ImagesDir)
 		}
 		l, err := OpenLayout(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%s: %w", ImagesDir, fs.ErrNotExist)
+		}
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", ImagesDir, unwrapLayout(err, p))
+			// Name the layout by its path in the release, not on this host.
+			return nil, errors.New(strings.ReplaceAll(err.Error(), p, ImagesDir))
 		}
 		return l, nil
 	})
-}
-
-// unwrapLayout keeps a missing layout recognisable and drops the host path.
-func unwrapLayout(err error, p string) error {
-	if errors.Is(err, fs.ErrNotExist) {
-		return fs.ErrNotExist
-	}
-	return fmt.Errorf("%s", strings.ReplaceAll(err.Error(), p, ImagesDir))
 }

@@ -5,7 +5,9 @@ import (
 	"bytes"
 	"compress/gzip"
 	"crypto/sha256"
+	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -193,5 +195,64 @@ func TestListRefuses(t *testing.T) {
 				t.Errorf("got %v, want an error containing %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// bomb is a tar.gz of n entries of size bytes of zeros each.
+func bomb(t *testing.T, n int, size int64) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	gz := gzip.NewWriter(&buf)
+	tw := tar.NewWriter(gz)
+	for i := range n {
+		if err := tw.WriteHeader(&tar.Header{Name: fmt.Sprintf("f%d", i), Mode: 0o644, Size: size, Typeflag: tar.TypeReg}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.Copy(tw, io.LimitReader(zeros{}, size)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tw.Close()
+	gz.Close()
+	return buf.Bytes()
+}
+
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) { clear(p); return len(p), nil }
+
+func TestWalkLimits(t *testing.T) {
+	limits := archive.Limits{Entry: 1 << 20, Total: 4 << 20, Entries: 10}
+	for name, c := range map[string]struct {
+		data []byte
+		want string
+	}{
+		"an entry too large": {bomb(t, 1, 2<<20), `entry "f0": 2097152 bytes, larger than 1048576`},
+		"too much in all":    {bomb(t, 5, 1<<20), "entries of more than 4194304 bytes in all"},
+		"too many entries":   {bomb(t, 11, 1), "more than 10 entries"},
+	} {
+		err := archive.WalkLimited(bytes.NewReader(c.data), int64(len(c.data)), archive.TarGz, limits, func(archive.Entry, io.Reader) error { return nil })
+		if !errors.Is(err, archive.ErrLimit) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want %q", name, err, c.want)
+		}
+	}
+	// A header that claims 3 GiB is refused before a byte of it is read.
+	var buf bytes.Buffer
+	gz := gzip.NewWriter(&buf)
+	tw := tar.NewWriter(gz)
+	tw.WriteHeader(&tar.Header{Name: "big", Mode: 0o755, Size: 3 << 30, Typeflag: tar.TypeReg})
+	tw.Flush()
+	gz.Close()
+	err := archive.Walk(bytes.NewReader(buf.Bytes()), int64(buf.Len()), archive.TarGz, func(archive.Entry, io.Reader) error {
+		t.Error("fn called for an entry over the limit")
+		return nil
+	})
+	if !errors.Is(err, archive.ErrLimit) {
+		t.Errorf("a 3 GiB entry: %v", err)
+	}
+	// Within its limits, a bomb walks.
+	ok := bomb(t, 4, 1<<20)
+	if err := archive.WalkLimited(bytes.NewReader(ok), int64(len(ok)), archive.TarGz, limits, func(archive.Entry, io.Reader) error { return nil }); err != nil {
+		t.Errorf("within limits: %v", err)
 	}
 }
