@@ -3,6 +3,7 @@ package publish_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,14 +11,18 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/releasekit/releasekit/artifacts/release"
+	"github.com/releasekit/releasekit/manifest"
 	"github.com/releasekit/releasekit/publish"
 	"github.com/releasekit/releasekit/publish/blob"
 )
@@ -296,5 +301,80 @@ func TestHostileRelease(t *testing.T) {
 	os.WriteFile(filepath.Join(f.dir, "manifest.yaml"), m, 0o644)
 	if _, err := release.Open(f.dir); err == nil || !strings.Contains(err.Error(), `artifacts[1].path: "../host.tgz" is not a clean path inside the release`) {
 		t.Errorf("open with a chart outside: %v", err)
+	}
+}
+
+// chartRelease writes a release directory of one chart, app at version v.
+func chartRelease(t *testing.T, v string) *release.Dir {
+	t.Helper()
+	dir := t.TempDir()
+	tgz := chartTgz(t, "app", v)
+	rel := "helm/app-" + v + ".tgz"
+	if err := os.MkdirAll(filepath.Join(dir, "helm"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, rel), tgz, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m := &manifest.Manifest{Version: v, Dependencies: map[string]*manifest.Dependency{"app": {Git: "https://example.com/app.git",
+		Sha: strings.Repeat("a", 40), Resolved: &manifest.Resolution{From: "tag v" + v, CommitTime: "2024-05-01T12:00:00Z"}}}}
+	_, err := release.Write(dir, release.Record{Manifest: m, Time: time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC),
+		Files: []manifest.Artifact{{Path: rel, Kind: manifest.OutputHelm, SHA256: fmt.Sprintf("%x", sha256.Sum256(tgz))}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := release.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// TestChartRepoWriter publishes one chart version to a chart repository in a file:// bucket; it
+// runs only as a process started by TestChartRepoProcesses.
+func TestChartRepoWriter(t *testing.T) {
+	bucketDir, v := os.Getenv("RELEASEKIT_TEST_BUCKET"), os.Getenv("RELEASEKIT_TEST_VERSION")
+	if bucketDir == "" {
+		t.Skip("started by TestChartRepoProcesses")
+	}
+	bucket, err := blob.Open(t.Context(), "file://"+bucketDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bucket.Close()
+	p, pl := plan(t, t.Context(), chartRelease(t, v), target(t)(publish.ChartRepo(bucket, "charts", "https://charts.example")))
+	if err := p.Apply(t.Context(), pl); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestChartRepoProcesses: eight processes publishing different releases to one chart
+// repository in a file:// bucket at once lose no entry, round after round.
+func TestChartRepoProcesses(t *testing.T) {
+	bucketDir := t.TempDir()
+	const writers, rounds = 8, 5
+	for round := range rounds {
+		cmds := make([]*exec.Cmd, writers)
+		outs := make([]bytes.Buffer, writers)
+		for i := range cmds {
+			cmds[i] = exec.Command(os.Args[0], "-test.run=^TestChartRepoWriter$", "-test.count=1")
+			cmds[i].Env = append(os.Environ(), "RELEASEKIT_TEST_BUCKET="+bucketDir, fmt.Sprintf("RELEASEKIT_TEST_VERSION=1.%d.%d", round, i))
+			cmds[i].Stdout, cmds[i].Stderr = &outs[i], &outs[i]
+			if err := cmds[i].Start(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i, c := range cmds {
+			if err := c.Wait(); err != nil {
+				t.Fatalf("round %d, writer %d: %v\n%s", round, i, err, outs[i].String())
+			}
+		}
+		index, err := os.ReadFile(filepath.Join(bucketDir, "charts", "index.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := len(regexp.MustCompile(`(?m)^ +version: 1\.`).FindAll(index, -1)), writers*(round+1); got != want {
+			t.Fatalf("round %d: the index lists %d versions, want %d:\n%s", round, got, want, index)
+		}
 	}
 }

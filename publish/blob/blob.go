@@ -7,14 +7,18 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"gocloud.dev/blob"
 	_ "gocloud.dev/blob/fileblob" // file:// and mem:// need no SDK
 	_ "gocloud.dev/blob/memblob"
 	"gocloud.dev/gcerrors"
 
+	"github.com/releasekit/releasekit/internal/atomicfile"
+	"github.com/releasekit/releasekit/internal/checksum"
 	"github.com/releasekit/releasekit/publish"
 )
 
@@ -45,9 +49,16 @@ type Bucket struct {
 	b      *blob.Bucket
 	base   string
 	scheme string
-	// mu serialises conditional writes within the process, for stores without their own.
-	mu sync.Mutex
+	// mu serialises conditional writes within the process, for stores without their own, and
+	// lock (a file:// bucket's lock file) across processes.
+	mu   sync.Mutex
+	lock string
 }
+
+// contentGenerationLimit is the largest object whose generation is its content's SHA-256, in
+// stores that have no generations of their own (file://, mem://): their modification times are
+// too coarse to tell two quick writes apart.
+const contentGenerationLimit = 16 << 20
 
 // Open opens the bucket at urlstr (e.g. "file:///srv/releases", "gs://bucket", "mem://").
 // The URL's driver must be registered by a blank import; file:// and mem:// always are. A
@@ -71,7 +82,13 @@ func Open(ctx context.Context, urlstr string) (*Bucket, error) {
 		}
 		return nil, fmt.Errorf("open bucket %s: %w", redact(urlstr), err)
 	}
-	return New(b, urlstr), nil
+	bucket := New(b, urlstr)
+	if u, err := url.Parse(urlstr); err == nil && u.Scheme == "file" {
+		// Writers in other processes take the same lock. fileblob keeps its own metadata in
+		// .attrs files, which it never lists as objects; so is this one.
+		bucket.lock = filepath.Join(filepath.FromSlash(u.Path), ".releasekit-lock.attrs")
+	}
+	return bucket, nil
 }
 
 // New wraps an open bucket; urlstr names it in reports.
@@ -116,9 +133,26 @@ func (b *Bucket) store() (Store, bool) {
 	return s, ok
 }
 
+// settled runs read, again while it fails with EOF in a file:// bucket: fileblob rewrites an
+// object's .attrs file in place, so a reader in another process can catch it half written; it
+// is whole a moment later.
+func (b *Bucket) settled(ctx context.Context, read func() error) error {
+	err := read()
+	for i := 0; b.lock != "" && i < 100 && (errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)); i++ {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(5 * time.Millisecond):
+		}
+		err = read()
+	}
+	return err
+}
+
 // Stat returns the object's size, recorded SHA-256 and generation.
 func (b *Bucket) Stat(ctx context.Context, key string) (publish.Object, error) {
-	a, err := b.b.Attributes(ctx, key)
+	var a *blob.Attributes
+	err := b.settled(ctx, func() (err error) { a, err = b.b.Attributes(ctx, key); return err })
 	if err != nil {
 		return publish.Object{}, b.wrap("stat", key, err)
 	}
@@ -128,7 +162,14 @@ func (b *Bucket) Stat(ctx context.Context, key string) (publish.Object, error) {
 			o.Generation = g
 		}
 	}
-	if o.Generation == "" {
+	if _, ok := b.store(); !ok && a.Size <= contentGenerationLimit {
+		var data []byte
+		err := b.settled(ctx, func() (err error) { data, err = b.b.ReadAll(ctx, key); return err })
+		if err != nil {
+			return publish.Object{}, b.wrap("stat", key, err)
+		}
+		o.Generation = "sha256:" + checksum.Bytes(data)
+	} else if o.Generation == "" {
 		o.Generation = fmt.Sprintf("%d-%d", a.ModTime.UnixNano(), a.Size)
 	}
 	return o, nil
@@ -141,9 +182,14 @@ func (b *Bucket) Read(ctx context.Context, key string) ([]byte, publish.Object, 
 	if err != nil {
 		return nil, o, err
 	}
-	data, err := b.b.ReadAll(ctx, key)
+	var data []byte
+	err = b.settled(ctx, func() (err error) { data, err = b.b.ReadAll(ctx, key); return err })
 	if err != nil {
 		return nil, o, b.wrap("read", key, err)
+	}
+	if strings.HasPrefix(o.Generation, "sha256:") {
+		// The generation of what was read, had it changed since the Stat.
+		o.Generation, o.Size = "sha256:"+checksum.Bytes(data), int64(len(data))
 	}
 	return data, o, nil
 }
@@ -155,28 +201,43 @@ func (b *Bucket) Write(ctx context.Context, key string, r io.Reader, w publish.W
 		opts.Metadata = map[string]string{"sha256": w.SHA256}
 	}
 	if c := w.Condition; c != nil {
-		if c.Generation == "" {
+		s, ok := b.store()
+		switch {
+		case ok && c.Generation == "":
 			opts.IfNotExist = true
-		} else {
-			s, ok := b.store()
-			if ok && s.Condition != nil {
-				opts.BeforeWrite = func(as func(any) bool) error {
-					if !s.Condition(as, c.Generation) {
-						return fmt.Errorf("write %s: the store did not take the precondition", b.URL(key))
+		case ok && s.Condition != nil:
+			opts.BeforeWrite = func(as func(any) bool) error {
+				if !s.Condition(as, c.Generation) {
+					return fmt.Errorf("write %s: the store did not take the precondition", b.URL(key))
+				}
+				return nil
+			}
+		default:
+			// No conditional write in the store: check and write under a lock, the process's
+			// and, for a file:// bucket, the folder's, which other processes take too.
+			b.mu.Lock()
+			defer b.mu.Unlock()
+			if b.lock != "" {
+				unlock, err := atomicfile.Lock(b.lock)
+				for i := 0; errors.Is(err, atomicfile.ErrLocked) && i < 600; i++ {
+					select {
+					case <-ctx.Done():
+						return ctx.Err()
+					case <-time.After(50 * time.Millisecond):
 					}
-					return nil
+					unlock, err = atomicfile.Lock(b.lock)
 				}
-			} else {
-				// No conditional write in the store: check and write under the process lock.
-				b.mu.Lock()
-				defer b.mu.Unlock()
-				o, err := b.Stat(ctx, key)
-				if err != nil && !errors.Is(err, publish.ErrNotExist) {
-					return err
+				if err != nil {
+					return fmt.Errorf("write %s: %w", b.URL(key), err)
 				}
-				if o.Generation != c.Generation {
-					return fmt.Errorf("write %s: %w", b.URL(key), publish.ErrConflict)
-				}
+				defer unlock()
+			}
+			o, err := b.Stat(ctx, key)
+			if err != nil && !errors.Is(err, publish.ErrNotExist) {
+				return err
+			}
+			if o.Generation != c.Generation {
+				return fmt.Errorf("write %s: %w", b.URL(key), publish.ErrConflict)
 			}
 		}
 	}
