@@ -120,6 +120,12 @@ func Build(ctx context.Context, res *resolve.Result, out string, opts ...Option)
 			return nil, err
 		}
 	}
+	stages, _ := filepath.Glob(filepath.Join(o.work, "stage-*"))
+	for _, dir := range stages {
+		if err := os.RemoveAll(dir); err != nil {
+			return nil, err
+		}
+	}
 	b.progress = newProgress(o.progress, b.count)
 	defer b.progress.done()
 	for _, step := range b.steps {

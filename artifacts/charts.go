@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"maps"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"time"
@@ -71,9 +72,16 @@ func (b *builder) planCharts(ctx context.Context) {
 			continue
 		}
 		dir := filepath.Join(s.Dir, filepath.FromSlash(spec.Path))
-		if _, err := os.Stat(filepath.Join(dir, "Chart.yaml")); err != nil {
+		// Helm reads the folder and follows links: it must be the tree's own files.
+		if err := checkTreeDir(s.Dir, spec.Path); err != nil {
+			b.problem(spec.Pos.Errorf("path", "%v (in %s)", err, spec.Dependency))
+			continue
+		}
+		if f, err := openInTree(s.Dir, path.Join(spec.Path, "Chart.yaml")); err != nil {
 			b.problem(spec.Pos.Errorf("path", "%s is not a chart folder in %s (no Chart.yaml)", spec.Path, spec.Dependency))
 			continue
+		} else {
+			f.Close()
 		}
 		values := map[string]string{}
 		for _, k := range slices.Sorted(maps.Keys(spec.Values)) {

@@ -5,10 +5,8 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"os/exec"
 	"path"
-	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -72,7 +70,6 @@ func (b *builder) runCommands(ctx context.Context) error {
 		k := key(append([]string{"command", id, b.m.Version, b.m.Docker, b.o.time.String(), strings.Join(j.spec.Run, "\x00")}, j.spec.Outputs...)...)
 		ran := false
 		for i, o := range j.spec.Outputs {
-			src := filepath.Join(s.Dir, filepath.FromSlash(o))
 			if _, _, ok := b.reusable(j.outputs[i], k); !ran && !ok {
 				if err := b.run(ctx, j.spec, s.Dir, env); err != nil {
 					return err
@@ -80,9 +77,10 @@ func (b *builder) runCommands(ctx context.Context) error {
 				ran = true
 			}
 			err := b.produce(ctx, j.outputs[i], manifest.OutputCommand, k, func(w io.Writer) error {
-				f, err := os.Open(src)
+				// Through the tree's root: an output that is a link, or leads out, is refused.
+				f, err := openInTree(s.Dir, o)
 				if err != nil {
-					return fmt.Errorf("command %s did not write %s: %w", j.spec.Name, o, err)
+					return fmt.Errorf("command %s output %s: %w", j.spec.Name, o, err)
 				}
 				defer f.Close()
 				_, err = io.Copy(w, f)

@@ -2,6 +2,7 @@ package artifacts
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -55,8 +56,17 @@ type packageJob struct {
 	rel  string
 	// binaries are the Files filled in with binaries once those are built.
 	binaries []packageBinary
+	// staged are the files and scripts copied out of their trees when the package is written.
+	staged   []stagedFile
 	platform string
 	ids      []string
+}
+
+// stagedFile is a file of a dependency's tree a package holds: Files[file], or the script.
+type stagedFile struct {
+	dir, rel string
+	file     int
+	script   string
 }
 
 // planPackages checks every package's files and queues one per format and platform.
@@ -119,11 +129,11 @@ func (b *builder) planPackage(ctx context.Context, spec *manifest.Package, forma
 			}
 			j.binaries = append(j.binaries, packageBinary{len(j.spec.Files), c.Binary})
 		} else {
-			src, id, ok := b.depFile(ctx, c.Pos, "src", c.Dependency, c.Src)
+			dir, id, ok := b.depFile(ctx, c.Pos, "src", c.Dependency, c.Src)
 			if !ok {
 				continue
 			}
-			f.Src = src
+			j.staged = append(j.staged, stagedFile{dir: dir, rel: c.Src, file: len(j.spec.Files)})
 			j.ids = append(j.ids, id)
 		}
 		j.spec.Files = append(j.spec.Files, f)
@@ -131,9 +141,9 @@ func (b *builder) planPackage(ctx context.Context, spec *manifest.Package, forma
 	// Scripts come from the dependency of the package's first source file or binary.
 	dep := b.packageDependency(spec)
 	for _, name := range slices.Sorted(maps.Keys(spec.Scripts)) {
-		src, id, ok := b.depFile(ctx, spec.Pos, "scripts."+name, dep, spec.Scripts[name])
+		dir, id, ok := b.depFile(ctx, spec.Pos, "scripts."+name, dep, spec.Scripts[name])
 		if ok {
-			j.spec.Scripts[name] = src
+			j.staged = append(j.staged, stagedFile{dir: dir, rel: spec.Scripts[name], script: name})
 			j.ids = append(j.ids, name, id)
 		}
 	}
@@ -157,8 +167,9 @@ func (b *builder) packageDependency(spec *manifest.Package) string {
 	return ""
 }
 
-// depFile returns the host path of a file in a dependency and an identity of its content,
-// recording a problem at pos when it is not there.
+// depFile checks that rel is a regular file of dependency dep's tree, reached without leaving it,
+// and returns the tree's folder and an identity of its content, recording a problem at pos
+// otherwise.
 func (b *builder) depFile(ctx context.Context, pos manifest.Pos, field, dep, rel string) (string, string, bool) {
 	s, err := b.source(dep)
 	if err != nil {
@@ -170,12 +181,17 @@ func (b *builder) depFile(ctx context.Context, pos manifest.Pos, field, dep, rel
 		b.problem(pos.Errorf(field, "%v", err))
 		return "", "", false
 	}
-	p := filepath.Join(s.Dir, filepath.FromSlash(rel))
-	if st, err := os.Stat(p); err != nil || !st.Mode().IsRegular() {
+	f, err := openInTree(s.Dir, rel)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
 		b.problem(pos.Errorf(field, "%s is not a file in %s", rel, dep))
 		return "", "", false
+	case err != nil:
+		b.problem(pos.Errorf(field, "%v (in %s)", err, dep))
+		return "", "", false
 	}
-	return p, id + ":" + rel, true
+	f.Close()
+	return s.Dir, id + ":" + rel, true
 }
 
 func (b *builder) buildPackage(ctx context.Context, j *packageJob) error {
@@ -186,6 +202,23 @@ func (b *builder) buildPackage(ctx context.Context, j *packageJob) error {
 		ids = append(ids, strconv.Itoa(pb.file), x.key)
 	}
 	return b.produce(ctx, j.rel, release.PackageOutput(j.spec.Format), key(ids...), func(w io.Writer) error {
+		// The packager reads files by name: it gets copies, made through the tree's root.
+		stage, err := os.MkdirTemp(b.o.work, "stage-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(stage)
+		for i, sf := range j.staged {
+			dest := filepath.Join(stage, strconv.Itoa(i), filepath.Base(filepath.FromSlash(sf.rel)))
+			if err := stageFile(sf.dir, sf.rel, dest); err != nil {
+				return err
+			}
+			if sf.script != "" {
+				j.spec.Scripts[sf.script] = dest
+			} else {
+				j.spec.Files[sf.file].Src = dest
+			}
+		}
 		return b.o.packager.Package(ctx, j.spec, w)
 	})
 }

@@ -153,6 +153,11 @@ func (b *builder) selectFiles(ctx context.Context, f manifest.Files, prefix stri
 			if err != nil {
 				return nil, nil, err
 			}
+			if e.Link != "" && linkLeaves(file, e.Link) {
+				// Kept as a link, it would point at the host of whoever unpacks it.
+				b.problem(f.Pos.Errorf(fmt.Sprintf("include[%d]", i), "%s is a link to %q, outside %s", file, e.Link, f.Dependency))
+				continue
+			}
 			entries = append(entries, e)
 			ids = append(ids, id+":"+file)
 		}

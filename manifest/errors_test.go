@@ -138,7 +138,7 @@ func TestParseErrors(t *testing.T) {
 			[]string{
 				`m.yaml:7:20: build.packages[0].formats[1]: unknown format "apk" (want deb, rpm)`,
 				"m.yaml:8:16: build.packages[0].contents[0]: needs binary or src",
-				`m.yaml:8:22: build.packages[0].contents[0].dst: "usr/bin/x": want an absolute path`,
+				`m.yaml:8:22: build.packages[0].contents[0].dst: "usr/bin/x": want a clean absolute path`,
 			}},
 		{"package script", head + "build:\n  packages:\n  - name: p\n    formats: [deb]\n    scripts: {postinst: x.sh}\n", nil,
 			[]string{"m.yaml:8:25: build.packages[0].scripts.postinst: unknown script (want preinstall, postinstall, preremove, postremove)"}},

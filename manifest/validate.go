@@ -362,8 +362,8 @@ func (v *validator) build(b *Build, p string) {
 			default:
 				v.errorf(cp, "needs binary or src")
 			}
-			if !path.IsAbs(c.Dst) {
-				v.errorf(cp+".dst", "%q: want an absolute path", c.Dst)
+			if !path.IsAbs(c.Dst) || path.Clean(c.Dst) != c.Dst || strings.Contains(c.Dst, "/../") || strings.Contains(c.Dst, `\`) {
+				v.errorf(cp+".dst", "%q: want a clean absolute path", c.Dst)
 			}
 			if c.Type != "" && c.Type != "config" {
 				v.errorf(cp+".type", "unknown type %q (want config)", c.Type)

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/releasekit/releasekit/internal/archive"
 	"github.com/releasekit/releasekit/manifest"
 )
 
@@ -53,6 +54,9 @@ func ArchivePath(m *manifest.Manifest, spec *manifest.Archive, platform string) 
 	}
 	if top, err = data.Execute(spec.TopFolder); err != nil {
 		return "", "", "", fmt.Errorf("topFolder: %w", err)
+	}
+	if top != "" && archive.CheckName(top) != nil {
+		return "", "", "", fmt.Errorf("topFolder: %q is not a folder name inside the archive", top)
 	}
 	return name + "." + format, format, top, nil
 }
