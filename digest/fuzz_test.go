@@ -1,0 +1,129 @@
+package digest_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/releasekit/releasekit/digest"
+)
+
+// every resolves any reference to its fake digest.
+type every struct{}
+
+func (every) Resolve(_ context.Context, ref digest.Reference) (digest.Digest, error) {
+	return fakeDigest(ref), nil
+}
+
+// seedValues adds the test charts' values files to a fuzz corpus.
+func seedValues(f *testing.F) {
+	files, _ := filepath.Glob("testdata/pin/*.yaml")
+	for _, p := range files {
+		if data, err := os.ReadFile(p); err == nil {
+			f.Add(data)
+		}
+	}
+	f.Add([]byte("image:\n  repository: x\n  tag: \"\"\n"))
+	f.Add([]byte("digest: {a: !!str}\nimage: {registry: r.example, name: \"0:0\", tag: \"\"}\n"))
+	f.Add([]byte("image: 'UPPER:::bad'\n"))
+}
+
+// FuzzPin: whatever Pin writes parses as YAML, and every image it then finds is pinned to a
+// reference that parses.
+func FuzzPin(f *testing.F) {
+	seedValues(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) > 1<<16 {
+			return
+		}
+		out, _, err := digest.Pin(t.Context(), data, "values.yaml", every{})
+		if err != nil {
+			return
+		}
+		var doc yaml.Node
+		for dec := yaml.NewDecoder(strings.NewReader(string(out))); ; {
+			if err := dec.Decode(&doc); err != nil {
+				if err.Error() != "EOF" {
+					t.Fatalf("Pin wrote invalid YAML: %v\nin:\n%s\nout:\n%s", err, data, out)
+				}
+				break
+			}
+		}
+		images, err := digest.Find(out, "values.yaml")
+		if err != nil {
+			t.Fatalf("Find after Pin: %v\nin:\n%s\nout:\n%s", err, data, out)
+		}
+		for _, im := range images {
+			if !im.Ref.Pinned() {
+				t.Fatalf("%s is not pinned after Pin\nin:\n%s\nout:\n%s", im, data, out)
+			}
+			if _, err := digest.Parse(im.Ref.String()); err != nil {
+				t.Fatalf("Pin wrote %q, which does not parse: %v", im.Ref, err)
+			}
+		}
+	})
+}
+
+// FuzzCheck: Check and Find never fail differently on one input, and every image they report
+// parses.
+func FuzzCheck(f *testing.F) {
+	seedValues(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) > 1<<16 {
+			return
+		}
+		images, ferr := digest.Find(data, "values.yaml")
+		unpinned, cerr := digest.Check(data, "values.yaml")
+		if (ferr == nil) != (cerr == nil) {
+			t.Fatalf("Find: %v, Check: %v", ferr, cerr)
+		}
+		if len(unpinned) > len(images) {
+			t.Fatalf("%d unpinned of %d images", len(unpinned), len(images))
+		}
+		for _, im := range images {
+			if _, err := digest.Parse(im.Ref.String()); err != nil {
+				t.Fatalf("Find reported %q, which does not parse: %v", im.Ref, err)
+			}
+		}
+	})
+}
+
+// FuzzParse: a reference that parses prints as a string that parses to the same reference.
+func FuzzParse(f *testing.F) {
+	for _, s := range known {
+		f.Add(s)
+	}
+	f.Add("registry.example:5000/a/b:1.0@sha256:" + strings.Repeat("a", 64))
+	f.Add("UPPER:::bad")
+	f.Fuzz(func(t *testing.T, s string) {
+		ref, err := digest.Parse(s)
+		if err != nil {
+			return
+		}
+		again, err := digest.Parse(ref.String())
+		if err != nil || again != ref {
+			t.Fatalf("Parse(%q) = %+v; its String %q parses to %+v, %v", s, ref, ref.String(), again, err)
+		}
+	})
+}
+
+// FuzzReadLock: a lock that reads marshals to bytes that read to the same lock.
+func FuzzReadLock(f *testing.F) {
+	f.Add([]byte("images:\n  docker.io/library/busybox:1.36: sha256:" + strings.Repeat("b", 64) + "\n"))
+	f.Add([]byte("images: {}\n"))
+	f.Add([]byte("images: [\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		l, err := digest.ReadLock(data, "images.lock.yaml")
+		if err != nil {
+			return
+		}
+		again, err := digest.ReadLock(l.Marshal(), "images.lock.yaml")
+		if err != nil || string(again.Marshal()) != string(l.Marshal()) {
+			t.Fatalf("a lock does not read back: %v\n%s", err, l.Marshal())
+		}
+	})
+}
