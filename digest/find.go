@@ -225,8 +225,14 @@ func (f *finder) image(parent *yaml.Node, key string, v *yaml.Node, path string)
 			}
 		}
 		ref, err := Parse(v.Value)
+		if err != nil && strings.ContainsAny(v.Value, " \t") {
+			return false // words, not an image after all: a description
+		}
 		if err != nil {
-			return false // not an image after all, e.g. a description
+			// Under an image key, one word that is not a reference is reported, not skipped:
+			// a check that passes over it would call the file pinned.
+			f.problem(v, path, "%q is not an image reference: %v", v.Value, err)
+			return true
 		}
 		f.add(v, path, ShapeString, ref, func(d Digest) string { return ref.WithDigest(d).String() })
 		return true

@@ -127,3 +127,40 @@ func FuzzReadLock(f *testing.F) {
 		}
 	})
 }
+
+// TestPinNeverCorrupts: shapes that once made Pin write invalid YAML or an invalid reference are
+// errors naming the value, or valid, pinned output; never a corrupt file.
+func TestPinNeverCorrupts(t *testing.T) {
+	for _, c := range []struct{ name, in, err string }{
+		{"an empty tag", "image:\n  repository: docker.io/example/app\n  tag:\n", ""},
+		{"an empty quoted tag", "image:\n  repository: docker.io/example/app\n  tag: \"\"\n", ""},
+		{"a tag-typed digest map", "image:\n  repository: example/app\n  tag: \"1.0\"\n  digest: {a: !!str}\n", "values.yaml"},
+		{"a name that is not a repository", "image: {registry: r.example, name: \"0:0\", tag: \"\"}\n", "values.yaml"},
+		{"a key with no value in a flow map", "imAge: {name: \"00\",tag}\n", "values.yaml"},
+		{"a word that is no reference", "image: 'UPPER:::bad'\n", `"UPPER:::bad" is not an image reference`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			out, _, err := digest.Pin(t.Context(), []byte(c.in), "values.yaml", every{})
+			if err != nil {
+				if c.err == "" || !strings.Contains(err.Error(), c.err) {
+					t.Errorf("error %v, want one naming %q", err, c.err)
+				}
+				return
+			}
+			var v any
+			if err := yaml.Unmarshal(out, &v); err != nil {
+				t.Fatalf("invalid YAML written: %v\n%s", err, out)
+			}
+			images, err := digest.Find(out, "values.yaml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, im := range images {
+				if !im.Ref.Pinned() {
+					t.Errorf("%s is not pinned:\n%s", im, out)
+				}
+			}
+			t.Logf("pinned:\n%s", out)
+		})
+	}
+}

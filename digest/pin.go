@@ -70,6 +70,20 @@ func Pin(ctx context.Context, data []byte, file string, r Resolver, opts ...Opti
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", file, err)
 	}
+	// What was written is read back: every image must now be a valid, pinned reference.
+	after, err := find(out, file, o)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: pinning would write what does not read back (nothing written): %w", file, err)
+	}
+	var unpinned []error
+	for _, im := range after {
+		if !im.Ref.Pinned() {
+			unpinned = append(unpinned, fmt.Errorf("%s:%d: %s: %s would not be pinned (nothing written)", file, im.Line, im.Path, im.Ref))
+		}
+	}
+	if len(unpinned) > 0 {
+		return nil, nil, errors.Join(unpinned...)
+	}
 	for i := range changes {
 		changes[i].Old, changes[i].New = written[i].Old, written[i].New
 	}

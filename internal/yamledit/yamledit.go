@@ -26,8 +26,21 @@ type Edit struct {
 // Written is what an edit replaced and the source text that replaced it.
 type Written struct{ Old, New string }
 
-// Apply makes the edits and returns the new bytes and, per edit, the text written.
+// Apply makes the edits and returns the new bytes and, per edit, the text written. It parses what
+// it wrote and fails, writing nothing, unless the result is valid YAML in which each edited value
+// reads as its Text and nothing else changed shape.
 func Apply(data []byte, edits []Edit) ([]byte, []Written, error) {
+	out, written, err := apply(data, edits)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := verify(data, out, edits); err != nil {
+		return nil, nil, err
+	}
+	return out, written, nil
+}
+
+func apply(data []byte, edits []Edit) ([]byte, []Written, error) {
 	lines := lineStarts(data)
 	type span struct {
 		start, end int
@@ -212,13 +225,101 @@ func emptyValue(data []byte, lines []int, n *yaml.Node) (int, int, error) {
 	}
 }
 
-// quote writes s in the style the replaced value had.
+// quote writes s in the style the replaced value had, or double-quoted when s would not read
+// back as itself unquoted (an empty value, a leading @, a ": " inside).
 func quote(s string, style yaml.Style) string {
 	switch {
 	case style&yaml.DoubleQuotedStyle != 0:
-		return `"` + s + `"`
+		return doubleQuoted(s)
 	case style&yaml.SingleQuotedStyle != 0:
-		return "'" + s + "'"
+		return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+	}
+	var v struct{ V any }
+	if s == "" || yaml.Unmarshal([]byte("v: "+s+"\n"), &v) != nil || fmt.Sprint(v.V) != s || strings.ContainsAny(s, "{}[],#") {
+		return doubleQuoted(s)
+	}
+	if _, isString := v.V.(string); !isString {
+		return doubleQuoted(s) // 1.0, true, null: a number or a word YAML reads otherwise
 	}
 	return s
+}
+
+// doubleQuoted is s as a YAML double-quoted scalar.
+func doubleQuoted(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range s {
+		switch {
+		case r == '"' || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r < 0x20 || r == 0x7f:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// verify parses before and after and checks that they have the same shape, node for node, and
+// that each edited scalar reads as its edit's text.
+func verify(before, after []byte, edits []Edit) error {
+	docs := func(data []byte) ([]*yaml.Node, error) {
+		var out []*yaml.Node
+		dec := yaml.NewDecoder(bytes.NewReader(data))
+		for {
+			var doc yaml.Node
+			if err := dec.Decode(&doc); errors.Is(err, io.EOF) {
+				return out, nil
+			} else if err != nil {
+				return nil, err
+			}
+			out = append(out, &doc)
+		}
+	}
+	old, err := docs(before)
+	if err != nil {
+		return err
+	}
+	now, err := docs(after)
+	if err != nil {
+		return fmt.Errorf("the edits would write invalid YAML (%v): nothing written", err)
+	}
+	// Edited nodes are known by their position: before is parsed again here.
+	type pos struct{ line, col int }
+	want := map[pos]string{}
+	where := map[pos]string{}
+	for _, e := range edits {
+		p := pos{e.Node.Line, e.Node.Column}
+		want[p], where[p] = e.Text, e.Where
+	}
+	if len(old) != len(now) {
+		return errors.New("the edits would change the number of documents: nothing written")
+	}
+	var walk func(a, b *yaml.Node) error
+	walk = func(a, b *yaml.Node) error {
+		if text, ok := want[pos{a.Line, a.Column}]; ok && a.Kind == yaml.ScalarNode {
+			if b.Kind != yaml.ScalarNode || b.Value != text {
+				return fmt.Errorf("%s: the edit would not read back as %q: nothing written", where[pos{a.Line, a.Column}], text)
+			}
+			return nil
+		}
+		if a.Kind != b.Kind || len(a.Content) != len(b.Content) || a.Kind == yaml.ScalarNode && a.Value != b.Value {
+			return fmt.Errorf("line %d: the edits would change what is not edited: nothing written", a.Line)
+		}
+		for i := range a.Content {
+			if err := walk(a.Content[i], b.Content[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for i := range old {
+		if err := walk(old[i], now[i]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
