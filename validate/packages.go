@@ -148,6 +148,13 @@ func walkDeb(d *release.Dir, rel string, fn func(member string, h *tar.Header, r
 		return err
 	}
 	defer f.Close()
+	return walkDebReader(f, fn)
+}
+
+// walkDebReader is walkDeb over the deb read from f, within archive.DefaultLimits.
+func walkDebReader(f io.Reader, fn func(member string, h *tar.Header, r io.Reader) error) error {
+	limits := archive.DefaultLimits
+	entries := 0
 	rd := ar.NewReader(bufio.NewReader(f))
 	for {
 		h, err := rd.Next()
@@ -187,6 +194,9 @@ func walkDeb(d *release.Dir, rel string, fn func(member string, h *tar.Header, r
 			if err != nil {
 				return fmt.Errorf("%s: %w", name, err)
 			}
+			if entries++; entries > limits.Entries || th.Size > limits.Entry {
+				return fmt.Errorf("%s: more than %d entries, or an entry over %d bytes: %w", name, limits.Entries, limits.Entry, archive.ErrLimit)
+			}
 			if err := fn(member, th, tr); err != nil {
 				return err
 			}
@@ -199,9 +209,19 @@ func debPath(name string) string { return path.Clean("/" + strings.TrimPrefix(na
 
 // readDeb reads a deb's control fields and file list.
 func readDeb(d *release.Dir, rel string) (*pkgInfo, error) {
+	f, err := d.Open(rel)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return readDebFrom(f)
+}
+
+// readDebFrom reads a deb's control fields and file list from r.
+func readDebFrom(r io.Reader) (*pkgInfo, error) {
 	info := &pkgInfo{files: map[string]fs.FileMode{}}
 	var control []byte
-	err := walkDeb(d, rel, func(member string, h *tar.Header, r io.Reader) error {
+	err := walkDebReader(r, func(member string, h *tar.Header, r io.Reader) error {
 		switch {
 		case member == "control" && debPath(h.Name) == "/control":
 			var err error
@@ -366,6 +386,11 @@ func readRpm(d *release.Dir, rel string) (*pkgInfo, error) {
 		return nil, err
 	}
 	defer f.Close()
+	return readRpmFrom(f)
+}
+
+// readRpmFrom reads an rpm's name, version, architecture and file list from its headers in f.
+func readRpmFrom(f io.Reader) (*pkgInfo, error) {
 	r := bufio.NewReader(f)
 	lead := make([]byte, 96)
 	if _, err := io.ReadFull(r, lead); err != nil || !bytes.HasPrefix(lead, []byte{0xed, 0xab, 0xee, 0xdb}) {
