@@ -1,7 +1,6 @@
 package digest
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"maps"
@@ -10,9 +9,8 @@ import (
 	"strings"
 	"sync"
 
-	"go.yaml.in/yaml/v3"
-
 	"github.com/releasekit/releasekit/internal/atomicfile"
+	"github.com/releasekit/releasekit/manifest"
 )
 
 // LockFile is the usual name of a lock file.
@@ -35,10 +33,8 @@ type lockFile struct {
 // ReadLock reads a lock file; name is used in errors.
 func ReadLock(data []byte, name string) (*Lock, error) {
 	var f lockFile
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&f); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+	if err := manifest.DecodeYAML(data, name, &f); err != nil {
+		return nil, err
 	}
 	l := NewLock()
 	var problems []string

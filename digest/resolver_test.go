@@ -183,3 +183,18 @@ func TestParse(t *testing.T) {
 		}
 	}
 }
+
+// TestReadLockErrors: a lock file's problems are reported where they are, as a manifest's are.
+func TestReadLockErrors(t *testing.T) {
+	for in, want := range map[string]string{
+		"images:\n  busybox:1.36: sha256:" + strings.Repeat("b", 64) + "\nother: 1\n": `images.lock.yaml:3:1: other: unknown field "other"`,
+		"images:\n  a: [1\n":                       "images.lock.yaml:1:1: syntax error:",
+		"images: [a, b]\n":                         "images.lock.yaml:1:9: images: want a mapping",
+		"images:\n  busybox:1.36: sha256:nothex\n": "images.lock.yaml: images.busybox:1.36:",
+	} {
+		_, err := digest.ReadLock([]byte(in), "images.lock.yaml")
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: %v, want %q", in, err, want)
+		}
+	}
+}

@@ -21,13 +21,15 @@ type decoder struct {
 	p      *problems
 	values map[string]*yaml.Node // field path → value node
 	nodes  int
+	// unknownFields passes over fields the struct does not declare.
+	unknownFields bool
 	// root is set when the document parsed and its top level is a mapping: worth validating.
 	root bool
 }
 
 // parseDocument reads one YAML document into out, which must be a pointer to a struct.
-func parseDocument(data []byte, p *problems, out any) *decoder {
-	d := &decoder{p: p, values: map[string]*yaml.Node{}}
+func parseDocument(data []byte, p *problems, out any, unknownFields bool) *decoder {
+	d := &decoder{p: p, values: map[string]*yaml.Node{}, unknownFields: unknownFields}
 	var doc yaml.Node
 	dec := yaml.NewDecoder(strings.NewReader(string(data)))
 	if err := dec.Decode(&doc); err != nil {
@@ -140,7 +142,9 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 		for _, kv := range d.pairs(n, path, 0) {
 			i, ok := fields[kv.key]
 			if !ok {
-				d.fail(kv.keyNode, join(path, kv.key), "unknown field %q", kv.key)
+				if !d.unknownFields {
+					d.fail(kv.keyNode, join(path, kv.key), "unknown field %q", kv.key)
+				}
 				continue
 			}
 			d.decode(kv.value, v.Field(i), join(path, kv.key))

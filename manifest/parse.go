@@ -20,12 +20,18 @@ type Option func(*options) error
 
 type options struct {
 	requireSemver bool
+	unknownFields bool
 }
 
 // WithSemver requires version to be a semantic version (MAJOR.MINOR.PATCH[-PRERELEASE], an
 // optional v prefix). Default: off, since daily builds use versions such as 1.9-alpha.abc123;
 // a manifest that tags Go module versions (goversionenabled) always requires it.
 func WithSemver() Option { return func(o *options) error { o.requireSemver = true; return nil } }
+
+// WithUnknownFields lets DecodeYAML pass over fields out does not declare, for files that carry
+// more than is read of them (a Kubernetes resource's metadata). Default: an unknown field is a
+// problem.
+func WithUnknownFields() Option { return func(o *options) error { o.unknownFields = true; return nil } }
 
 func newOptions(opts []Option) (options, error) {
 	var o options
@@ -53,7 +59,7 @@ func Parse(r io.Reader, filename string, opts ...Option) (*Manifest, error) {
 		return nil, err
 	}
 	m := &Manifest{}
-	d := parseDocument(data, p, m)
+	d := parseDocument(data, p, m, false)
 	if d.root {
 		(&validator{p: p, d: d, m: m, opts: o, decodeErrs: len(p.errs)}).manifest()
 	}
@@ -95,7 +101,7 @@ func ParseSpec(r io.Reader, filename string, m *Manifest, dep string) (*Build, e
 		return nil, err
 	}
 	b := &Build{}
-	d := parseDocument(data, p, b)
+	d := parseDocument(data, p, b, false)
 	if d.root {
 		var spec Build
 		spec.Merge(*b, dep)
@@ -146,4 +152,21 @@ func (m *Manifest) WriteFile(path string) error {
 		return err
 	}
 	return atomicfile.WriteFile(path, data, 0o644)
+}
+
+// DecodeYAML reads one YAML document of data into out, a pointer to a struct, by its yaml tags
+// as Parse reads a manifest: unknown fields and wrong types are problems, and every problem is
+// reported at once, each an [*Error] at file:line:col. Other release files (an image lock, a
+// Release resource) are read with it, so that their errors point where a manifest's do.
+func DecodeYAML(data []byte, file string, out any, opts ...Option) error {
+	o, err := newOptions(opts)
+	if err != nil {
+		return err
+	}
+	if len(data) > maxSize {
+		return fmt.Errorf("%s: larger than %d bytes", file, maxSize)
+	}
+	p := &problems{file: file}
+	parseDocument(data, p, out, o.unknownFields)
+	return p.err()
 }

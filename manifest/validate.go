@@ -178,6 +178,9 @@ func (v *validator) dependency(name string, d *Dependency) {
 	if d.Sha != "" && d.Tag != "" {
 		v.errorf(p+".tag", "sha and tag are exclusive")
 	}
+	if d.Branch != "" && d.Tag != "" {
+		v.errorf(p+".tag", "branch and tag are exclusive")
+	}
 	if d.Sha != "" && !shaPattern.MatchString(d.Sha) {
 		v.errorf(p+".sha", "%q is not a commit SHA (want 7 to 40 lowercase hex digits)", d.Sha)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -21,6 +22,19 @@ var ErrNoDirectory = errors.New("no working directory: set directory in the mani
 
 // ErrDirty is returned for a localpath repository with uncommitted changes that are not allowed.
 var ErrDirty = errors.New("uncommitted changes (set allowDirty to build them)")
+
+// ErrNoSpec is wrapped by the error of a dependency whose spec file is not in its tree: bad
+// input, as a manifest problem is.
+var ErrNoSpec = errors.New("no such build spec in the dependency")
+
+// unwrapPath drops the host path from an *fs.PathError.
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
 
 // Result is a resolved release: the manifest with every dependency pinned, and its source trees.
 type Result struct {
@@ -362,9 +376,10 @@ func (r *resolver) mergeSpecs(out *manifest.Manifest) error {
 		if spec == "" {
 			continue
 		}
-		f, err := os.Open(filepath.Join(r.done[name].Dir, filepath.FromSlash(spec)))
+		// Inside the dependency's tree: a spec that is a link out is not read.
+		f, err := os.OpenInRoot(r.done[name].Dir, filepath.FromSlash(spec))
 		if err != nil {
-			errs = append(errs, fmt.Errorf("resolve %s: spec: %w", name, err))
+			errs = append(errs, fmt.Errorf("resolve %s: spec %s: %w: %w", name, spec, ErrNoSpec, unwrapPath(err)))
 			continue
 		}
 		b, err := manifest.ParseSpec(f, name+"/"+spec, out, name)

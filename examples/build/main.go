@@ -50,6 +50,10 @@ func main() {
 	var mirrors mirrorFlag
 	flag.Var(&mirrors, "mirror", "url=path: fetch url from path (repeatable)")
 	flag.Parse()
+	if flag.NArg() > 0 {
+		fmt.Fprintf(os.Stderr, "build: unexpected arguments %q (flags only)\n", flag.Args())
+		os.Exit(2)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	c := config{path: *path, out: *out, cache: *cache, offline: *offline, verbose: *verbose, jobs: *jobs,
@@ -79,14 +83,21 @@ func (m *mirrorFlag) Set(v string) error {
 
 func run(ctx context.Context, c config, stdout, stderr io.Writer) int {
 	path, out, cache := c.path, c.out, c.cache
+	if c.jobs < 1 {
+		fmt.Fprintf(stderr, "-jobs %d: want at least 1\n", c.jobs)
+		return 2
+	}
+	// A manifest that cannot be read (missing, a folder) is bad input, as one that does not parse.
 	m, err := manifest.Load(path)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
-		var bad *manifest.Error
-		if errors.As(err, &bad) {
+		return 2
+	}
+	if out != "" {
+		if st, err := os.Stat(out); err == nil && !st.IsDir() {
+			fmt.Fprintf(stderr, "-out %s: not a directory\n", out)
 			return 2
 		}
-		return 1
 	}
 	if m.Directory == "" {
 		if m.Directory, err = os.MkdirTemp("", "release-"); err != nil {
@@ -98,7 +109,7 @@ func run(ctx context.Context, c config, stdout, stderr io.Writer) int {
 		out = filepath.Join(m.Directory, "out")
 	}
 	opts := []resolve.Option{resolve.WithOffline(c.offline)}
-	build := []artifacts.Option{artifacts.WithJobs(max(c.jobs, 1)), artifacts.WithProgress(stderr),
+	build := []artifacts.Option{artifacts.WithJobs(c.jobs), artifacts.WithProgress(stderr),
 		artifacts.WithPackager(pkg.New()), artifacts.WithLicenseScanner(licenses.New()),
 		artifacts.WithChartPackager(chart.New()), artifacts.WithKeychain(authn.DefaultKeychain)}
 	// Third-party images in charts: the lock file first, then their registries (unless offline).
@@ -144,6 +155,9 @@ func run(ctx context.Context, c config, stdout, stderr io.Writer) int {
 	res, err := resolve.Dependencies(ctx, m, opts...)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
+		if errors.Is(err, resolve.ErrNoSpec) || len(manifest.Problems(err)) > 0 {
+			return 2 // a spec file missing or bad
+		}
 		return 1
 	}
 	for _, name := range res.Manifest.DependencyNames() {

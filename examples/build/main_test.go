@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,7 +16,7 @@ func TestExitCodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	var stdout, stderr bytes.Buffer
-	if code := run(t.Context(), config{path: bad}, &stdout, &stderr); code != 2 {
+	if code := run(t.Context(), config{path: bad, jobs: 1}, &stdout, &stderr); code != 2 {
 		t.Errorf("bad manifest: exit %d, want 2", code)
 	}
 	if want := bad + ":3:17: dependencies.api.branch: needs git\n"; stderr.String() != want {
@@ -26,8 +27,8 @@ func TestExitCodes(t *testing.T) {
 	}
 
 	missing := filepath.Join(dir, "missing.yaml")
-	if code := run(t.Context(), config{path: missing}, &stdout, &stderr); code != 1 {
-		t.Errorf("missing manifest: exit %d, want 1", code)
+	if code := run(t.Context(), config{path: missing, jobs: 1}, &stdout, &stderr); code != 2 {
+		t.Errorf("missing manifest: exit %d, want 2", code)
 	}
 
 	unresolvable := filepath.Join(dir, "unresolvable.yaml")
@@ -36,7 +37,7 @@ func TestExitCodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	stderr.Reset()
-	if code := run(t.Context(), config{path: unresolvable}, &stdout, &stderr); code != 1 {
+	if code := run(t.Context(), config{path: unresolvable, jobs: 1}, &stdout, &stderr); code != 1 {
 		t.Errorf("unresolvable: exit %d, want 1", code)
 	}
 	if !strings.HasPrefix(stderr.String(), "resolve api: localpath ") {
@@ -47,7 +48,34 @@ func TestExitCodes(t *testing.T) {
 	}
 
 	stderr.Reset()
-	if code := run(t.Context(), config{path: unresolvable, epoch: "yesterday"}, &stdout, &stderr); code != 2 {
+	if code := run(t.Context(), config{path: unresolvable, epoch: "yesterday", jobs: 1}, &stdout, &stderr); code != 2 {
 		t.Errorf("bad SOURCE_DATE_EPOCH: exit %d, want 2 (%s)", code, stderr.String())
+	}
+
+	// More bad input: each exits 2 and writes nothing.
+	file := filepath.Join(dir, "a-file")
+	os.WriteFile(file, []byte("x"), 0o644)
+	repo := filepath.Join(dir, "repo")
+	os.MkdirAll(repo, 0o755)
+	for _, args := range [][]string{{"init", "--quiet"}, {"-c", "user.name=a", "-c", "user.email=a@example.com", "commit", "--quiet", "--allow-empty", "-m", "x"}} {
+		if out, err := exec.Command("git", append([]string{"-C", repo}, args...)...).CombinedOutput(); err != nil {
+			t.Fatalf("git: %v\n%s", err, out)
+		}
+	}
+	noSpec := filepath.Join(dir, "nospec.yaml")
+	os.WriteFile(noSpec, []byte("version: 1.0.0\ndirectory: "+dir+"\ndependencies:\n  app: {localpath: "+repo+", spec: release/missing.yaml}\n"), 0o644)
+	for name, c := range map[string]config{
+		"a directory as the manifest": {path: dir, jobs: 1},
+		"-out is a file":              {path: unresolvable, out: file, jobs: 1},
+		"-jobs 0":                     {path: unresolvable, jobs: 0},
+		"a missing spec file":         {path: noSpec, jobs: 1, out: filepath.Join(dir, "spec-out")},
+	} {
+		stderr.Reset()
+		if code := run(t.Context(), c, &stdout, &stderr); code != 2 {
+			t.Errorf("%s: exit %d, want 2 (%s)", name, code, stderr.String())
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "spec-out")); !os.IsNotExist(err) {
+		t.Errorf("a missing spec wrote output: %v", err)
 	}
 }

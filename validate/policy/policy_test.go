@@ -167,3 +167,34 @@ func TestImageName(t *testing.T) {
 		t.Error("a missing version gave a name")
 	}
 }
+
+// TestReadReleaseShapes: a Release resource as clusters hold it (annotations, dates, states)
+// reads; a wrong type is reported at its position.
+func TestReadReleaseShapes(t *testing.T) {
+	real := `apiVersion: release.giantswarm.io/v1alpha1
+kind: Release
+metadata:
+  name: aws-25.1.0
+  annotations: {giantswarm.io/docs: "https://docs.example/releases"}
+  labels: {giantswarm.io/provider: aws}
+spec:
+  date: "2024-06-01T12:00:00Z"
+  state: active
+  apps:
+  - {name: cilium, version: 0.25.1, catalog: default}
+  components:
+  - {name: flatcar, version: 3815.2.5}
+  - {name: kubernetes, version: 1.29.7}
+`
+	r, err := policy.ReadRelease([]byte(real), "release.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Version != "25.1.0" || len(r.Components) != 3 {
+		t.Errorf("read %+v", r)
+	}
+	_, err = policy.ReadRelease([]byte(strings.Replace(real, "state: active", "apps: 3", 1)), "release.yaml")
+	if err == nil || !strings.Contains(err.Error(), "release.yaml:") {
+		t.Errorf("a wrong type: %v", err)
+	}
+}

@@ -5,8 +5,6 @@ import (
 	"regexp"
 	"strings"
 
-	"go.yaml.in/yaml/v3"
-
 	"github.com/releasekit/releasekit/manifest"
 )
 
@@ -36,8 +34,8 @@ var releaseVersion = regexp.MustCompile(`(?:^|-)(v?\d+\.\d+\.\d+(?:[-+][0-9A-Za-
 // version from metadata.name, and spec.components and spec.apps as components.
 func ReadRelease(data []byte, file string) (*Composite, error) {
 	var r gsRelease
-	if err := yaml.Unmarshal(data, &r); err != nil {
-		return nil, fmt.Errorf("%s: %w", file, err)
+	if err := manifest.DecodeYAML(data, file, &r, manifest.WithUnknownFields()); err != nil {
+		return nil, err
 	}
 	if !strings.HasPrefix(r.APIVersion, "release.giantswarm.io/") || r.Kind != "Release" {
 		return nil, fmt.Errorf("%s: %w (apiVersion %q, kind %q)", file, ErrNotRelease, r.APIVersion, r.Kind)
