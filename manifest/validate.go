@@ -525,8 +525,18 @@ func (v *validator) template(p, s string) {
 				walk(a)
 			}
 		case *parse.FieldNode:
-			if len(n.Ident) > 0 && !slices.Contains(templateFields, n.Ident[0]) {
-				bad = append(bad, "."+n.Ident[0])
+			bad = append(bad, checkFields(n.Ident)...)
+		case *parse.VariableNode:
+			switch {
+			case len(n.Ident) > 1 && n.Ident[0] == "$":
+				bad = append(bad, checkFields(n.Ident[1:])...)
+			case len(n.Ident) > 1:
+				bad = append(bad, strings.Join(n.Ident, ".")+" (a field of a variable, which cannot be checked)")
+			}
+		case *parse.ChainNode:
+			walk(n.Node)
+			if len(n.Field) > 0 {
+				bad = append(bad, n.String()+" (a field of an expression, which cannot be checked)")
 			}
 		case *parse.IfNode:
 			walk(n.Pipe)
@@ -546,6 +556,20 @@ func (v *validator) template(p, s string) {
 	for _, f := range bad {
 		v.errorf(p, "template: unknown field %s (want %s)", f, strings.Join(templateFields, ", "))
 	}
+}
+
+// checkFields returns the problems of a field chain (.Name, .Images.x): a known field first, and
+// more only after the one map, Images.
+func checkFields(ident []string) []string {
+	switch {
+	case len(ident) == 0:
+		return nil
+	case !slices.Contains(templateFields, ident[0]):
+		return []string{"." + ident[0]}
+	case len(ident) > 1 && ident[0] != "Images":
+		return []string{"." + strings.Join(ident, ".") + " (." + ident[0] + " is a string)"}
+	}
+	return nil
 }
 
 func sortedKeys[V any](m map[string]V) []string {
