@@ -105,6 +105,9 @@ func Find(data []byte, file string, opts ...Option) ([]Image, error) {
 
 func find(data []byte, file string, o findOptions) ([]Image, error) {
 	f := &finder{file: file, explicit: o.explicit, used: map[string]bool{}}
+	if len(data) > MaxFileSize {
+		return nil, fmt.Errorf("%s: %w: larger than %d bytes", file, ErrInvalid, MaxFileSize)
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	for {
 		var doc yaml.Node
@@ -113,7 +116,7 @@ func find(data []byte, file string, o findOptions) ([]Image, error) {
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", file, err)
+			return nil, fmt.Errorf("%s: %w: %w", file, ErrInvalid, err)
 		}
 		if len(doc.Content) == 0 {
 			continue
@@ -132,10 +135,24 @@ func find(data []byte, file string, o findOptions) ([]Image, error) {
 		for i, p := range f.problems {
 			texts[i] = p.text
 		}
-		return nil, errors.New(strings.Join(texts, "\n"))
+		return nil, fmt.Errorf("%w", invalid(strings.Join(texts, "\n")))
 	}
 	return f.images, nil
 }
+
+// MaxFileSize bounds a file Find, Pin and Check read: values files are kilobytes, and parsing
+// takes memory several times a file's size.
+const MaxFileSize = 32 << 20
+
+// ErrInvalid is wrapped by the errors of a file that cannot be read as YAML with images: its own
+// problems, as opposed to a registry's answer.
+var ErrInvalid = errors.New("invalid input")
+
+// invalid is a file's problems, one per line, wrapping ErrInvalid without saying so.
+type invalid string
+
+func (e invalid) Error() string { return string(e) }
+func (e invalid) Unwrap() error { return ErrInvalid }
 
 type finder struct {
 	file     string

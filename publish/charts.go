@@ -34,8 +34,8 @@ type charts struct {
 // on the chart: no creation time, so the chart's OCI digest is the same every time.
 func Charts(hub string, opts ...TargetOption) (Target, error) {
 	hub = strings.TrimSuffix(strings.TrimPrefix(hub, "oci://"), "/")
-	if _, err := name.NewRepository(hub + "/x"); err != nil {
-		return nil, fmt.Errorf("charts: hub %q: %w", hub, err)
+	if err := checkHub(hub); err != nil {
+		return nil, fmt.Errorf("charts: %w", err)
 	}
 	o, err := newTargetOptions("charts", registryOptionNames, opts)
 	if err != nil {

@@ -70,8 +70,8 @@ type images struct {
 // that share it mount it from the first repository that received it. A tag is written only
 // after everything it points to is present.
 func Images(hub string, opts ...TargetOption) (Target, error) {
-	if _, err := name.NewRepository(hub + "/x"); err != nil {
-		return nil, fmt.Errorf("images: hub %q: %w", hub, err)
+	if err := checkHub(hub); err != nil {
+		return nil, fmt.Errorf("images: %w", err)
 	}
 	o, err := newTargetOptions("images", imagesOptionNames, opts)
 	if err != nil {
@@ -253,4 +253,16 @@ func (t *images) Apply(ctx context.Context, d *release.Dir, push []Action) error
 		})
 	}
 	return g.Wait()
+}
+
+// checkHub checks a registry prefix, host[/path]: a URL of another scheme (http://x) would be
+// read as a host named after the scheme.
+func checkHub(hub string) error {
+	if scheme, _, ok := strings.Cut(hub, "://"); ok {
+		return fmt.Errorf("hub %q: want host[/path] (oci:// for charts), not a %s:// URL", hub, scheme)
+	}
+	if _, err := name.NewRepository(hub+"/x", name.StrictValidation); err != nil {
+		return fmt.Errorf("hub %q: %w", hub, err)
+	}
+	return nil
 }

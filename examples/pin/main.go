@@ -100,12 +100,16 @@ func run(ctx context.Context, c config, stdout, stderr io.Writer, keychain authn
 	}
 	status := 0
 	for _, file := range c.files {
-		data, err := os.ReadFile(file)
+		data, err := readFile(file)
 		if err != nil {
 			fmt.Fprintln(stderr, err)
 			return 2
 		}
 		out, changes, err := digest.Pin(ctx, data, file, chain, opts...)
+		if errors.Is(err, digest.ErrInvalid) {
+			fmt.Fprintln(stderr, err)
+			return 2 // the file itself is bad: nothing is written
+		}
 		if err != nil {
 			fmt.Fprintln(stderr, err)
 			status = 1
@@ -133,7 +137,7 @@ func run(ctx context.Context, c config, stdout, stderr io.Writer, keychain authn
 func check(c config, opts []digest.Option, stdout, stderr io.Writer) int {
 	status := 0
 	for _, file := range c.files {
-		data, err := os.ReadFile(file)
+		data, err := readFile(file)
 		if err != nil {
 			fmt.Fprintln(stderr, err)
 			return 2
@@ -178,4 +182,22 @@ func writeFile(file string, data []byte) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), file)
+}
+
+// readFile reads a values file, up to digest.MaxFileSize bytes: a larger one is refused before
+// it is read whole.
+func readFile(file string) ([]byte, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, digest.MaxFileSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > digest.MaxFileSize {
+		return nil, fmt.Errorf("%s: larger than %d bytes", file, digest.MaxFileSize)
+	}
+	return data, nil
 }

@@ -69,3 +69,28 @@ func TestPin(t *testing.T) {
 		t.Errorf("check after pinning: exit %d\n%s", code, out.String())
 	}
 }
+
+// TestBadFiles: a file that is not YAML, too large, or has a word that is no reference under an
+// image key exits 2, and is left as it was.
+func TestBadFiles(t *testing.T) {
+	dir := t.TempDir()
+	for name, data := range map[string][]byte{
+		"invalid.yaml": []byte("image: [unclosed\n"),
+		"word.yaml":    []byte("image: 'UPPER:::bad'\n"),
+		"large.yaml":   bytes.Repeat([]byte("# filler line\n"), (32<<20)/14+1),
+	} {
+		file := filepath.Join(dir, name)
+		if err := os.WriteFile(file, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for _, check := range []bool{false, true} {
+			var out, errs bytes.Buffer
+			if code := run(t.Context(), config{check: check, offline: true, jobs: 4, files: []string{file}}, &out, &errs, authn.DefaultKeychain); code != 2 {
+				t.Errorf("%s (check %v): exit %d, want 2: %s", name, check, code, errs.String())
+			}
+		}
+		if got, _ := os.ReadFile(file); !bytes.Equal(got, data) {
+			t.Errorf("%s was changed", name)
+		}
+	}
+}

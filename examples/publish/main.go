@@ -125,7 +125,7 @@ func publishRelease(ctx context.Context, c config, getenv func(string) string, s
 	}
 	rel, err := release.Open(c.release)
 	if err != nil {
-		return err
+		return usageError{err} // no release there: bad input
 	}
 	reg := []publish.TargetOption{publish.WithKeychain(authn.DefaultKeychain), publish.WithJobs(c.jobs)}
 	if c.force {
@@ -149,7 +149,7 @@ func publishRelease(ctx context.Context, c config, getenv func(string) string, s
 	if c.bucket != "" {
 		b, err := blob.Open(ctx, c.bucket)
 		if err != nil {
-			return err
+			return usageError{err} // an unknown scheme, a folder that cannot be made
 		}
 		defer b.Close()
 		opts := []publish.TargetOption{publish.WithAliases(split(c.aliases)...)}
@@ -165,7 +165,7 @@ func publishRelease(ctx context.Context, c config, getenv func(string) string, s
 	if c.helmBucket != "" {
 		b, err := blob.Open(ctx, c.helmBucket)
 		if err != nil {
-			return err
+			return usageError{err} // an unknown scheme, a folder that cannot be made
 		}
 		defer b.Close()
 		t, err := publish.ChartRepo(b, "", c.helmURL)

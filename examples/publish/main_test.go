@@ -110,6 +110,12 @@ func TestUsage(t *testing.T) {
 		"no token":   {release: rel, github: "o/r"},
 		"bad hub":    {release: rel, dockerHubs: hubs{"UPPER case"}},
 		"helm url":   {release: rel, helmBucket: "mem://"},
+		// More bad input, each exit 2 with nothing written.
+		"a helm hub of another scheme": {release: rel, helmHubs: hubs{"http://x"}},
+		"a docker hub with a scheme":   {release: rel, dockerHubs: hubs{"https://ghcr.io/org"}},
+		"a missing release":            {release: filepath.Join(rel, "nowhere"), bucket: "mem://"},
+		"a folder with no release":     {release: t.TempDir(), bucket: "mem://"},
+		"a bucket of no known scheme":  {release: rel, bucket: "ftp://host/x"},
 	} {
 		var out, errOut bytes.Buffer
 		if code := run(t.Context(), c, noenv, &out, &errOut); code != 2 {
