@@ -204,3 +204,35 @@ func scanForMarker(t *testing.T, dir string) {
 		return nil
 	})
 }
+
+// TestBackslashName: a file name holding a backslash, legal in a repository, goes into
+// sources.tar.gz as it is.
+func TestBackslashName(t *testing.T) {
+	work := t.TempDir()
+	src := filepath.Join(work, "upstream")
+	writeProject(t, src)
+	if err := os.WriteFile(filepath.Join(src, `docs`, `a\b.md`), []byte("backslash\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	g := gitx.At(src, "GIT_AUTHOR_NAME=a", "GIT_AUTHOR_EMAIL=a@example.com", "GIT_AUTHOR_DATE="+commitDate,
+		"GIT_COMMITTER_NAME=a", "GIT_COMMITTER_EMAIL=a@example.com", "GIT_COMMITTER_DATE="+commitDate,
+		"GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1")
+	for _, args := range [][]string{{"add", "--all"}, {"commit", "--quiet", "-m", "backslash"}} {
+		if _, err := g.Run(t.Context(), args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	set := build(t, resolved(t, work, "version: 1.0.0\noutputs: [sources]\ndependencies:\n  app: {git: "+projectURL+", branch: main}\n"), filepath.Join(work, "out"))
+	if len(set.Artifacts) != 1 {
+		t.Fatalf("artifacts: %+v", set.Artifacts)
+	}
+	data, err := os.ReadFile(filepath.Join(work, "out", "sources.tar.gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	zr, _ := gzip.NewReader(bytes.NewReader(data))
+	tarData, _ := io.ReadAll(zr)
+	if !bytes.Contains(tarData, []byte(`app/docs/a\b.md`)) {
+		t.Error(`sources.tar.gz has no app/docs/a\b.md`)
+	}
+}

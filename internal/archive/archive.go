@@ -64,9 +64,25 @@ func (e Entry) perm() fs.FileMode {
 
 // CheckName reports whether name is a safe entry name: relative, clean, without "..".
 func CheckName(name string) error {
-	if name == "" || strings.HasPrefix(name, "/") || strings.Contains(name, `\`) || path.Clean(name) != name ||
+	if name == "" || strings.HasPrefix(name, "/") || path.Clean(name) != name ||
 		name == ".." || strings.HasPrefix(name, "../") || name == "." {
 		return fmt.Errorf("unsafe entry name %q", name)
+	}
+	// A drive letter ("c:x") leaves the folder on Windows.
+	if len(name) > 1 && name[1] == ':' && (name[0]|0x20 >= 'a' && name[0]|0x20 <= 'z') {
+		return fmt.Errorf("unsafe entry name %q", name)
+	}
+	// A backslash is a legal character in a Unix file name, and a separator to Windows tools:
+	// read either way, the name must stay inside.
+	if strings.Contains(name, `\`) {
+		if strings.HasPrefix(name, `\`) {
+			return fmt.Errorf("unsafe entry name %q", name)
+		}
+		for _, part := range strings.FieldsFunc(name, func(r rune) bool { return r == '/' || r == '\\' }) {
+			if part == ".." || part == "." {
+				return fmt.Errorf("unsafe entry name %q", name)
+			}
+		}
 	}
 	return nil
 }

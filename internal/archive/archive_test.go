@@ -256,3 +256,16 @@ func TestWalkLimits(t *testing.T) {
 		t.Errorf("within limits: %v", err)
 	}
 }
+
+// TestCheckNameBackslash: a backslash is a legal character of a Unix name, but read as a
+// Windows separator the name must still stay inside.
+func TestCheckNameBackslash(t *testing.T) {
+	for name, ok := range map[string]bool{
+		`dir\name.txt`: true, `a/b\c`: true, `weird\\name`: true,
+		`..\x`: false, `a\..\..\x`: false, `\x`: false, `C:\x`: false, `c:x`: false, `a\.\b`: false,
+	} {
+		if err := archive.CheckName(name); (err == nil) != ok {
+			t.Errorf("CheckName(%q) = %v, want ok %v", name, err, ok)
+		}
+	}
+}
