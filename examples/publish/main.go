@@ -41,6 +41,7 @@ import (
 type config struct {
 	release, tags, bucket, prefix, aliases    string
 	helmBucket, helmURL, github, tokenFile    string
+	githubAPI                                 string
 	report, list                              string
 	dockerHubs, helmHubs                      hubs
 	gitTags, dryRun, force, draft, prerelease bool
@@ -73,6 +74,7 @@ func main() {
 	flag.StringVar(&c.helmBucket, "helm-bucket", "", "publish charts to a chart repository in this bucket URL")
 	flag.StringVar(&c.helmURL, "helm-url", "", "the chart repository's public URL (required with -helm-bucket)")
 	flag.StringVar(&c.github, "github", "", "create a GitHub release in owner/name")
+	flag.StringVar(&c.githubAPI, "github-api", "", "GitHub Enterprise's API URL, e.g. https://github.example.com/api/v3/ (default api.github.com)")
 	flag.StringVar(&c.tokenFile, "github-token-file", "", "file holding the GitHub token (default $GITHUB_TOKEN or $GH_TOKEN)")
 	flag.BoolVar(&c.draft, "draft", false, "create the GitHub release as a draft")
 	flag.BoolVar(&c.prerelease, "prerelease", false, "mark the GitHub release as a pre-release")
@@ -186,9 +188,15 @@ func publishRelease(ctx context.Context, c config, getenv func(string) string, s
 		if err != nil {
 			return usageError{err}
 		}
-		client, err := gh.NewClient(gh.WithAuthToken(token))
+		clientOpts := []gh.ClientOptionsFunc{gh.WithAuthToken(token)}
+		if c.githubAPI != "" {
+			base := strings.TrimSuffix(c.githubAPI, "/") + "/"
+			upload := strings.TrimSuffix(strings.TrimSuffix(base, "/api/v3/"), "/") + "/api/uploads/"
+			clientOpts = append(clientOpts, gh.WithURLs(&base, &upload))
+		}
+		client, err := gh.NewClient(clientOpts...)
 		if err != nil {
-			return err
+			return usageError{err}
 		}
 		var opts []github.Option
 		if c.draft {
