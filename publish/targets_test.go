@@ -305,7 +305,7 @@ func TestHostileRelease(t *testing.T) {
 }
 
 // chartRelease writes a release directory of one chart, app at version v.
-func chartRelease(t *testing.T, v string) *release.Dir {
+func chartRelease(t testing.TB, v string) *release.Dir {
 	t.Helper()
 	dir := t.TempDir()
 	tgz := chartTgz(t, "app", v)
