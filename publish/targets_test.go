@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/releasekit/releasekit/artifacts/release"
 	"github.com/releasekit/releasekit/manifest"
@@ -353,6 +354,42 @@ func TestChartRepoWriter(t *testing.T) {
 func TestChartRepoProcesses(t *testing.T) {
 	bucketDir := t.TempDir()
 	const writers, rounds = 8, 5
+	// A reader reads the index all along: it never sees a half-written one.
+	reader, err := blob.Open(t.Context(), "file://"+bucketDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Close()
+	stop := make(chan struct{})
+	readErr := make(chan error, 1)
+	go func() {
+		defer close(readErr)
+		for reads := 0; ; reads++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			data, _, err := reader.Read(t.Context(), "charts/index.yaml")
+			if errors.Is(err, publish.ErrNotExist) {
+				continue
+			}
+			if err == nil {
+				var idx map[string]any
+				err = yaml.Unmarshal(data, &idx)
+			}
+			if err != nil {
+				readErr <- fmt.Errorf("read %d: %w", reads, err)
+				return
+			}
+		}
+	}()
+	defer func() {
+		close(stop)
+		if err := <-readErr; err != nil {
+			t.Errorf("a concurrent reader: %v", err)
+		}
+	}()
 	for round := range rounds {
 		cmds := make([]*exec.Cmd, writers)
 		outs := make([]bytes.Buffer, writers)
