@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/releasekit/releasekit/internal/yamledit"
 )
@@ -11,7 +13,11 @@ import (
 // Change is one value Pin wrote.
 type Change struct {
 	Image
+	// Old and New are the source text replaced and written (New is the text to write, before
+	// Apply).
 	Old, New string
+	// Digest is the digest the image is pinned to.
+	Digest Digest
 }
 
 // ErrMismatch is returned when a pinned reference's digest is not the one its tag resolves to.
@@ -20,15 +26,44 @@ var ErrMismatch = errors.New("pinned digest differs from the tag's")
 // Pin resolves every image reference in data through r and returns data with each one pinned,
 // changing only the bytes of the values it writes: comments, blank lines, key order and quoting
 // are kept. References already pinned are checked, not changed; a digest that differs from what
-// the tag resolves to is an error naming file:line. Every problem is reported at once.
+// the tag resolves to is an error naming file:line. Every problem is reported at once. Pin is
+// Plan and then Apply of every change, and requires every image pinned after.
 func Pin(ctx context.Context, data []byte, file string, r Resolver, opts ...Option) ([]byte, []Change, error) {
-	o, err := newFindOptions(opts)
+	changes, err := Plan(ctx, data, file, r, opts...)
 	if err != nil {
 		return nil, nil, err
 	}
-	images, err := find(data, file, o)
+	out, changes, err := Apply(data, file, changes, opts...)
 	if err != nil {
 		return nil, nil, err
+	}
+	after, err := Find(out, file, opts...)
+	if err != nil {
+		return nil, nil, err
+	}
+	var unpinned []error
+	for _, im := range after {
+		if !im.Ref.Pinned() {
+			unpinned = append(unpinned, fmt.Errorf("%s:%d: %s: %s would not be pinned (nothing written)", file, im.Line, im.Path, im.Ref))
+		}
+	}
+	if len(unpinned) > 0 {
+		return nil, nil, errors.Join(unpinned...)
+	}
+	return out, changes, nil
+}
+
+// Plan resolves every image reference in data through r and returns the change that pins each
+// one not pinned yet, writing nothing. A caller may apply all of them, or some (Apply).
+// References already pinned are checked against their tag.
+func Plan(ctx context.Context, data []byte, file string, r Resolver, opts ...Option) ([]Change, error) {
+	o, err := newFindOptions(opts)
+	if err != nil {
+		return nil, err
+	}
+	images, err := find(data, file, o)
+	if err != nil {
+		return nil, err
 	}
 	var refs []Reference
 	for _, im := range images {
@@ -38,7 +73,7 @@ func Pin(ctx context.Context, data []byte, file string, r Resolver, opts ...Opti
 	}
 	digests, resolveErr := ResolveAll(ctx, r, refs, o.jobs)
 	if ctx.Err() != nil {
-		return nil, nil, ctx.Err()
+		return nil, ctx.Err()
 	}
 	var problems []error
 	var changes []Change
@@ -56,38 +91,60 @@ func Pin(ctx context.Context, data []byte, file string, r Resolver, opts ...Opti
 		case im.Ref.Pinned():
 			continue
 		}
-		changes = append(changes, Change{Image: im, New: im.value(d)})
+		changes = append(changes, Change{Image: im, New: im.value(d), Digest: d})
 	}
 	if len(problems) > 0 {
 		// Why each reference could not be resolved follows the list of them.
-		return nil, nil, errors.Join(append(problems, resolveErr)...)
+		return nil, errors.Join(append(problems, resolveErr)...)
+	}
+	return changes, nil
+}
+
+// Apply makes changes, from Plan over the same data, and returns the new bytes and the changes
+// with the text each replaced and wrote. What it writes is read back: invalid YAML, a changed
+// shape, or an edited image that does not read back pinned is an error, and nothing is written.
+func Apply(data []byte, file string, changes []Change, opts ...Option) ([]byte, []Change, error) {
+	o, err := newFindOptions(opts)
+	if err != nil {
+		return nil, nil, err
 	}
 	edits := make([]yamledit.Edit, len(changes))
 	for i, c := range changes {
+		if c.node == nil {
+			return nil, nil, fmt.Errorf("%s: %s: a change not planned over this file", file, c.Path)
+		}
 		edits[i] = yamledit.Edit{Node: c.node, Text: c.New, Where: fmt.Sprintf("%s:%d: %s", file, c.Line, c.Path)}
 	}
 	out, written, err := yamledit.Apply(data, edits)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", file, err)
 	}
-	// What was written is read back: every image must now be a valid, pinned reference.
 	after, err := find(out, file, o)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: pinning would write what does not read back (nothing written): %w", file, err)
 	}
-	var unpinned []error
+	edited := map[string]bool{}
+	for _, c := range changes {
+		edited[c.Path] = true
+	}
+	var problems []error
 	for _, im := range after {
-		if !im.Ref.Pinned() {
-			unpinned = append(unpinned, fmt.Errorf("%s:%d: %s: %s would not be pinned (nothing written)", file, im.Line, im.Path, im.Ref))
+		if edited[im.Path] && !im.Ref.Pinned() {
+			problems = append(problems, fmt.Errorf("%s:%d: %s: %s would not be pinned (nothing written)", file, im.Line, im.Path, im.Ref))
 		}
+		delete(edited, im.Path)
 	}
-	if len(unpinned) > 0 {
-		return nil, nil, errors.Join(unpinned...)
+	for _, p := range slices.Sorted(maps.Keys(edited)) {
+		problems = append(problems, fmt.Errorf("%s: %s: no image reads back there after pinning (nothing written)", file, p))
 	}
-	for i := range changes {
-		changes[i].Old, changes[i].New = written[i].Old, written[i].New
+	if len(problems) > 0 {
+		return nil, nil, errors.Join(problems...)
 	}
-	return out, changes, nil
+	out2 := slices.Clone(changes)
+	for i := range out2 {
+		out2[i].Old, out2[i].New = written[i].Old, written[i].New
+	}
+	return out, out2, nil
 }
 
 // Check returns every image reference in data that is not pinned to a digest.
