@@ -52,8 +52,15 @@ func (p *Packager) Package(ctx context.Context, c *artifacts.ChartSpec, w io.Wri
 		}
 	}
 	if !c.Tags() {
-		if values, _, err = digest.Pin(ctx, values, c.Path+"/values.yaml", c.Images, digest.WithImages(c.Chart.Images)); err != nil {
+		// Every pin is proved by rendering the chart with it; one the templates do not bear out
+		// is refused, and the chart is not released.
+		var refused []error
+		values, refused, err = pinValues(ctx, ch, values, c.Path+"/values.yaml", c.Images, digest.WithImages(c.Chart.Images))
+		if err != nil {
 			return err
+		}
+		if len(refused) > 0 {
+			return errors.Join(refused...)
 		}
 	}
 	files[chartutil.ValuesfileName] = values

@@ -1,0 +1,124 @@
+package chart_test
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"helm.sh/helm/v3/pkg/chart/loader"
+
+	"github.com/releasekit/releasekit/artifacts"
+	"github.com/releasekit/releasekit/artifacts/chart"
+	"github.com/releasekit/releasekit/manifest"
+)
+
+// deployment is a template of one container whose image is the given template expression.
+func deployment(image string) string {
+	return "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  selector:\n    matchLabels: {app: app}\n  template:\n    metadata:\n      labels: {app: app}\n    spec:\n      containers:\n      - name: app\n        image: " + image + "\n"
+}
+
+// shape is a chart in a shape real charts use: its values, its templates, and what pinning must
+// do with it: pin every image (refused == ""), or refuse with a reason holding refused.
+type shape struct {
+	name      string
+	values    string
+	templates map[string]string
+	refused   string
+}
+
+var shapes = []shape{
+	{
+		// Istio ≥ 1.24: hub, tag and image under _internal_defaults_do_not_set. The detector reads
+		// image: pilot with hub and tag beside it and would write a whole reference into image,
+		// which the template prints between hub and tag.
+		name:      "istio-internal-defaults",
+		values:    "_internal_defaults_do_not_set:\n  hub: docker.io/istio\n  tag: 1.24.0\n  image: pilot\n  global:\n    hub: docker.io/istio\n    tag: 1.24.0\n",
+		templates: map[string]string{"deployment.yaml": deployment(`"{{ .Values._internal_defaults_do_not_set.hub }}/{{ .Values._internal_defaults_do_not_set.image }}:{{ .Values._internal_defaults_do_not_set.tag }}"`)},
+		refused:   `pinning docker.io/istio/pilot:1.24.0 is refused: templates/deployment.yaml:14: spec.template.spec.containers[0].image: "docker.io/istio/docker.io/istio/pilot:1.24.0@sha256:`,
+	},
+	{
+		// OSM: digests by name, but the template prints the tag whenever one is set.
+		name:   "osm-tag-wins",
+		values: "image:\n  registry: docker.io/openservicemesh\n  name:\n    controller: osm-controller\n  tag: v1.2.0\n  digest:\n    controller: \"\"\n",
+		templates: map[string]string{"deployment.yaml": deployment(
+			`"{{ .Values.image.registry }}/{{ .Values.image.name.controller }}{{ if .Values.image.tag }}:{{ .Values.image.tag }}{{ else }}@{{ .Values.image.digest.controller }}{{ end }}"`)},
+		refused: "changes nothing the chart renders",
+	},
+	{
+		// kube-prometheus-stack and grafana: a registry/repository/tag map, the digest (when
+		// set) as a bare sha key. The tag takes the digest, and the render proves it.
+		name:   "sha-key",
+		values: "image:\n  registry: quay.io\n  repository: prometheus/prometheus\n  tag: v2.50.0\n  sha: \"\"\n",
+		templates: map[string]string{"deployment.yaml": deployment(
+			`"{{ .Values.image.registry }}/{{ .Values.image.repository }}:{{ .Values.image.tag }}{{ if .Values.image.sha }}@sha256:{{ .Values.image.sha }}{{ end }}"`)},
+	},
+	{
+		// A plain string, used as it is: pinned.
+		name:      "string",
+		values:    "sidecar:\n  image: envoyproxy/envoy:v1.19.3\n",
+		templates: map[string]string{"deployment.yaml": deployment(`{{ .Values.sidecar.image | quote }}`)},
+	},
+	{
+		// A component the defaults turn off: its image renders nowhere, so nothing is written
+		// and nothing fails.
+		name:      "disabled",
+		values:    "extra:\n  enabled: false\n  image: busybox:1.36\napp:\n  image: envoyproxy/envoy:v1.19.3\n",
+		templates: map[string]string{"deployment.yaml": deployment(`{{ .Values.app.image | quote }}`), "extra.yaml": "{{ if .Values.extra.enabled }}" + deployment(`{{ .Values.extra.image }}`) + "{{ end }}"},
+	},
+}
+
+// TestShapes packages each shape: pins are written only where a render proves them, and a pin
+// the templates do not bear out is refused with its reason. It prints the corpus score.
+func TestShapes(t *testing.T) {
+	var found, pinned, refused, wrong int
+	for _, s := range shapes {
+		t.Run(s.name, func(t *testing.T) {
+			dir := t.TempDir()
+			os.MkdirAll(filepath.Join(dir, "templates"), 0o755)
+			os.WriteFile(filepath.Join(dir, "Chart.yaml"), []byte("apiVersion: v2\nname: app\nversion: 0.1.0\nappVersion: 0.1.0\n"), 0o644)
+			os.WriteFile(filepath.Join(dir, "values.yaml"), []byte(s.values), 0o644)
+			for name, text := range s.templates {
+				os.WriteFile(filepath.Join(dir, "templates", name), []byte(text), 0o644)
+			}
+			spec := &artifacts.ChartSpec{
+				Chart: &manifest.Chart{Name: "app", Path: "charts/app"}, Dir: dir, Version: "1.0.0", Docker: "registry.example/app",
+				Images: lock("docker.io/istio/pilot:1.24.0", "docker.io/openservicemesh/osm-controller:v1.2.0", "quay.io/prometheus/prometheus:v2.50.0",
+					"envoyproxy/envoy:v1.19.3", "busybox:1.36"),
+				Time: time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC),
+			}
+			var buf bytes.Buffer
+			err := chart.New().Package(t.Context(), spec, &buf)
+			found++
+			switch {
+			case s.refused != "" && err != nil && strings.Contains(err.Error(), s.refused):
+				refused++
+				t.Logf("refused: %v", err)
+			case s.refused != "":
+				wrong++
+				t.Errorf("want a refusal holding %q, got %v", s.refused, err)
+			case err != nil:
+				t.Errorf("package: %v", err)
+			default:
+				// Every image the packaged chart renders is pinned: Package checked it; read
+				// the values back to show what was written.
+				ch, err := loader.LoadArchive(bytes.NewReader(buf.Bytes()))
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, f := range ch.Raw {
+					if f.Name == "values.yaml" {
+						t.Logf("values:\n%s", f.Data)
+					}
+				}
+				pinned++
+			}
+		})
+	}
+	t.Logf("found %d/%d, pinned %d, refused %d, wrong edits %d", found, len(shapes), pinned, refused, wrong)
+	if wrong != 0 {
+		t.Errorf("%d wrong edits", wrong)
+	}
+}

@@ -1,0 +1,179 @@
+package chart
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	helmchart "helm.sh/helm/v3/pkg/chart"
+	"helm.sh/helm/v3/pkg/chartutil"
+
+	"github.com/releasekit/releasekit/digest"
+)
+
+// Pins in a chart's values are proved by rendering: a value the detector takes for an image is
+// pinned only when rendering the chart with that one edit turns exactly the images it names into
+// their pinned references, and changes nothing else. A guess the templates do not bear out is
+// refused with the reason, never written.
+
+// renderedImage is one image reference in a rendered template.
+type renderedImage struct {
+	file, path string
+	ref        digest.Reference
+}
+
+// renderValues renders ch with values (the whole values file, as YAML) in place of its own.
+func renderValues(ch *helmchart.Chart, values []byte) (map[string]string, error) {
+	vals, err := chartutil.ReadValues(values)
+	if err != nil {
+		return nil, fmt.Errorf("values.yaml: %w", err)
+	}
+	c := *ch
+	c.Values = vals
+	return render(&c)
+}
+
+// imagesOf lists the images of every rendered YAML file, by file and path.
+func imagesOf(rendered map[string]string) ([]renderedImage, error) {
+	var out []renderedImage
+	for _, name := range slices.Sorted(maps.Keys(rendered)) {
+		if !strings.HasSuffix(name, ".yaml") && !strings.HasSuffix(name, ".yml") || strings.TrimSpace(rendered[name]) == "" {
+			continue
+		}
+		images, err := digest.Find([]byte(rendered[name]), name)
+		if err != nil {
+			return nil, err
+		}
+		for _, im := range images {
+			out = append(out, renderedImage{file: name, path: im.Path, ref: im.Ref})
+		}
+	}
+	return out, nil
+}
+
+// proof compares a render after edits with the one before: every image that changed must have
+// become its own repository pinned to the digest pins gives its key (with its tag, or none), and
+// nothing else may differ.
+// It returns the images pinned, or why the edits are not what they claim.
+func proof(before, after map[string]string, pins map[string]digest.Digest) ([]renderedImage, error) {
+	was, err := imagesOf(before)
+	if err != nil {
+		return nil, err
+	}
+	now, err := imagesOf(after)
+	if err != nil {
+		return nil, err
+	}
+	if len(was) != len(now) {
+		return nil, fmt.Errorf("the chart renders %d images instead of %d", len(now), len(was))
+	}
+	var pinned []renderedImage
+	restored := maps.Clone(after)
+	for i, b := range was {
+		a := now[i]
+		if a.file != b.file || a.path != b.path {
+			return nil, fmt.Errorf("%s: %s renders where %s: %s did", a.file, a.path, b.file, b.path)
+		}
+		if a.ref == b.ref {
+			continue
+		}
+		want := b.ref
+		d, ok := pins[b.ref.Key()]
+		if b.ref.Pinned() || !ok {
+			return nil, fmt.Errorf("%s: %s: image %q would render as %q", a.file, a.path, b.ref, a.ref)
+		}
+		want.Digest = d
+		// The tag may stay beside the digest or go (a template that prints the digest instead).
+		if a.ref.Repository != want.Repository || a.ref.Digest != d || a.ref.Tag != want.Tag && a.ref.Tag != "" {
+			return nil, fmt.Errorf("%s: %s: image %q would render as %q, not %q", a.file, a.path, b.ref, a.ref, want)
+		}
+		pinned = append(pinned, a)
+		restored[a.file] = strings.ReplaceAll(restored[a.file], a.ref.String(), b.ref.String())
+	}
+	for name, text := range before {
+		if restored[name] != text {
+			return nil, fmt.Errorf("%s: the edit changes more than image references", name)
+		}
+	}
+	for name := range after {
+		if _, ok := before[name]; !ok {
+			return nil, fmt.Errorf("%s: the edit makes the chart render a file it did not", name)
+		}
+	}
+	return pinned, nil
+}
+
+// pinValues plans the pins of values, proves each by rendering ch with it alone, and applies
+// the proved ones together, proving them again as a whole. It returns the new values and the
+// refusals, each with its reason.
+func pinValues(ctx context.Context, ch *helmchart.Chart, values []byte, file string, r digest.Resolver, opts ...digest.Option) ([]byte, []error, error) {
+	changes, err := digest.Plan(ctx, values, file, r, opts...)
+	if err != nil || len(changes) == 0 {
+		return values, nil, err
+	}
+	before, err := renderValues(ch, values)
+	if err != nil {
+		return nil, nil, err
+	}
+	var proved []digest.Change
+	var refused []error
+	for _, c := range changes {
+		one, _, err := digest.Apply(values, file, []digest.Change{c}, opts...)
+		if err != nil {
+			refused = append(refused, err)
+			continue
+		}
+		after, err := renderValues(ch, one)
+		if err != nil {
+			refused = append(refused, fmt.Errorf("%s:%d: %s: the chart does not render with %s pinned: %w", file, c.Line, c.Path, c.Ref, err))
+			continue
+		}
+		pinned, err := proof(before, after, map[string]digest.Digest{c.Ref.Key(): c.Digest})
+		switch {
+		case err != nil:
+			refused = append(refused, fmt.Errorf("%s:%d: %s: pinning %s is refused: %w", file, c.Line, c.Path, c.Ref, err))
+		case len(pinned) == 0 && !renders(before, c.Ref):
+			// A value the chart does not render with its defaults (a component turned off):
+			// what cannot be proved is not written, and the release renders nothing of it.
+		case len(pinned) == 0:
+			refused = append(refused, fmt.Errorf("%s:%d: %s: pinning %s changes nothing the chart renders: the templates do not read this value as it is", file, c.Line, c.Path, c.Ref))
+		default:
+			proved = append(proved, c)
+		}
+	}
+	if len(proved) == 0 {
+		return values, refused, nil
+	}
+	out, _, err := digest.Apply(values, file, proved, opts...)
+	if err != nil {
+		return nil, nil, err
+	}
+	after, err := renderValues(ch, out)
+	if err != nil {
+		return nil, nil, err
+	}
+	pins := map[string]digest.Digest{}
+	for _, c := range proved {
+		pins[c.Ref.Key()] = c.Digest
+	}
+	if _, err := proof(before, after, pins); err != nil {
+		return nil, nil, fmt.Errorf("%s: the pins, each right alone, render wrong together: %w", file, err)
+	}
+	return out, refused, nil
+}
+
+// renders reports whether the rendered chart holds an image with ref's repository and tag.
+func renders(rendered map[string]string, ref digest.Reference) bool {
+	images, err := imagesOf(rendered)
+	if err != nil {
+		return false
+	}
+	for _, im := range images {
+		if im.ref.Key() == ref.Key() {
+			return true
+		}
+	}
+	return false
+}
