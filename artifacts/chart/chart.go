@@ -143,25 +143,19 @@ func Check(ctx context.Context, tgz []byte, c *artifacts.ChartSpec) error {
 	if err != nil {
 		return err
 	}
+	images, err := imagesOf(rendered)
+	if err != nil {
+		return err
+	}
 	var problems []error
-	for _, name := range slices.Sorted(maps.Keys(rendered)) {
-		if !strings.HasSuffix(name, ".yaml") && !strings.HasSuffix(name, ".yml") || strings.TrimSpace(rendered[name]) == "" {
-			continue
-		}
-		images, err := digest.Find([]byte(rendered[name]), name)
-		if err != nil {
-			problems = append(problems, err)
-			continue
-		}
-		for _, im := range images {
-			switch {
-			case c.Tags():
-				if strings.HasPrefix(im.Ref.Repository, strings.TrimSuffix(c.Docker, "/")+"/") && im.Ref.Tag != c.Version {
-					problems = append(problems, fmt.Errorf("%s: image %q does not have the release tag %s", name, im.Ref, c.Version))
-				}
-			case !im.Ref.Pinned():
-				problems = append(problems, fmt.Errorf("%s: image %q is not pinned", name, im.Ref))
+	for _, im := range images {
+		switch {
+		case c.Tags():
+			if strings.HasPrefix(im.ref.Repository, strings.TrimSuffix(c.Docker, "/")+"/") && im.ref.Tag != c.Version {
+				problems = append(problems, fmt.Errorf("%s: image %q does not have the release tag %s", im.file, im.ref, c.Version))
 			}
+		case !im.ref.Pinned():
+			problems = append(problems, fmt.Errorf("%s: image %q is not pinned", im.file, im.ref))
 		}
 	}
 	return errors.Join(problems...)
