@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"path"
 	"slices"
 	"strings"
 	"text/template"
@@ -191,6 +192,20 @@ type Chart struct {
 	Images map[string]string `yaml:"images,omitempty"`
 	// Pin is "digest" (default: every image pinned) or "tag" (floating tags, for main branches).
 	Pin string `yaml:"pin,omitempty"`
+	// Unpinned are the chart's template files (path.Match globs, e.g. templates/tests/*) whose
+	// images may stay unpinned: helm test hooks with images written in the template, which no
+	// value pins. They must still be valid references. Default none.
+	Unpinned []string `yaml:"unpinned,omitempty"`
+}
+
+// MayStayUnpinned reports whether the images of the chart's template file may stay unpinned.
+func (c *Chart) MayStayUnpinned(file string) bool {
+	for _, g := range c.Unpinned {
+		if ok, _ := path.Match(g, file); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // Command runs a project's own build step with a fixed environment and collects its outputs.

@@ -74,6 +74,7 @@ func (b Build) Clone() Build {
 	for i, x := range out.Charts {
 		out.Charts[i].Values = maps.Clone(x.Values)
 		out.Charts[i].Images = maps.Clone(x.Images)
+		out.Charts[i].Unpinned = slices.Clone(x.Unpinned)
 	}
 	for i, x := range out.Commands {
 		out.Commands[i].Run = slices.Clone(x.Run)

@@ -410,6 +410,11 @@ func (v *validator) build(b *Build, p string) {
 		for _, k := range sortedKeys(x.Values) {
 			v.template(cp+".values."+k, x.Values[k])
 		}
+		for j, g := range x.Unpinned {
+			if _, err := path.Match(g, ""); err != nil || !strings.HasPrefix(g, "templates/") {
+				v.errorf(fmt.Sprintf("%s.unpinned[%d]", cp, j), "%q: want a glob of template files, e.g. templates/tests/*", g)
+			}
+		}
 		if x.Pin != "" && x.Pin != "digest" && x.Pin != "tag" {
 			v.errorf(cp+".pin", "unknown value %q (want digest, tag)", x.Pin)
 		}

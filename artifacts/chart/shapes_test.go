@@ -122,3 +122,38 @@ func TestShapes(t *testing.T) {
 		t.Errorf("%d wrong edits", wrong)
 	}
 }
+
+// TestTestHooks: a chart whose helm test hook writes its image in the template (podinfo's shape)
+// is released without patching it when the spec lists the hook's file as unpinned; without it,
+// the packager says which image and what to do.
+func TestTestHooks(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "templates", "tests"), 0o755)
+	os.WriteFile(filepath.Join(dir, "Chart.yaml"), []byte("apiVersion: v2\nname: app\nversion: 0.1.0\nappVersion: 0.1.0\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "values.yaml"), []byte("image: envoyproxy/envoy:v1.19.3\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "templates", "deployment.yaml"), []byte(deployment(`{{ .Values.image | quote }}`)), 0o644)
+	os.WriteFile(filepath.Join(dir, "templates", "tests", "grpc.yaml"), []byte(`apiVersion: v1
+kind: Pod
+metadata:
+  name: grpc-test
+  annotations: {"helm.sh/hook": test}
+spec:
+  containers:
+  - name: grpc
+    image: ghcr.io/example/grpc-health-probe:v0.4.0
+  restartPolicy: Never
+`), 0o644)
+	spec := &artifacts.ChartSpec{
+		Chart: &manifest.Chart{Name: "app", Path: "charts/app"}, Dir: dir, Version: "1.0.0", Docker: "registry.example/app",
+		Images: lock("envoyproxy/envoy:v1.19.3"), Time: time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC),
+	}
+	var buf bytes.Buffer
+	err := chart.New().Package(t.Context(), spec, &buf)
+	if err == nil || !strings.Contains(err.Error(), `templates/tests/grpc.yaml: image "ghcr.io/example/grpc-health-probe:v0.4.0" is not pinned: no value of values.yaml pins it`) {
+		t.Errorf("without unpinned: %v", err)
+	}
+	spec.Chart.Unpinned = []string{"templates/tests/*"}
+	if err := chart.New().Package(t.Context(), spec, &buf); err != nil {
+		t.Errorf("with unpinned: %v", err)
+	}
+}
