@@ -45,6 +45,8 @@ func (p *Packager) Package(ctx context.Context, c *artifacts.ChartSpec, w io.Wri
 	if err := stamp(files, c.Version); err != nil {
 		return err
 	}
+	// Renders that prove pins see the chart as it is released: .Chart.AppVersion is the version.
+	ch.Metadata.Version, ch.Metadata.AppVersion = c.Version, c.Version
 	values := files[chartutil.ValuesfileName]
 	if len(c.Values) > 0 {
 		if values, err = yamledit.Set(values, c.Path+"/values.yaml", c.Values); err != nil {

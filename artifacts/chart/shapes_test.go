@@ -56,6 +56,22 @@ var shapes = []shape{
 			`"{{ .Values.image.registry }}/{{ .Values.image.repository }}:{{ .Values.image.tag }}{{ if .Values.image.sha }}@sha256:{{ .Values.image.sha }}{{ end }}"`)},
 	},
 	{
+		// An empty tag the template fills with appVersion (stamped with the release version):
+		// the render shows the image it means, and its digest goes in the tag.
+		name:   "empty-tag-appversion",
+		values: "image:\n  repository: ghcr.io/example/app\n  tag: \"\"\n",
+		templates: map[string]string{"deployment.yaml": deployment(
+			`"{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}"`)},
+	},
+	{
+		// redis_exporter's siblings: image and tag apart. The detector reads the image alone
+		// (:latest); no value of this shape can pin the image the render shows: refused.
+		name:      "sibling-tag",
+		values:    "exporter:\n  image: ghcr.io/example/redis_exporter\n  tag: v1.75.0\n",
+		templates: map[string]string{"deployment.yaml": deployment(`"{{ .Values.exporter.image }}:{{ .Values.exporter.tag }}"`)},
+		refused:   "pinning ghcr.io/example/redis_exporter is refused",
+	},
+	{
 		// A plain string, used as it is: pinned.
 		name:      "string",
 		values:    "sidecar:\n  image: envoyproxy/envoy:v1.19.3\n",
@@ -86,7 +102,8 @@ func TestShapes(t *testing.T) {
 			spec := &artifacts.ChartSpec{
 				Chart: &manifest.Chart{Name: "app", Path: "charts/app"}, Dir: dir, Version: "1.0.0", Docker: "registry.example/app",
 				Images: lock("docker.io/istio/pilot:1.24.0", "docker.io/openservicemesh/osm-controller:v1.2.0", "quay.io/prometheus/prometheus:v2.50.0",
-					"envoyproxy/envoy:v1.19.3", "busybox:1.36"),
+					"envoyproxy/envoy:v1.19.3", "busybox:1.36", "ghcr.io/example/app:latest", "ghcr.io/example/app:1.0.0",
+					"ghcr.io/example/redis_exporter:latest", "ghcr.io/example/redis_exporter:v1.75.0"),
 				Time: time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC),
 			}
 			var buf bytes.Buffer

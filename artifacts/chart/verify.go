@@ -119,28 +119,20 @@ func pinValues(ctx context.Context, ch *helmchart.Chart, values []byte, file str
 	}
 	var proved []digest.Change
 	var refused []error
+	pins := map[string]digest.Digest{} // the digest each proved pin renders, by image key
 	for _, c := range changes {
-		one, _, err := digest.Apply(values, file, []digest.Change{c}, opts...)
-		if err != nil {
-			refused = append(refused, err)
-			continue
-		}
-		after, err := renderValues(ch, one)
-		if err != nil {
-			refused = append(refused, fmt.Errorf("%s:%d: %s: the chart does not render with %s pinned: %w", file, c.Line, c.Path, c.Ref, err))
-			continue
-		}
-		pinned, err := proof(before, after, map[string]digest.Digest{c.Ref.Key(): c.Digest})
+		p, key, err := prove(ctx, ch, values, file, before, c, r, opts)
 		switch {
 		case err != nil:
-			refused = append(refused, fmt.Errorf("%s:%d: %s: pinning %s is refused: %w", file, c.Line, c.Path, c.Ref, err))
-		case len(pinned) == 0 && !renders(before, c.Ref):
+			refused = append(refused, err)
+		case p == nil && !rendersRepository(before, c.Ref):
 			// A value the chart does not render with its defaults (a component turned off):
 			// what cannot be proved is not written, and the release renders nothing of it.
-		case len(pinned) == 0:
+		case p == nil:
 			refused = append(refused, fmt.Errorf("%s:%d: %s: pinning %s changes nothing the chart renders: the templates do not read this value as it is", file, c.Line, c.Path, c.Ref))
 		default:
-			proved = append(proved, c)
+			proved = append(proved, *p)
+			pins[key] = p.Digest
 		}
 	}
 	if len(proved) == 0 {
@@ -154,26 +146,92 @@ func pinValues(ctx context.Context, ch *helmchart.Chart, values []byte, file str
 	if err != nil {
 		return nil, nil, err
 	}
-	pins := map[string]digest.Digest{}
-	for _, c := range proved {
-		pins[c.Ref.Key()] = c.Digest
-	}
 	if _, err := proof(before, after, pins); err != nil {
 		return nil, nil, fmt.Errorf("%s: the pins, each right alone, render wrong together: %w", file, err)
 	}
 	return out, refused, nil
 }
 
-// renders reports whether the rendered chart holds an image with ref's repository and tag.
-func renders(rendered map[string]string, ref digest.Reference) bool {
+// rendersRepository reports whether the rendered chart holds an image of ref's repository.
+func rendersRepository(rendered map[string]string, ref digest.Reference) bool {
+	return len(renderedOf(rendered, ref)) > 0
+}
+
+// renderedOf returns the distinct unpinned images of the rendered chart in ref's repository.
+func renderedOf(rendered map[string]string, ref digest.Reference) []digest.Reference {
 	images, err := imagesOf(rendered)
 	if err != nil {
-		return false
+		return nil
 	}
+	repo := ref.Repository
+	if r, err := digest.Parse(repo); err == nil {
+		repo = strings.TrimSuffix(r.Key(), ":latest")
+	}
+	var out []digest.Reference
 	for _, im := range images {
-		if im.ref.Key() == ref.Key() {
-			return true
+		k := im.ref
+		k.Tag, k.Digest = "", ""
+		if strings.TrimSuffix(k.Key(), ":latest") == repo && !im.ref.Pinned() && !slices.Contains(out, im.ref) {
+			out = append(out, im.ref)
 		}
 	}
-	return false
+	return out
+}
+
+// prove tries the change c alone, and, when it does not render as it claims, what the render
+// shows the chart means: the image the templates print for that repository (a tag filled from
+// appVersion, a tag kept in a sibling key), pinned in the slot c writes. It returns the first
+// candidate a render proves, with the key of the image it pins, nil when c changes nothing, or
+// the refusal of c.
+func prove(ctx context.Context, ch *helmchart.Chart, values []byte, file string, before map[string]string,
+	c digest.Change, r digest.Resolver, opts []digest.Option) (*digest.Change, string, error) {
+	try := func(c digest.Change, key string) ([]renderedImage, error) {
+		one, _, err := digest.Apply(values, file, []digest.Change{c}, opts...)
+		if err != nil {
+			return nil, err
+		}
+		after, err := renderValues(ch, one)
+		if err != nil {
+			return nil, fmt.Errorf("the chart does not render with it: %w", err)
+		}
+		return proof(before, after, map[string]digest.Digest{key: c.Digest})
+	}
+	pinned, first := try(c, c.Ref.Key())
+	if first == nil && len(pinned) > 0 {
+		return &c, c.Ref.Key(), nil
+	}
+	// What the chart renders for this repository, if one image: pin that, in c's slot.
+	if shown := renderedOf(before, c.Ref); len(shown) == 1 && shown[0].Key() != c.Ref.Key() {
+		want := shown[0]
+		d, err := r.Resolve(ctx, want)
+		if err != nil {
+			return nil, "", fmt.Errorf("%s:%d: %s: the chart renders %s: %w", file, c.Line, c.Path, want, err)
+		}
+		for _, text := range candidates(c, want, d) {
+			alt := c
+			alt.New, alt.Digest = text, d
+			if pinned, err := try(alt, want.Key()); err == nil && len(pinned) > 0 {
+				return &alt, want.Key(), nil
+			}
+		}
+	}
+	if first != nil {
+		return nil, "", fmt.Errorf("%s:%d: %s: pinning %s is refused: %w", file, c.Line, c.Path, c.Ref, first)
+	}
+	return nil, "", nil
+}
+
+// candidates are the texts that could pin want to d in the value c writes: by its path's last
+// key, the tag with the digest, the digest alone, or the whole reference.
+func candidates(c digest.Change, want digest.Reference, d digest.Digest) []string {
+	last := c.Path[strings.LastIndexAny(c.Path, ".]")+1:]
+	switch strings.ToLower(last) {
+	case "tag":
+		return []string{want.Tag + "@" + string(d)}
+	case "digest":
+		return []string{string(d)}
+	case "sha":
+		return []string{strings.TrimPrefix(string(d), "sha256:")}
+	}
+	return []string{want.WithDigest(d).String()}
 }
