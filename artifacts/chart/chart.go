@@ -56,13 +56,17 @@ func (p *Packager) Package(ctx context.Context, c *artifacts.ChartSpec, w io.Wri
 	if !c.Tags() {
 		// Every pin is proved by rendering the chart with it; one the templates do not bear out
 		// is refused, and the chart is not released.
-		var refused []error
+		var refused []refusal
 		values, refused, err = pinValues(ctx, ch, values, c.Path+"/values.yaml", c.Images, digest.WithImages(c.Chart.Images))
 		if err != nil {
 			return err
 		}
-		if len(refused) > 0 {
-			return errors.Join(refused...)
+		var errs []error
+		for _, r := range refused {
+			errs = append(errs, r.err)
+		}
+		if err := errors.Join(errs...); err != nil {
+			return err
 		}
 	}
 	files[chartutil.ValuesfileName] = values

@@ -105,10 +105,16 @@ func proof(before, after map[string]string, pins map[string]digest.Digest) ([]re
 	return pinned, nil
 }
 
+// refusal is a planned pin no render bears out: the value, its image, and why.
+type refusal struct {
+	change digest.Change
+	err    error
+}
+
 // pinValues plans the pins of values, proves each by rendering ch with it alone, and applies
 // the proved ones together, proving them again as a whole. It returns the new values and the
 // refusals, each with its reason.
-func pinValues(ctx context.Context, ch *helmchart.Chart, values []byte, file string, r digest.Resolver, opts ...digest.Option) ([]byte, []error, error) {
+func pinValues(ctx context.Context, ch *helmchart.Chart, values []byte, file string, r digest.Resolver, opts ...digest.Option) ([]byte, []refusal, error) {
 	changes, err := digest.Plan(ctx, values, file, r, opts...)
 	if err != nil || len(changes) == 0 {
 		return values, nil, err
@@ -118,18 +124,18 @@ func pinValues(ctx context.Context, ch *helmchart.Chart, values []byte, file str
 		return nil, nil, err
 	}
 	var proved []digest.Change
-	var refused []error
+	var refused []refusal
 	pins := map[string]digest.Digest{} // the digest each proved pin renders, by image key
 	for _, c := range changes {
 		p, key, err := prove(ctx, ch, values, file, before, c, r, opts)
 		switch {
 		case err != nil:
-			refused = append(refused, err)
+			refused = append(refused, refusal{c, err})
 		case p == nil && !rendersRepository(before, c.Ref):
 			// A value the chart does not render with its defaults (a component turned off):
 			// what cannot be proved is not written, and the release renders nothing of it.
 		case p == nil:
-			refused = append(refused, fmt.Errorf("%s:%d: %s: pinning %s changes nothing the chart renders: the templates do not read this value as it is", file, c.Line, c.Path, c.Ref))
+			refused = append(refused, refusal{c, fmt.Errorf("%s:%d: %s: pinning %s changes nothing the chart renders: the templates do not read this value as it is", file, c.Line, c.Path, c.Ref)})
 		default:
 			proved = append(proved, *p)
 			pins[key] = p.Digest
@@ -163,15 +169,9 @@ func renderedOf(rendered map[string]string, ref digest.Reference) []digest.Refer
 	if err != nil {
 		return nil
 	}
-	repo := ref.Repository
-	if r, err := digest.Parse(repo); err == nil {
-		repo = strings.TrimSuffix(r.Key(), ":latest")
-	}
 	var out []digest.Reference
 	for _, im := range images {
-		k := im.ref
-		k.Tag, k.Digest = "", ""
-		if strings.TrimSuffix(k.Key(), ":latest") == repo && !im.ref.Pinned() && !slices.Contains(out, im.ref) {
+		if sameRepository(im.ref, ref) && !im.ref.Pinned() && !slices.Contains(out, im.ref) {
 			out = append(out, im.ref)
 		}
 	}

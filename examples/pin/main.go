@@ -4,6 +4,12 @@
 //
 //	pin [-lock images.lock.yaml] [-layout out/docker] [-image path=ref] [-offline] file...
 //	pin -check file...
+//	pin -chart charts/app [-check]
+//
+// With -chart, the chart's values.yaml is pinned through its templates: a pin is written only
+// when rendering the chart shows exactly that image pinned and nothing else changed. A table
+// says, for every image the chart renders, whether it is pinned, pinnable (by which value),
+// refused (why), or not pinnable (written in a template).
 //
 // References resolve from the OCI layout, then the lock file, then their registries with the
 // credentials of the docker config. Exit status: 0 done, 1 a failure or an unpinned reference
@@ -22,9 +28,11 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"text/tabwriter"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 
+	"github.com/releasekit/releasekit/artifacts/chart"
 	"github.com/releasekit/releasekit/artifacts/release"
 	"github.com/releasekit/releasekit/digest"
 )
@@ -32,6 +40,7 @@ import (
 type config struct {
 	check, offline bool
 	lock, layout   string
+	chart          string
 	images         map[string]string
 	jobs           int
 	files          []string
@@ -44,6 +53,7 @@ func main() {
 	flag.StringVar(&c.lock, "lock", "", "lock file to resolve from first; new answers are added to it")
 	flag.StringVar(&c.layout, "layout", "", "OCI layout of the release's images (e.g. out/docker)")
 	flag.IntVar(&c.jobs, "jobs", 16, "references resolved at once")
+	flag.StringVar(&c.chart, "chart", "", "pin this chart folder's values.yaml through its templates")
 	c.images = map[string]string{}
 	flag.Func("image", "path=ref: the value at a YAML path holds image ref (repeatable)", func(s string) error {
 		p, ref, ok := strings.Cut(s, "=")
@@ -61,12 +71,12 @@ func main() {
 }
 
 func run(ctx context.Context, c config, stdout, stderr io.Writer, keychain authn.Keychain) int {
-	if len(c.files) == 0 {
-		fmt.Fprintln(stderr, "pin: name at least one file")
+	if len(c.files) == 0 && c.chart == "" || len(c.files) > 0 && c.chart != "" {
+		fmt.Fprintln(stderr, "pin: name files, or -chart DIR")
 		return 2
 	}
 	opts := []digest.Option{digest.WithImages(c.images), digest.WithJobs(c.jobs)}
-	if c.check {
+	if c.check && c.chart == "" {
 		return check(c, opts, stdout, stderr)
 	}
 	var chain digest.Chain
@@ -97,6 +107,16 @@ func run(ctx context.Context, c config, stdout, stderr io.Writer, keychain authn
 			return 2
 		}
 		chain = append(chain, digest.Record(reg, lock))
+	}
+	if c.chart != "" {
+		status := pinChart(ctx, c, chain, opts, stdout, stderr)
+		if status != 2 && !c.check && c.lock != "" && lock.Len() > 0 {
+			if err := lock.Write(c.lock); err != nil {
+				fmt.Fprintln(stderr, err)
+				return 1
+			}
+		}
+		return status
 	}
 	status := 0
 	for _, file := range c.files {
@@ -200,4 +220,42 @@ func readFile(file string) ([]byte, error) {
 		return nil, fmt.Errorf("%s: larger than %d bytes", file, digest.MaxFileSize)
 	}
 	return data, nil
+}
+
+// pinChart pins the chart folder's values through its templates (or, with -check, only says
+// what it would do) and prints a line per rendered image. Exit 1 when an image stays unpinned.
+func pinChart(ctx context.Context, c config, r digest.Resolver, opts []digest.Option, stdout, stderr io.Writer) int {
+	res, err := chart.New().Pin(ctx, c.chart, r, opts...)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		if errors.Is(err, digest.ErrInvalid) {
+			return 2
+		}
+		return 1
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	status := 0
+	for _, im := range res.Images {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", im.File, im.Ref, im.State, im.Value, im.Reason)
+		if im.State == chart.Refused || im.State == chart.NotPinnable {
+			status = 1
+		}
+	}
+	tw.Flush()
+	if c.check {
+		return status
+	}
+	values := filepath.Join(c.chart, "values.yaml")
+	old, err := readFile(values)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 2
+	}
+	if string(old) != string(res.Values) {
+		if err := writeFile(values, res.Values); err != nil {
+			fmt.Fprintln(stderr, err)
+			return 1
+		}
+	}
+	return status
 }

@@ -94,3 +94,48 @@ func TestBadFiles(t *testing.T) {
 		}
 	}
 }
+
+// TestChart pins a chart's values through its templates: the image a render proves is pinned in
+// values.yaml, the one it does not is refused with its reason and left as it was, and the table
+// says so for each.
+func TestChart(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "templates"), 0o755)
+	os.WriteFile(filepath.Join(dir, "Chart.yaml"), []byte("apiVersion: v2\nname: app\nversion: 0.1.0\n"), 0o644)
+	values := "app:\n  image: envoyproxy/envoy:v1.19.3 # the proxy\nistio:\n  hub: docker.io/istio\n  tag: 1.24.0\n  image: pilot\n"
+	os.WriteFile(filepath.Join(dir, "values.yaml"), []byte(values), 0o644)
+	pod := func(name, image string) string {
+		return "apiVersion: v1\nkind: Pod\nmetadata:\n  name: " + name + "\nspec:\n  containers:\n  - name: c\n    image: " + image + "\n"
+	}
+	os.WriteFile(filepath.Join(dir, "templates", "app.yaml"), []byte(pod("app", `{{ .Values.app.image | quote }}`)), 0o644)
+	os.WriteFile(filepath.Join(dir, "templates", "pilot.yaml"), []byte(pod("pilot", `"{{ .Values.istio.hub }}/{{ .Values.istio.image }}:{{ .Values.istio.tag }}"`)), 0o644)
+	lock := filepath.Join(t.TempDir(), "images.lock.yaml")
+	os.WriteFile(lock, []byte("images:\n  docker.io/envoyproxy/envoy:v1.19.3: sha256:"+strings.Repeat("e", 64)+"\n  docker.io/istio/pilot:1.24.0: sha256:"+strings.Repeat("f", 64)+"\n"), 0o644)
+
+	var out, errs bytes.Buffer
+	if code := run(t.Context(), config{chart: dir, check: true, lock: lock, offline: true, jobs: 4}, &out, &errs, authn.DefaultKeychain); code != 1 {
+		t.Errorf("-check: exit %d, want 1: %s", code, errs.String())
+	}
+	if got, _ := os.ReadFile(filepath.Join(dir, "values.yaml")); string(got) != values {
+		t.Errorf("-check changed values.yaml")
+	}
+	out.Reset()
+	if code := run(t.Context(), config{chart: dir, lock: lock, offline: true, jobs: 4}, &out, &errs, authn.DefaultKeychain); code != 1 {
+		t.Errorf("pin: exit %d, want 1 (one image refused): %s", code, errs.String())
+	}
+	table := out.String()
+	for _, want := range []string{
+		"templates/app.yaml    envoyproxy/envoy:v1.19.3@sha256:" + strings.Repeat("e", 64) + "  pinnable  app.image",
+		"templates/pilot.yaml  docker.io/istio/pilot:1.24.0",
+		"refused   istio.image",
+	} {
+		if !strings.Contains(table, want) {
+			t.Errorf("the table lacks %q:\n%s", want, table)
+		}
+	}
+	got, _ := os.ReadFile(filepath.Join(dir, "values.yaml"))
+	want := strings.Replace(values, "envoyproxy/envoy:v1.19.3 #", "envoyproxy/envoy:v1.19.3@sha256:"+strings.Repeat("e", 64)+" #", 1)
+	if string(got) != want {
+		t.Errorf("values.yaml:\n%s\nwant:\n%s", got, want)
+	}
+}
