@@ -3,6 +3,7 @@ package chart_test
 import (
 	"bytes"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/releasekit/releasekit/artifacts"
 	"github.com/releasekit/releasekit/artifacts/chart"
+	"github.com/releasekit/releasekit/digest"
 	"github.com/releasekit/releasekit/manifest"
 )
 
@@ -119,8 +121,9 @@ func TestShapes(t *testing.T) {
 			case err != nil:
 				t.Errorf("package: %v", err)
 			default:
-				// Every image the packaged chart renders is pinned: Package checked it; read
-				// the values back to show what was written.
+				// Every image the packaged chart renders is pinned: Package checked it, and
+				// the real helm client agrees when there is one.
+				helmTemplateAllPinned(t, buf.Bytes())
 				ch, err := loader.LoadArchive(bytes.NewReader(buf.Bytes()))
 				if err != nil {
 					t.Fatal(err)
@@ -172,5 +175,37 @@ spec:
 	spec.Chart.Unpinned = []string{"templates/tests/*"}
 	if err := chart.New().Package(t.Context(), spec, &buf); err != nil {
 		t.Errorf("with unpinned: %v", err)
+	}
+}
+
+// helmTemplateAllPinned renders a packaged chart with the helm CLI (RELEASEKIT_HELM) and fails
+// unless every image of the output is pinned.
+func helmTemplateAllPinned(t *testing.T, tgz []byte) {
+	t.Helper()
+	helm := os.Getenv("RELEASEKIT_HELM")
+	if helm == "" {
+		return
+	}
+	p := filepath.Join(t.TempDir(), "chart.tgz")
+	if err := os.WriteFile(p, tgz, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.CommandContext(t.Context(), helm, "template", "release", p)
+	cmd.Env = append(os.Environ(), "HELM_CACHE_HOME="+t.TempDir(), "HELM_CONFIG_HOME="+t.TempDir(), "HELM_DATA_HOME="+t.TempDir())
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("helm template: %v\n%s", err, out)
+	}
+	images, err := digest.Find(out, "helm template")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(images) == 0 {
+		t.Errorf("helm template renders no image:\n%s", out)
+	}
+	for _, im := range images {
+		if !im.Ref.Pinned() {
+			t.Errorf("helm template renders %s unpinned", im.Ref)
+		}
 	}
 }
