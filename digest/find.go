@@ -56,8 +56,9 @@ func (im Image) String() string {
 type Option func(*findOptions) error
 
 type findOptions struct {
-	explicit map[string]string
-	jobs     int
+	explicit   map[string]string
+	jobs       int
+	unresolved bool
 }
 
 // WithImages names image values by YAML path (e.g. "pilot.image" or "image.tag"), overriding
@@ -66,6 +67,14 @@ type findOptions struct {
 // Default: detection alone.
 func WithImages(paths map[string]string) Option {
 	return func(o *findOptions) error { o.explicit = paths; return nil }
+}
+
+// WithUnresolved makes Plan return a change with Err set, and no digest, for a reference that
+// does not resolve, instead of failing; Apply refuses such a change. A pinned reference whose
+// tag does not resolve is left as it is. For callers that judge each change on its own (a chart
+// pinned through its templates). Default: every reference must resolve.
+func WithUnresolved() Option {
+	return func(o *findOptions) error { o.unresolved = true; return nil }
 }
 
 // WithJobs sets how many references are resolved at once. Default: 16.

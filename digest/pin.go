@@ -18,6 +18,9 @@ type Change struct {
 	Old, New string
 	// Digest is the digest the image is pinned to.
 	Digest Digest
+	// Err says why the image cannot be pinned (its reference did not resolve); only with
+	// WithUnresolved.
+	Err error
 }
 
 // ErrMismatch is returned when a pinned reference's digest is not the one its tag resolves to.
@@ -82,6 +85,11 @@ func Plan(ctx context.Context, data []byte, file string, r Resolver, opts ...Opt
 		switch {
 		case im.Ref.Pinned() && im.Ref.Tag == "":
 			continue // nothing to check it against
+		case !ok && o.unresolved && im.Ref.Pinned():
+			continue // left as it is: nothing to check it against
+		case !ok && o.unresolved:
+			changes = append(changes, Change{Image: im, Err: fmt.Errorf("%s:%d: %s: cannot resolve %s: %w", file, im.Line, im.Path, im.Ref, resolveErr)})
+			continue
 		case !ok:
 			problems = append(problems, fmt.Errorf("%s:%d: %s: cannot resolve %s", file, im.Line, im.Path, im.Ref))
 			continue
@@ -110,6 +118,9 @@ func Apply(data []byte, file string, changes []Change, opts ...Option) ([]byte, 
 	}
 	edits := make([]yamledit.Edit, len(changes))
 	for i, c := range changes {
+		if c.Err != nil {
+			return nil, nil, c.Err
+		}
 		if c.node == nil {
 			return nil, nil, fmt.Errorf("%s: %s: a change not planned over this file", file, c.Path)
 		}

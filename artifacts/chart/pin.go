@@ -62,7 +62,7 @@ func (p *Packager) Pin(ctx context.Context, dir string, r digest.Resolver, opts 
 		}
 	}
 	file := chartutil.ValuesfileName
-	changes, err := digest.Plan(ctx, values, file, r, opts...)
+	changes, err := digest.Plan(ctx, values, file, r, append(slices.Clone(opts), digest.WithUnresolved())...)
 	if err != nil {
 		return nil, err
 	}

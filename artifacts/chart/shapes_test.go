@@ -74,6 +74,16 @@ var shapes = []shape{
 		refused:   "pinning ghcr.io/example/redis_exporter is refused",
 	},
 	{
+		// ingress-nginx: {image, tag, digest} with the registry under global. Detection reads
+		// image: ingress-nginx/controller alone (docker.io, :latest), which the chart never
+		// renders: nothing is written, and the chart, pinned already, is released as it is.
+		name: "ingress-nginx-pinned",
+		values: "global:\n  image:\n    registry: registry.k8s.io\ncontroller:\n  image:\n    image: ingress-nginx/controller\n    tag: v1.15.1\n    digest: sha256:" +
+			strings.Repeat("c", 64) + "\n",
+		templates: map[string]string{"deployment.yaml": deployment(
+			`"{{ .Values.global.image.registry }}/{{ .Values.controller.image.image }}:{{ .Values.controller.image.tag }}{{ with .Values.controller.image.digest }}@{{ . }}{{ end }}"`)},
+	},
+	{
 		// A plain string, used as it is: pinned.
 		name:      "string",
 		values:    "sidecar:\n  image: envoyproxy/envoy:v1.19.3\n",
@@ -105,7 +115,7 @@ func TestShapes(t *testing.T) {
 				Chart: &manifest.Chart{Name: "app", Path: "charts/app"}, Dir: dir, Version: "1.0.0", Docker: "registry.example/app",
 				Images: lock("docker.io/istio/pilot:1.24.0", "docker.io/openservicemesh/osm-controller:v1.2.0", "quay.io/prometheus/prometheus:v2.50.0",
 					"envoyproxy/envoy:v1.19.3", "busybox:1.36", "ghcr.io/example/app:latest", "ghcr.io/example/app:1.0.0",
-					"ghcr.io/example/redis_exporter:latest", "ghcr.io/example/redis_exporter:v1.75.0"),
+					"ghcr.io/example/redis_exporter:latest", "ghcr.io/example/redis_exporter:v1.75.0", "ingress-nginx/controller:latest"),
 				Time: time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC),
 			}
 			var buf bytes.Buffer

@@ -115,7 +115,9 @@ type refusal struct {
 // the proved ones together, proving them again as a whole. It returns the new values and the
 // refusals, each with its reason.
 func pinValues(ctx context.Context, ch *helmchart.Chart, values []byte, file string, r digest.Resolver, opts ...digest.Option) ([]byte, []refusal, error) {
-	changes, err := digest.Plan(ctx, values, file, r, opts...)
+	// Detection may take a value for an image the chart does not render as such: a reference
+	// that does not resolve is a problem only when the chart renders its repository.
+	changes, err := digest.Plan(ctx, values, file, r, append(slices.Clone(opts), digest.WithUnresolved())...)
 	if err != nil || len(changes) == 0 {
 		return values, nil, err
 	}
@@ -127,13 +129,20 @@ func pinValues(ctx context.Context, ch *helmchart.Chart, values []byte, file str
 	var refused []refusal
 	pins := map[string]digest.Digest{} // the digest each proved pin renders, by image key
 	for _, c := range changes {
+		if !rendersRepository(before, c.Ref) {
+			// No image of this value's repository renders (a component the defaults turn
+			// off, a value detection misread): what cannot be proved is not written, and the
+			// images the chart does render are checked on their own.
+			continue
+		}
+		if c.Err != nil {
+			refused = append(refused, refusal{c, c.Err})
+			continue
+		}
 		p, key, err := prove(ctx, ch, values, file, before, c, r, opts)
 		switch {
 		case err != nil:
 			refused = append(refused, refusal{c, err})
-		case p == nil && !rendersRepository(before, c.Ref):
-			// A value the chart does not render with its defaults (a component turned off):
-			// what cannot be proved is not written, and the release renders nothing of it.
 		case p == nil:
 			refused = append(refused, refusal{c, fmt.Errorf("%s:%d: %s: pinning %s changes nothing the chart renders: the templates do not read this value as it is", file, c.Line, c.Path, c.Ref)})
 		default:
