@@ -57,7 +57,7 @@ func (p *Packager) Package(ctx context.Context, c *artifacts.ChartSpec, w io.Wri
 		// Every pin is proved by rendering the chart with it; one the templates do not bear out
 		// is refused, and the chart is not released.
 		var refused []refusal
-		values, refused, err = pinValues(ctx, ch, values, c.Path+"/values.yaml", c.Images, digest.WithImages(c.Chart.Images))
+		values, refused, _, err = pinValues(ctx, ch, values, c.Path+"/values.yaml", c.Images, digest.WithImages(c.Chart.Images))
 		if err != nil {
 			return err
 		}

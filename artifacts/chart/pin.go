@@ -62,11 +62,7 @@ func (p *Packager) Pin(ctx context.Context, dir string, r digest.Resolver, opts 
 		}
 	}
 	file := chartutil.ValuesfileName
-	changes, err := digest.Plan(ctx, values, file, r, append(slices.Clone(opts), digest.WithUnresolved())...)
-	if err != nil {
-		return nil, err
-	}
-	out, refused, err := pinValues(ctx, ch, values, file, r, opts...)
+	out, refused, written, err := pinValues(ctx, ch, values, file, r, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -94,7 +90,7 @@ func (p *Packager) Pin(ctx context.Context, dir string, r digest.Resolver, opts 
 			st.State = Pinned
 		case now[i].ref.Pinned():
 			st.State, st.Ref = Pinnable, now[i].ref
-			st.Value = valueOf(changes, b.ref)
+			st.Value = written[b.ref.Key()]
 		default:
 			st.State, st.Reason = NotPinnable, "written in the template: no value pins it"
 			for _, rf := range refused {
@@ -107,16 +103,6 @@ func (p *Packager) Pin(ctx context.Context, dir string, r digest.Resolver, opts 
 	}
 	slices.SortStableFunc(res.Images, func(a, b ImageState) int { return strings.Compare(a.File, b.File) })
 	return res, nil
-}
-
-// valueOf is the values path of the planned change for an image of ref's repository.
-func valueOf(changes []digest.Change, ref digest.Reference) string {
-	for _, c := range changes {
-		if sameRepository(c.Ref, ref) {
-			return c.Path
-		}
-	}
-	return ""
 }
 
 // sameRepository reports whether a and b name one repository, whatever their tags.

@@ -23,11 +23,13 @@ func deployment(image string) string {
 }
 
 // shape is a chart in a shape real charts use: its values, its templates, and what pinning must
-// do with it: pin every image (refused == ""), or refuse with a reason holding refused.
+// do with it: pin every image, writing what written holds, or refuse with a reason holding
+// refused.
 type shape struct {
 	name      string
 	values    string
 	templates map[string]string
+	written   string
 	refused   string
 }
 
@@ -35,19 +37,39 @@ var shapes = []shape{
 	{
 		// Istio ≥ 1.24: hub, tag and image under _internal_defaults_do_not_set. The detector reads
 		// image: pilot with hub and tag beside it and would write a whole reference into image,
-		// which the template prints between hub and tag.
+		// which the template prints between hub and tag: refused, and the render finds the tag.
 		name:      "istio-internal-defaults",
 		values:    "_internal_defaults_do_not_set:\n  hub: docker.io/istio\n  tag: 1.24.0\n  image: pilot\n  global:\n    hub: docker.io/istio\n    tag: 1.24.0\n",
 		templates: map[string]string{"deployment.yaml": deployment(`"{{ .Values._internal_defaults_do_not_set.hub }}/{{ .Values._internal_defaults_do_not_set.image }}:{{ .Values._internal_defaults_do_not_set.tag }}"`)},
-		refused:   `pinning docker.io/istio/pilot:1.24.0 is refused: templates/deployment.yaml:14: spec.template.spec.containers[0].image: "docker.io/istio/docker.io/istio/pilot:1.24.0@sha256:`,
+		written:   "  tag: 1.24.0@sha256:",
 	},
 	{
-		// OSM: digests by name, but the template prints the tag whenever one is set.
+		// OSM: digests by name, but the template prints the tag whenever one is set: the digest
+		// the detector would write changes nothing, so the tag takes it.
 		name:   "osm-tag-wins",
 		values: "image:\n  registry: docker.io/openservicemesh\n  name:\n    controller: osm-controller\n  tag: v1.2.0\n  digest:\n    controller: \"\"\n",
 		templates: map[string]string{"deployment.yaml": deployment(
 			`"{{ .Values.image.registry }}/{{ .Values.image.name.controller }}{{ if .Values.image.tag }}:{{ .Values.image.tag }}{{ else }}@{{ .Values.image.digest.controller }}{{ end }}"`)},
-		refused: "changes nothing the chart renders",
+		written: "  tag: v1.2.0@sha256:",
+	},
+	{
+		// Images keyed by name under one image map, each with its own registry, repository, tag
+		// and sha: the render finds each map.
+		name: "images-by-name",
+		values: "image:\n  busybox:\n    registry: docker.io\n    repository: library/busybox\n    tag: \"1.36\"\n    sha: \"\"\n" +
+			"  kubectl:\n    registry: registry.k8s.io\n    repository: kubectl\n    tag: v1.29.0\n    sha: \"\"\n",
+		templates: map[string]string{
+			"busybox.yaml": deployment(`"{{ .Values.image.busybox.registry }}/{{ .Values.image.busybox.repository }}:{{ .Values.image.busybox.tag }}{{ with .Values.image.busybox.sha }}@sha256:{{ . }}{{ end }}"`),
+			"kubectl.yaml": strings.Replace(deployment(`"{{ .Values.image.kubectl.registry }}/{{ .Values.image.kubectl.repository }}:{{ .Values.image.kubectl.tag }}{{ with .Values.image.kubectl.sha }}@sha256:{{ . }}{{ end }}"`), "name: app\n", "name: kubectl\n", 1),
+		},
+		written: "    sha: ",
+	},
+	{
+		// An image written in a template: no value pins it.
+		name:      "hard-coded",
+		values:    "replicas: 1\n",
+		templates: map[string]string{"deployment.yaml": deployment(`quay.io/example/reloader:v0.93.1`)},
+		refused:   `templates/deployment.yaml: image "quay.io/example/reloader:v0.93.1" is not pinned: no value of values.yaml pins it`,
 	},
 	{
 		// kube-prometheus-stack and grafana: a registry/repository/tag map, the digest (when
@@ -67,11 +89,11 @@ var shapes = []shape{
 	},
 	{
 		// redis_exporter's siblings: image and tag apart. The detector reads the image alone
-		// (:latest); no value of this shape can pin the image the render shows: refused.
+		// (:latest), which a render refuses; the render finds the tag beside it.
 		name:      "sibling-tag",
 		values:    "exporter:\n  image: ghcr.io/example/redis_exporter\n  tag: v1.75.0\n",
 		templates: map[string]string{"deployment.yaml": deployment(`"{{ .Values.exporter.image }}:{{ .Values.exporter.tag }}"`)},
-		refused:   "pinning ghcr.io/example/redis_exporter is refused",
+		written:   "  tag: v1.75.0@sha256:",
 	},
 	{
 		// ingress-nginx: {image, tag, digest} with the registry under global. Detection reads
@@ -115,7 +137,8 @@ func TestShapes(t *testing.T) {
 				Chart: &manifest.Chart{Name: "app", Path: "charts/app"}, Dir: dir, Version: "1.0.0", Docker: "registry.example/app",
 				Images: lock("docker.io/istio/pilot:1.24.0", "docker.io/openservicemesh/osm-controller:v1.2.0", "quay.io/prometheus/prometheus:v2.50.0",
 					"envoyproxy/envoy:v1.19.3", "busybox:1.36", "ghcr.io/example/app:latest", "ghcr.io/example/app:1.0.0",
-					"ghcr.io/example/redis_exporter:latest", "ghcr.io/example/redis_exporter:v1.75.0", "ingress-nginx/controller:latest"),
+					"ghcr.io/example/redis_exporter:latest", "ghcr.io/example/redis_exporter:v1.75.0", "ingress-nginx/controller:latest",
+					"docker.io/library/busybox:1.36", "registry.k8s.io/kubectl:v1.29.0", "quay.io/example/reloader:v0.93.1"),
 				Time: time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC),
 			}
 			var buf bytes.Buffer
@@ -141,6 +164,10 @@ func TestShapes(t *testing.T) {
 				for _, f := range ch.Raw {
 					if f.Name == "values.yaml" {
 						t.Logf("values:\n%s", f.Data)
+						if !strings.Contains(string(f.Data), s.written) {
+							wrong++
+							t.Errorf("values lack %q", s.written)
+						}
 					}
 				}
 				pinned++

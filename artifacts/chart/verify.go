@@ -111,23 +111,25 @@ type refusal struct {
 	err    error
 }
 
-// pinValues plans the pins of values, proves each by rendering ch with it alone, and applies
-// the proved ones together, proving them again as a whole. It returns the new values and the
-// refusals, each with its reason.
-func pinValues(ctx context.Context, ch *helmchart.Chart, values []byte, file string, r digest.Resolver, opts ...digest.Option) ([]byte, []refusal, error) {
+// pinValues plans the pins of values, proves each by rendering ch with it alone, looks for the
+// values of rendered images no detected value pins, and applies the proved pins together,
+// proving them again as a whole. It returns the new values, the refusals, each with its reason,
+// and the values path written for each image key pinned.
+func pinValues(ctx context.Context, ch *helmchart.Chart, values []byte, file string, r digest.Resolver, opts ...digest.Option) ([]byte, []refusal, map[string]string, error) {
 	// Detection may take a value for an image the chart does not render as such: a reference
 	// that does not resolve is a problem only when the chart renders its repository.
 	changes, err := digest.Plan(ctx, values, file, r, append(slices.Clone(opts), digest.WithUnresolved())...)
-	if err != nil || len(changes) == 0 {
-		return values, nil, err
+	if err != nil {
+		return nil, nil, nil, err
 	}
 	before, err := renderValues(ch, values)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	var proved []digest.Change
 	var refused []refusal
 	pins := map[string]digest.Digest{} // the digest each proved pin renders, by image key
+	written := map[string]string{}     // the values path each pin is written at, by image key
 	for _, c := range changes {
 		if !rendersRepository(before, c.Ref) {
 			// No image of this value's repository renders (a component the defaults turn
@@ -148,23 +150,55 @@ func pinValues(ctx context.Context, ch *helmchart.Chart, values []byte, file str
 		default:
 			proved = append(proved, *p)
 			pins[key] = p.Digest
+			written[key] = p.Path
 		}
 	}
-	if len(proved) == 0 {
-		return values, refused, nil
+	out := values
+	if len(proved) > 0 {
+		if out, _, err = digest.Apply(values, file, proved, opts...); err != nil {
+			return nil, nil, nil, err
+		}
 	}
-	out, _, err := digest.Apply(values, file, proved, opts...)
+	// Images the render shows that no detected value pins: look for the values that make them.
+	current, err := renderValues(ch, out)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
+	}
+	shown, err := imagesOf(before)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	tried := map[string]bool{}
+	for _, im := range shown {
+		if im.ref.Pinned() || pins[im.ref.Key()] != "" || tried[im.ref.Key()] {
+			continue
+		}
+		tried[im.ref.Key()] = true
+		next, path, err := discover(ctx, ch, out, file, current, im.ref, r)
+		if err != nil {
+			continue // the render check reports the image, unpinned
+		}
+		if current, err = renderValues(ch, next); err != nil {
+			return nil, nil, nil, err
+		}
+		out = next
+		d, _ := r.Resolve(ctx, im.ref)
+		pins[im.ref.Key()] = d
+		written[im.ref.Key()] = path
+		// Pinned another way: the detected value that could not be is left as it is.
+		refused = slices.DeleteFunc(refused, func(rf refusal) bool { return sameRepository(rf.change.Ref, im.ref) })
+	}
+	if len(pins) == 0 {
+		return values, refused, nil, nil
 	}
 	after, err := renderValues(ch, out)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if _, err := proof(before, after, pins); err != nil {
-		return nil, nil, fmt.Errorf("%s: the pins, each right alone, render wrong together: %w", file, err)
+		return nil, nil, nil, fmt.Errorf("%s: the pins, each right alone, render wrong together: %w", file, err)
 	}
-	return out, refused, nil
+	return out, refused, written, nil
 }
 
 // rendersRepository reports whether the rendered chart holds an image of ref's repository.
