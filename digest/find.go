@@ -219,12 +219,23 @@ func (f *finder) walk(n *yaml.Node, path string) {
 				f.explicitImage(k.Value, v, p, ref)
 				continue
 			}
-			if isImageKey(k.Value) && f.image(n, k.Value, v, p) {
+			// A value the caller names inside wins over detection of the map around it.
+			if isImageKey(k.Value) && !f.explicitUnder(p) && f.image(n, k.Value, v, p) {
 				continue
 			}
 			f.walk(v, p)
 		}
 	}
+}
+
+// explicitUnder reports whether the caller names a value inside path.
+func (f *finder) explicitUnder(path string) bool {
+	for p := range f.explicit {
+		if strings.HasPrefix(p, path+".") || strings.HasPrefix(p, path+"[") {
+			return true
+		}
+	}
+	return false
 }
 
 // isImageKey tells the keys that hold images: image, and names ending in Image.

@@ -164,3 +164,16 @@ func TestPinNeverCorrupts(t *testing.T) {
 		})
 	}
 }
+
+// TestExplicitInsideDetected: a value the caller names inside a map the detector would claim
+// wins, as the README says.
+func TestExplicitInsideDetected(t *testing.T) {
+	in := []byte("image:\n  repository: example/app\n  tag: \"1.0\"\n  digest: \"\"\n")
+	images, err := digest.Find(in, "values.yaml", digest.WithImages(map[string]string{"image.tag": "registry.example/other/app"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(images) != 1 || images[0].Path != "image.tag" || images[0].Ref.String() != "registry.example/other/app:1.0" {
+		t.Errorf("images %v", images)
+	}
+}
