@@ -43,6 +43,9 @@ type Image struct {
 	Shape Shape
 	// Ref is the image, with its digest when the file pins it.
 	Ref Reference
+	// Refused says why the file alone cannot pin this image (a map with a repository and no
+	// tag or digest value, whose tag its chart fills); Plan returns its change with Err.
+	Refused string
 
 	node  *yaml.Node
 	value func(d Digest) string // the text Pin writes in node
@@ -313,7 +316,9 @@ func (f *finder) imageMap(v *yaml.Node, path string) bool {
 	case tagNode != nil && tagNode.Kind == yaml.ScalarNode:
 		f.add(tagNode, path+".tag", ShapeMap, ref, func(d Digest) string { return ref.Tag + "@" + string(d) })
 	default:
-		f.problem(v, path, "image %s has neither a tag nor a digest value to pin", ref)
+		// Refused for this image alone: the others of the file are still found and pinned.
+		f.images = append(f.images, Image{File: f.file, Line: v.Line, Column: v.Column, Path: path, Shape: ShapeMap, Ref: ref,
+			Refused: "it has neither a tag nor a digest value to pin: its chart fills the tag (pin the chart with -chart)"})
 	}
 	return true
 }

@@ -18,8 +18,8 @@ type Change struct {
 	Old, New string
 	// Digest is the digest the image is pinned to.
 	Digest Digest
-	// Err says why the image cannot be pinned (its reference did not resolve); only with
-	// WithUnresolved.
+	// Err says why the image cannot be pinned: Image.Refused, or, with WithUnresolved, a
+	// reference that did not resolve. Apply refuses the change.
 	Err error
 }
 
@@ -35,6 +35,15 @@ func Pin(ctx context.Context, data []byte, file string, r Resolver, opts ...Opti
 	changes, err := Plan(ctx, data, file, r, opts...)
 	if err != nil {
 		return nil, nil, err
+	}
+	var refused []error
+	for _, c := range changes {
+		if c.Err != nil {
+			refused = append(refused, c.Err)
+		}
+	}
+	if len(refused) > 0 {
+		return nil, nil, errors.Join(refused...)
 	}
 	out, changes, err := Apply(data, file, changes, opts...)
 	if err != nil {
@@ -70,7 +79,7 @@ func Plan(ctx context.Context, data []byte, file string, r Resolver, opts ...Opt
 	}
 	var refs []Reference
 	for _, im := range images {
-		if im.Ref.Tag != "" || !im.Ref.Pinned() {
+		if im.Refused == "" && (im.Ref.Tag != "" || !im.Ref.Pinned()) {
 			refs = append(refs, im.Ref)
 		}
 	}
@@ -83,6 +92,9 @@ func Plan(ctx context.Context, data []byte, file string, r Resolver, opts ...Opt
 	for _, im := range images {
 		d, ok := digests[im.Ref.Key()]
 		switch {
+		case im.Refused != "":
+			changes = append(changes, Change{Image: im, Err: fmt.Errorf("%s:%d: %s: %s: %s", file, im.Line, im.Path, im.Ref, im.Refused)})
+			continue
 		case im.Ref.Pinned() && im.Ref.Tag == "":
 			continue // nothing to check it against
 		case !ok && o.unresolved && im.Ref.Pinned():

@@ -155,7 +155,7 @@ func TestPinErrors(t *testing.T) {
 		{
 			name: "nothing to pin",
 			yaml: "image:\n  repository: busybox\n",
-			want: []string{"values.yaml:2: image: image busybox has neither a tag nor a digest value to pin"},
+			want: []string{"values.yaml:2: image: busybox: it has neither a tag nor a digest value to pin"},
 		},
 		{
 			name: "missing explicit path",

@@ -125,11 +125,27 @@ func run(ctx context.Context, c config, stdout, stderr io.Writer, keychain authn
 			fmt.Fprintln(stderr, err)
 			return 2
 		}
-		out, changes, err := digest.Pin(ctx, data, file, chain, opts...)
+		planned, err := digest.Plan(ctx, data, file, chain, opts...)
 		if errors.Is(err, digest.ErrInvalid) {
 			fmt.Fprintln(stderr, err)
 			return 2 // the file itself is bad: nothing is written
 		}
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			status = 1
+			continue
+		}
+		// An image the file alone cannot pin is refused on its own; the others are pinned.
+		var pinnable []digest.Change
+		for _, c := range planned {
+			if c.Err != nil {
+				fmt.Fprintln(stderr, c.Err)
+				status = 1
+				continue
+			}
+			pinnable = append(pinnable, c)
+		}
+		out, changes, err := digest.Apply(data, file, pinnable, opts...)
 		if err != nil {
 			fmt.Fprintln(stderr, err)
 			status = 1
@@ -168,7 +184,11 @@ func check(c config, opts []digest.Option, stdout, stderr io.Writer) int {
 			return 2
 		}
 		for _, im := range unpinned {
-			fmt.Fprintf(stdout, "%s: not pinned\n", im)
+			if im.Refused != "" {
+				fmt.Fprintf(stdout, "%s: not pinnable: %s\n", im, im.Refused)
+			} else {
+				fmt.Fprintf(stdout, "%s: not pinned\n", im)
+			}
 			status = 1
 		}
 	}

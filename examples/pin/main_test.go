@@ -146,3 +146,30 @@ func TestChart(t *testing.T) {
 		t.Errorf("values.yaml:\n%s\nwant:\n%s", got, want)
 	}
 }
+
+// TestPerImage: an image the values file alone cannot pin (a repository whose tag its chart
+// fills) is refused on its own line; the others of the file are still pinned.
+func TestPerImage(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "values.yaml")
+	values := "app:\n  image: envoyproxy/envoy:v1.19.3\nhelper:\n  image:\n    repository: ghcr.io/example/helper\n"
+	os.WriteFile(file, []byte(values), 0o644)
+	lock := filepath.Join(dir, "images.lock.yaml")
+	os.WriteFile(lock, []byte("images:\n  docker.io/envoyproxy/envoy:v1.19.3: sha256:"+strings.Repeat("e", 64)+"\n"), 0o644)
+	var out, errs bytes.Buffer
+	if code := run(t.Context(), config{check: true, jobs: 4, files: []string{file}}, &out, &errs, authn.DefaultKeychain); code != 1 ||
+		!strings.Contains(out.String(), "helper.image: ghcr.io/example/helper: not pinnable: it has neither a tag nor a digest value") ||
+		!strings.Contains(out.String(), "app.image: envoyproxy/envoy:v1.19.3: not pinned") {
+		t.Errorf("-check: exit %d:\n%s%s", code, out.String(), errs.String())
+	}
+	out.Reset()
+	errs.Reset()
+	if code := run(t.Context(), config{lock: lock, offline: true, jobs: 4, files: []string{file}}, &out, &errs, authn.DefaultKeychain); code != 1 ||
+		!strings.Contains(errs.String(), "helper.image: ghcr.io/example/helper: it has neither a tag nor a digest value") {
+		t.Errorf("pin: exit %d:\n%s%s", code, out.String(), errs.String())
+	}
+	got, _ := os.ReadFile(file)
+	if !strings.Contains(string(got), "envoyproxy/envoy:v1.19.3@sha256:"+strings.Repeat("e", 64)) || !strings.Contains(string(got), "repository: ghcr.io/example/helper\n") {
+		t.Errorf("values.yaml:\n%s", got)
+	}
+}
