@@ -81,7 +81,7 @@ func slots(values []byte, ref digest.Reference, d digest.Digest) []slot {
 
 // discover tries the slots of a rendered image no detected value pins, and returns the values
 // with the first a render proves and its path, or why none is.
-func discover(ctx context.Context, ch *helmchart.Chart, values []byte, file string, before map[string]string, ref digest.Reference, r digest.Resolver) ([]byte, string, error) {
+func discover(ctx context.Context, ch *helmchart.Chart, values []byte, file string, before *rendered, ref digest.Reference, r digest.Resolver) ([]byte, string, error) {
 	d, err := r.Resolve(ctx, ref)
 	if err != nil {
 		return nil, "", fmt.Errorf("cannot resolve %s: %w", ref, err)

@@ -74,14 +74,7 @@ func (p *Packager) Pin(ctx context.Context, dir string, r digest.Resolver, opts 
 	if err != nil {
 		return nil, err
 	}
-	was, err := imagesOf(before)
-	if err != nil {
-		return nil, err
-	}
-	now, err := imagesOf(after)
-	if err != nil {
-		return nil, err
-	}
+	was, now := before.images, after.images
 	res := &PinResult{Values: out}
 	for i, b := range was {
 		st := ImageState{File: b.file, Path: b.path, Ref: b.ref}

@@ -24,15 +24,29 @@ type renderedImage struct {
 	ref        digest.Reference
 }
 
+// rendered is a render of a chart: its files, and the images in them, read once.
+type rendered struct {
+	files  map[string]string
+	images []renderedImage
+}
+
 // renderValues renders ch with values (the whole values file, as YAML) in place of its own.
-func renderValues(ch *helmchart.Chart, values []byte) (map[string]string, error) {
+func renderValues(ch *helmchart.Chart, values []byte) (*rendered, error) {
 	vals, err := chartutil.ReadValues(values)
 	if err != nil {
 		return nil, fmt.Errorf("values.yaml: %w", err)
 	}
 	c := *ch
 	c.Values = vals
-	return render(&c)
+	files, err := render(&c)
+	if err != nil {
+		return nil, err
+	}
+	images, err := imagesOf(files)
+	if err != nil {
+		return nil, err
+	}
+	return &rendered{files: files, images: images}, nil
 }
 
 // imagesOf lists the images of every rendered YAML file, by file and path.
@@ -57,20 +71,13 @@ func imagesOf(rendered map[string]string) ([]renderedImage, error) {
 // become its own repository pinned to the digest pins gives its key (with its tag, or none), and
 // nothing else may differ.
 // It returns the images pinned, or why the edits are not what they claim.
-func proof(before, after map[string]string, pins map[string]digest.Digest) ([]renderedImage, error) {
-	was, err := imagesOf(before)
-	if err != nil {
-		return nil, err
-	}
-	now, err := imagesOf(after)
-	if err != nil {
-		return nil, err
-	}
+func proof(before, after *rendered, pins map[string]digest.Digest) ([]renderedImage, error) {
+	was, now := before.images, after.images
 	if len(was) != len(now) {
 		return nil, fmt.Errorf("the chart renders %d images instead of %d", len(now), len(was))
 	}
 	var pinned []renderedImage
-	restored := maps.Clone(after)
+	restored := maps.Clone(after.files)
 	for i, b := range was {
 		a := now[i]
 		if a.file != b.file || a.path != b.path {
@@ -92,13 +99,13 @@ func proof(before, after map[string]string, pins map[string]digest.Digest) ([]re
 		pinned = append(pinned, a)
 		restored[a.file] = strings.ReplaceAll(restored[a.file], a.ref.String(), b.ref.String())
 	}
-	for name, text := range before {
+	for name, text := range before.files {
 		if restored[name] != text {
 			return nil, fmt.Errorf("%s: the edit changes more than image references", name)
 		}
 	}
-	for name := range after {
-		if _, ok := before[name]; !ok {
+	for name := range after.files {
+		if _, ok := before.files[name]; !ok {
 			return nil, fmt.Errorf("%s: the edit makes the chart render a file it did not", name)
 		}
 	}
@@ -164,12 +171,8 @@ func pinValues(ctx context.Context, ch *helmchart.Chart, values []byte, file str
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	shown, err := imagesOf(before)
-	if err != nil {
-		return nil, nil, nil, err
-	}
 	tried := map[string]bool{}
-	for _, im := range shown {
+	for _, im := range before.images {
 		if im.ref.Pinned() || pins[im.ref.Key()] != "" || tried[im.ref.Key()] {
 			continue
 		}
@@ -202,18 +205,14 @@ func pinValues(ctx context.Context, ch *helmchart.Chart, values []byte, file str
 }
 
 // rendersRepository reports whether the rendered chart holds an image of ref's repository.
-func rendersRepository(rendered map[string]string, ref digest.Reference) bool {
-	return len(renderedOf(rendered, ref)) > 0
+func rendersRepository(r *rendered, ref digest.Reference) bool {
+	return len(renderedOf(r, ref)) > 0
 }
 
 // renderedOf returns the distinct unpinned images of the rendered chart in ref's repository.
-func renderedOf(rendered map[string]string, ref digest.Reference) []digest.Reference {
-	images, err := imagesOf(rendered)
-	if err != nil {
-		return nil
-	}
+func renderedOf(r *rendered, ref digest.Reference) []digest.Reference {
 	var out []digest.Reference
-	for _, im := range images {
+	for _, im := range r.images {
 		if sameRepository(im.ref, ref) && !im.ref.Pinned() && !slices.Contains(out, im.ref) {
 			out = append(out, im.ref)
 		}
@@ -226,7 +225,7 @@ func renderedOf(rendered map[string]string, ref digest.Reference) []digest.Refer
 // appVersion, a tag kept in a sibling key), pinned in the slot c writes. It returns the first
 // candidate a render proves, with the key of the image it pins, nil when c changes nothing, or
 // the refusal of c.
-func prove(ctx context.Context, ch *helmchart.Chart, values []byte, file string, before map[string]string,
+func prove(ctx context.Context, ch *helmchart.Chart, values []byte, file string, before *rendered,
 	c digest.Change, r digest.Resolver, opts []digest.Option) (*digest.Change, string, error) {
 	try := func(c digest.Change, key string) ([]renderedImage, error) {
 		one, _, err := digest.Apply(values, file, []digest.Change{c}, opts...)
