@@ -12,6 +12,7 @@ import (
 
 	"github.com/releasekit/releasekit/internal/archive"
 	"github.com/releasekit/releasekit/internal/atomicfile"
+	"github.com/releasekit/releasekit/internal/fserr"
 )
 
 // A dependency's tree is not trusted: a path a spec names, or a symbolic link in the tree, must
@@ -34,7 +35,7 @@ func openInTree(dir, rel string) (*os.File, error) {
 	name := filepath.FromSlash(rel)
 	st, err := root.Lstat(name)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", rel, unwrapPath(err))
+		return nil, fmt.Errorf("%s: %w", rel, fserr.Unwrap(err))
 	}
 	switch {
 	case st.Mode()&fs.ModeSymlink != 0:
@@ -44,7 +45,7 @@ func openInTree(dir, rel string) (*os.File, error) {
 	}
 	f, err := root.Open(name)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", rel, unwrapPath(err))
+		return nil, fmt.Errorf("%s: %w", rel, fserr.Unwrap(err))
 	}
 	if opened, err := f.Stat(); err != nil || !os.SameFile(st, opened) {
 		f.Close()
@@ -71,7 +72,7 @@ func checkTreeDir(dir, rel string) error {
 	for p := rel; p != "." && p != "/"; p = path.Dir(p) {
 		st, err := root.Lstat(filepath.FromSlash(p))
 		if err != nil {
-			return fmt.Errorf("%s: %w", rel, unwrapPath(err))
+			return fmt.Errorf("%s: %w", rel, fserr.Unwrap(err))
 		}
 		if st.Mode()&fs.ModeSymlink != 0 {
 			return fmt.Errorf("%s %w", p, errLink)
@@ -79,7 +80,7 @@ func checkTreeDir(dir, rel string) error {
 	}
 	sub, err := root.OpenRoot(filepath.FromSlash(rel))
 	if err != nil {
-		return fmt.Errorf("%s: %w", rel, unwrapPath(err))
+		return fmt.Errorf("%s: %w", rel, fserr.Unwrap(err))
 	}
 	defer sub.Close()
 	return fs.WalkDir(sub.FS(), ".", func(p string, e fs.DirEntry, err error) error {
@@ -120,13 +121,4 @@ func linkLeaves(rel, target string) bool {
 	}
 	p := path.Join(path.Dir(rel), target)
 	return p == ".." || strings.HasPrefix(p, "../")
-}
-
-// unwrapPath drops the host path from an *fs.PathError.
-func unwrapPath(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }

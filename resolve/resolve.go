@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -13,6 +12,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/releasekit/releasekit/internal/fserr"
 	"github.com/releasekit/releasekit/internal/gitx"
 	"github.com/releasekit/releasekit/manifest"
 )
@@ -26,15 +26,6 @@ var ErrDirty = errors.New("uncommitted changes (set allowDirty to build them)")
 // ErrNoSpec is wrapped by the error of a dependency whose spec file is not in its tree: bad
 // input, as a manifest problem is.
 var ErrNoSpec = errors.New("no such build spec in the dependency")
-
-// unwrapPath drops the host path from an *fs.PathError.
-func unwrapPath(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
-}
 
 // Result is a resolved release: the manifest with every dependency pinned, and its source trees.
 type Result struct {
@@ -379,7 +370,7 @@ func (r *resolver) mergeSpecs(out *manifest.Manifest) error {
 		// Inside the dependency's tree: a spec that is a link out is not read.
 		f, err := os.OpenInRoot(r.done[name].Dir, filepath.FromSlash(spec))
 		if err != nil {
-			errs = append(errs, fmt.Errorf("resolve %s: spec %s: %w: %w", name, spec, ErrNoSpec, unwrapPath(err)))
+			errs = append(errs, fmt.Errorf("resolve %s: spec %s: %w: %w", name, spec, ErrNoSpec, fserr.Unwrap(err)))
 			continue
 		}
 		b, err := manifest.ParseSpec(f, name+"/"+spec, out, name)

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/releasekit/releasekit/artifacts/release"
 	"github.com/releasekit/releasekit/internal/archive"
+	"github.com/releasekit/releasekit/internal/fserr"
 	"github.com/releasekit/releasekit/manifest"
 )
 
@@ -174,7 +174,7 @@ func builtImages(d *release.Dir) map[string]string {
 func checkBinary(m *manifest.Manifest, c binaryCopy, exe string, images map[string]string) []error {
 	info, err := buildinfo.ReadFile(exe)
 	if err != nil {
-		return []error{fmt.Errorf("no Go build information: %w", unwrapPath(err))}
+		return []error{fmt.Errorf("no Go build information: %w", fserr.Unwrap(err))}
 	}
 	var errs []error
 	settings := map[string]string{}
@@ -264,15 +264,6 @@ func containsAll(file string, needles []string) ([]bool, error) {
 		kept = min(longest-1, len(chunk))
 		copy(buf, chunk[len(chunk)-kept:])
 	}
-}
-
-// unwrapPath drops the temporary file's path from an error.
-func unwrapPath(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }
 
 // xflags returns the -X name=value settings of an ldflags string, in order, as {name, value}.

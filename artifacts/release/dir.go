@@ -15,6 +15,7 @@ import (
 
 	"github.com/releasekit/releasekit/digest"
 	"github.com/releasekit/releasekit/internal/archive"
+	"github.com/releasekit/releasekit/internal/fserr"
 	"github.com/releasekit/releasekit/manifest"
 )
 
@@ -115,19 +116,19 @@ func (d *Dir) Open(rel string) (*os.File, error) {
 	name := filepath.FromSlash(rel)
 	root, err := os.OpenRoot(d.root)
 	if err != nil {
-		return nil, fmt.Errorf("release directory: %w", unwrapPath(err))
+		return nil, fmt.Errorf("release directory: %w", fserr.Unwrap(err))
 	}
 	defer root.Close()
 	st, err := root.Lstat(name)
 	if err != nil {
-		return nil, fmt.Errorf("release file %s: %w", rel, unwrapPath(err))
+		return nil, fmt.Errorf("release file %s: %w", rel, fserr.Unwrap(err))
 	}
 	if !st.Mode().IsRegular() {
 		return nil, fmt.Errorf("release file %s: %w", rel, errNotRegular(st.Mode()))
 	}
 	f, err := root.Open(name)
 	if err != nil {
-		return nil, fmt.Errorf("release file %s: %w", rel, unwrapPath(err))
+		return nil, fmt.Errorf("release file %s: %w", rel, fserr.Unwrap(err))
 	}
 	// The file opened is the one looked at, not one swapped in meanwhile.
 	if opened, err := f.Stat(); err != nil || !os.SameFile(st, opened) {
@@ -145,16 +146,6 @@ func errNotRegular(m fs.FileMode) error {
 		return fmt.Errorf("%w: a symbolic link", ErrNotRegular)
 	}
 	return fmt.Errorf("%w (%s)", ErrNotRegular, m.Type())
-}
-
-// unwrapPath drops the host path from an *fs.PathError: errors name release files by their
-// path in the release.
-func unwrapPath(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }
 
 // ReadLimit bounds what ReadFile reads into memory: the manifest, SHA256SUMS, the lock, charts,
