@@ -2,9 +2,12 @@ package github
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"os"
 	"path"
 	"strings"
 
@@ -84,18 +87,38 @@ func (r *target) tagOf(d *release.Dir) string {
 }
 
 // assets are the release's top-level files, the manifest excepted.
-func assets(d *release.Dir) ([]release.File, error) {
+// With them goes a SHA256SUMS that lists exactly the assets, so that sha256sum -c passes in a
+// folder of the downloads; it is returned too.
+func assets(d *release.Dir) ([]release.File, []byte, error) {
 	files, err := d.Files()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	sums, err := d.Sums()
+	if err != nil {
+		return nil, nil, err
+	}
+	asset := func(p string) bool {
+		return !strings.Contains(p, "/") && p != release.ManifestFile && p != release.SumsFile
+	}
+	var listed []release.Sum
+	for _, s := range sums {
+		if asset(s.Path) {
+			listed = append(listed, s)
+		}
+	}
+	list := release.FormatSums(listed)
 	var out []release.File
 	for _, f := range files {
-		if !strings.Contains(f.Path, "/") && f.Path != release.ManifestFile {
+		switch {
+		case f.Path == release.SumsFile:
+			f.SHA256, f.Size = fmt.Sprintf("%x", sha256.Sum256(list)), int64(len(list))
+			out = append(out, f)
+		case asset(f.Path):
 			out = append(out, f)
 		}
 	}
-	return out, nil
+	return out, list, nil
 }
 
 func isStatus(err error, code int) bool {
@@ -158,7 +181,7 @@ func same(a *gh.ReleaseAsset, f release.File) (bool, string) {
 }
 
 func (r *target) Plan(ctx context.Context, d *release.Dir) ([]publish.Action, error) {
-	files, err := assets(d)
+	files, _, err := assets(d)
 	if err != nil {
 		return nil, err
 	}
@@ -191,7 +214,7 @@ func (r *target) Plan(ctx context.Context, d *release.Dir) ([]publish.Action, er
 }
 
 func (r *target) Apply(ctx context.Context, d *release.Dir, push []publish.Action) error {
-	all, err := assets(d)
+	all, sums, err := assets(d)
 	if err != nil {
 		return err
 	}
@@ -225,16 +248,31 @@ func (r *target) Apply(ctx context.Context, d *release.Dir, push []publish.Actio
 		if a.Kind != "asset" {
 			continue
 		}
-		if err := r.upload(ctx, d, existing.GetID(), files[a.Source]); err != nil {
+		if err := r.upload(ctx, d, existing.GetID(), files[a.Source], sums); err != nil {
 			return fmt.Errorf("upload %s: %w", a.Object, err)
 		}
 	}
 	return nil
 }
 
-func (r *target) upload(ctx context.Context, d *release.Dir, id int64, f release.File) error {
-	file, err := d.Open(f.Path)
-	if err != nil {
+func (r *target) upload(ctx context.Context, d *release.Dir, id int64, f release.File, sums []byte) error {
+	var file *os.File
+	var err error
+	if f.Path == release.SumsFile {
+		// The assets' own SHA256SUMS, from a temporary file: the client uploads files.
+		if file, err = os.CreateTemp("", "releasekit-sums-"); err != nil {
+			return err
+		}
+		defer os.Remove(file.Name())
+		if _, err := file.Write(sums); err != nil {
+			file.Close()
+			return err
+		}
+		if _, err := file.Seek(0, io.SeekStart); err != nil {
+			file.Close()
+			return err
+		}
+	} else if file, err = d.Open(f.Path); err != nil {
 		return err
 	}
 	defer file.Close()

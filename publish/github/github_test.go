@@ -167,6 +167,12 @@ func TestRelease(t *testing.T) {
 	if strings.Join(names, ",") != "SHA256SUMS,app-1.0.0.tar.gz" {
 		t.Errorf("assets = %v", names)
 	}
+	// The SHA256SUMS asset lists the assets, so that sha256sum -c passes on the downloads: not
+	// deb/app.deb, which is not one.
+	want := fmt.Sprintf("%x  app-1.0.0.tar.gz\n", sha256.Sum256([]byte("archive bytes")))
+	if got := fake.assets[1][0]; got["size"] != len(want) || got["digest"] != fmt.Sprintf("sha256:%x", sha256.Sum256([]byte(want))) {
+		t.Errorf("the SHA256SUMS asset is %v, want %q", got, want)
+	}
 
 	// Again: identical, nothing is written.
 	n := len(fake.requests)
