@@ -127,17 +127,19 @@ type Archive struct {
 // Package is a system package (deb, rpm) per platform.
 type Package struct {
 	// Pos is where the entry was declared; the decoder fills it.
-	Pos         Pos               `yaml:"-"`
-	Name        string            `yaml:"name"`
-	Formats     []string          `yaml:"formats"`
-	Maintainer  string            `yaml:"maintainer,omitempty"`
-	Description string            `yaml:"description,omitempty"`
-	Homepage    string            `yaml:"homepage,omitempty"`
-	License     string            `yaml:"license,omitempty"`
-	Depends     []string          `yaml:"depends,omitempty"`
-	Contents    []PackageContent  `yaml:"contents,omitempty"`
-	Scripts     map[string]string `yaml:"scripts,omitempty"` // preinstall, postinstall, preremove, postremove → file in the dependency
-	Platforms   []string          `yaml:"platforms,omitempty"`
+	Pos         Pos      `yaml:"-"`
+	Name        string   `yaml:"name"`
+	Formats     []string `yaml:"formats"`
+	Maintainer  string   `yaml:"maintainer,omitempty"`
+	Description string   `yaml:"description,omitempty"`
+	Homepage    string   `yaml:"homepage,omitempty"`
+	License     string   `yaml:"license,omitempty"`
+	Depends     []string `yaml:"depends,omitempty"`
+	// Section is the deb's section (e.g. utils, net); default "default", never empty.
+	Section   string            `yaml:"section,omitempty"`
+	Contents  []PackageContent  `yaml:"contents,omitempty"`
+	Scripts   map[string]string `yaml:"scripts,omitempty"` // preinstall, postinstall, preremove, postremove → file in the dependency
+	Platforms []string          `yaml:"platforms,omitempty"`
 }
 
 // PackageContent places a binary or a dependency's file at Dst.

@@ -1,6 +1,7 @@
 package pkg
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -51,6 +52,8 @@ func Info(p *artifacts.PackageSpec) *nfpm.Info {
 		Description: p.Description,
 		Homepage:    p.Homepage,
 		License:     p.License,
+		Section:     cmp.Or(p.Section, "default"),
+		Priority:    "optional",
 		MTime:       p.Time,
 		Overridables: nfpm.Overridables{
 			Depends: p.Depends,

@@ -72,13 +72,14 @@ func TestDeb(t *testing.T) {
 		return string(out)
 	}
 	fields := map[string]string{}
-	for _, f := range []string{"Package", "Version", "Architecture", "Maintainer", "Depends", "Homepage", "Description"} {
+	for _, f := range []string{"Package", "Version", "Architecture", "Maintainer", "Depends", "Homepage", "Description", "Section", "Priority"} {
 		fields[f] = strings.TrimSpace(fieldOf(t, p, f))
 	}
 	want := map[string]string{
 		"Package": "hello", "Version": "1.2.0~rc.1", "Architecture": "arm64",
 		"Maintainer": "Hello Maintainers <hello@example.com>", "Depends": "ca-certificates",
 		"Homepage": "https://hello.example", "Description": "Says hello.",
+		"Section": "default", "Priority": "optional", // never empty
 	}
 	if diff := cmp.Diff(want, fields); diff != "" {
 		t.Errorf("control fields (-want +got):\n%s", diff)
