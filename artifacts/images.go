@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -43,6 +44,7 @@ type imageJob struct {
 	// Set when built:
 	index  v1.ImageIndex
 	digest digest.Digest
+	took   time.Duration       // to assemble
 	images map[string]v1.Image // by platform, for docker tarballs
 }
 
@@ -126,9 +128,11 @@ func checkBase(base string) error {
 // buildImages assembles every image, writes the OCI layout and, when asked, docker tarballs.
 func (b *builder) buildImages(ctx context.Context) error {
 	for _, j := range b.images {
+		start := time.Now()
 		if err := b.assemble(ctx, j); err != nil {
 			return fmt.Errorf("image %s: %w", j.ref, err)
 		}
+		j.took = time.Since(start)
 	}
 	if err := b.writeLayout(ctx); err != nil {
 		return err
@@ -493,8 +497,40 @@ func (b *builder) recordImage(j *imageJob, reused bool) {
 	if reused {
 		verb = "reused"
 	}
-	b.progress.line(verb, j.ref, 0, 0)
+	b.progress.line(verb, j.ref, indexSize(j.index), j.took)
 	b.o.log.Info(verb, "ref", j.ref, "digest", j.digest)
+}
+
+// indexSize is the bytes of an image index's distinct blobs: its manifests, configs and layers.
+func indexSize(idx v1.ImageIndex) int64 {
+	seen := map[v1.Hash]bool{}
+	var n int64
+	add := func(h v1.Hash, size int64) {
+		if !seen[h] {
+			seen[h] = true
+			n += size
+		}
+	}
+	im, err := idx.IndexManifest()
+	if err != nil {
+		return 0
+	}
+	for _, d := range im.Manifests {
+		add(d.Digest, d.Size)
+		img, err := idx.Image(d.Digest)
+		if err != nil {
+			continue
+		}
+		m, err := img.Manifest()
+		if err != nil {
+			continue
+		}
+		add(m.Config.Digest, m.Config.Size)
+		for _, l := range m.Layers {
+			add(l.Digest, l.Size)
+		}
+	}
+	return n
 }
 
 // recordTree lists the files of the layout folder rel for release.SumsFile. Docker tarballs beside the

@@ -2,6 +2,7 @@ package artifacts_test
 
 import (
 	"archive/tar"
+	"bytes"
 	"compress/gzip"
 	"io"
 	"log"
@@ -98,11 +99,22 @@ func TestImages(t *testing.T) {
 	}
 	text := imagesManifest(host+"/base@"+bd.String(), layoutDir+"@"+bd.String())
 
+	var progress bytes.Buffer
 	build := func(dir string) *artifacts.Set {
 		t.Helper()
-		set, err := artifacts.Build(t.Context(), resolved(t, dir, text), filepath.Join(dir, "out"), artifacts.WithJobs(2))
+		progress.Reset()
+		set, err := artifacts.Build(t.Context(), resolved(t, dir, text), filepath.Join(dir, "out"), artifacts.WithJobs(2), artifacts.WithProgress(&progress))
 		if err != nil {
 			t.Fatal(err)
+		}
+		// An image's progress line gives its size, not "0 B".
+		for line := range strings.Lines(progress.String()) {
+			if strings.Contains(line, "registry.example/app/app:1.2.0-distroless ") && strings.Contains(line, " 0 B ") {
+				t.Errorf("progress: %q", line)
+			}
+		}
+		if !strings.Contains(progress.String(), "registry.example/app/app:1.2.0-distroless ") {
+			t.Errorf("no progress line for the image (%d bytes):\n%q", progress.Len(), progress.String())
 		}
 		return set
 	}

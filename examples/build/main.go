@@ -181,6 +181,25 @@ func run(ctx context.Context, c config, stdout, stderr io.Writer) int {
 	for _, im := range set.Images {
 		fmt.Fprintf(stdout, "image %s@%s\n", im.Ref, im.Digest)
 	}
-	fmt.Fprintf(stdout, "built %d artifacts in %s\n", len(set.Artifacts), set.Dir)
+	fmt.Fprintln(stdout, summary(len(set.Artifacts), len(set.Images), set.Dir))
 	return 0
+}
+
+// summary is the last line of a build: what it made, files and images, and where.
+func summary(files, images int, dir string) string {
+	var parts []string
+	if files > 0 || images == 0 {
+		parts = append(parts, fmt.Sprintf("%d %s", files, plural(files, "artifact", "artifacts")))
+	}
+	if images > 0 {
+		parts = append(parts, fmt.Sprintf("%d %s", images, plural(images, "image", "images")))
+	}
+	return "built " + strings.Join(parts, " and ") + " in " + dir
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

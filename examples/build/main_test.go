@@ -79,3 +79,19 @@ func TestExitCodes(t *testing.T) {
 		t.Errorf("a missing spec wrote output: %v", err)
 	}
 }
+
+func TestSummary(t *testing.T) {
+	for _, c := range []struct {
+		files, images int
+		want          string
+	}{
+		{0, 2, "built 2 images in out"},
+		{1, 0, "built 1 artifact in out"},
+		{5, 1, "built 5 artifacts and 1 image in out"},
+		{0, 0, "built 0 artifacts in out"},
+	} {
+		if got := summary(c.files, c.images, "out"); got != c.want {
+			t.Errorf("summary(%d, %d) = %q, want %q", c.files, c.images, got, c.want)
+		}
+	}
+}
