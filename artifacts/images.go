@@ -2,6 +2,7 @@ package artifacts
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -177,7 +178,8 @@ func (b *builder) platformImage(ctx context.Context, j *imageJob, base v1.ImageI
 	var entries []archive.Entry
 	for _, name := range j.spec.Binaries {
 		x, _ := b.binary(name, platform.OS+"/"+platform.Architecture+variantSuffix(platform.Variant))
-		entries = append(entries, archive.Entry{Name: path.Join("usr/local/bin", x.fileName()), Src: x.path, Mode: 0o755})
+		dir := strings.TrimPrefix(cmp.Or(j.spec.BinaryDir, "/usr/local/bin"), "/")
+		entries = append(entries, archive.Entry{Name: path.Join(dir, x.fileName()), Src: x.path, Mode: 0o755})
 	}
 	created := v1.Time{Time: b.o.time}
 	for _, layer := range [][]archive.Entry{entries, j.files} {

@@ -310,3 +310,52 @@ func layerFiles(t *testing.T, l v1.Layer) []string {
 		names = append(names, h.Name)
 	}
 }
+
+// TestBinaryDir: an image's binaries go where its spec says, /usr/local/bin by default.
+func TestBinaryDir(t *testing.T) {
+	work := t.TempDir()
+	text := `version: 1.0.0
+docker: registry.example/app
+dependencies:
+  app: {git: ` + projectURL + `, branch: main}
+build:
+  binaries:
+  - {name: app, package: ./cmd/app, platforms: [linux/amd64]}
+  images:
+  - {name: app, base: scratch, binaries: [app], binaryDir: /ko-app, entrypoint: [/ko-app/app]}
+  - {name: plain, base: scratch, binaries: [app]}
+`
+	set, err := artifacts.Build(t.Context(), resolved(t, work, text), filepath.Join(work, "out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := release.OpenLayout(filepath.Join(set.Dir, release.ImagesDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for ref, want := range map[string]string{"registry.example/app/app:1.0.0": "ko-app/app", "registry.example/app/plain:1.0.0": "usr/local/bin/app"} {
+		im, ok := l.Lookup(ref)
+		if !ok {
+			t.Fatalf("no %s", ref)
+		}
+		idx, _ := im.Index.IndexManifest()
+		img, err := im.Index.Image(idx.Manifests[0].Digest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		layers, _ := img.Layers()
+		rc, err := layers[len(layers)-1].Uncompressed()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		tr := tar.NewReader(rc)
+		for h, err := tr.Next(); err == nil; h, err = tr.Next() {
+			names = append(names, h.Name)
+		}
+		rc.Close()
+		if !slices.Contains(names, want) {
+			t.Errorf("%s: the binary's layer holds %v, want %s", ref, names, want)
+		}
+	}
+}

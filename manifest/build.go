@@ -160,8 +160,10 @@ type Image struct {
 	Pos  Pos    `yaml:"-"`
 	Name string `yaml:"name"`
 	// Base is "scratch", "repo@sha256:…" or "oci-layout:<dir>@sha256:…".
-	Base       string            `yaml:"base,omitempty"`
-	Binaries   []string          `yaml:"binaries,omitempty"`
+	Base     string   `yaml:"base,omitempty"`
+	Binaries []string `yaml:"binaries,omitempty"`
+	// BinaryDir is the folder the binaries go to, absolute; default /usr/local/bin.
+	BinaryDir  string            `yaml:"binaryDir,omitempty"`
 	Files      []Files           `yaml:"files,omitempty"`
 	Entrypoint []string          `yaml:"entrypoint,omitempty"`
 	Cmd        []string          `yaml:"cmd,omitempty"`
