@@ -472,3 +472,32 @@ func TestOneBuildAtATime(t *testing.T) {
 		t.Errorf("manifest (-first +second):\n%s", diff)
 	}
 }
+
+// TestPackageNameTemplate: a package's file is named as its spec says, goreleaser's way.
+func TestPackageNameTemplate(t *testing.T) {
+	work := t.TempDir()
+	text := `version: 1.2.0
+dependencies:
+  app: {git: ` + projectURL + `, branch: main}
+build:
+  binaries:
+  - {name: app, package: ./cmd/app, platforms: [linux/amd64, linux/arm64]}
+  packages:
+  - name: app
+    nameTemplate: "{{.Name}}_{{.Version}}_{{.Arch}}"
+    formats: [deb]
+    maintainer: App Authors <app@example.com>
+    contents: [{binary: app, dst: /usr/bin/app}]
+    platforms: [linux/amd64, linux/arm64]
+`
+	set := build(t, resolved(t, work, text), filepath.Join(work, "out"))
+	var paths []string
+	for _, a := range set.Artifacts {
+		if a.Kind == manifest.OutputDebian {
+			paths = append(paths, a.Path)
+		}
+	}
+	if diff := cmp.Diff([]string{"deb/app_1.2.0_amd64.deb", "deb/app_1.2.0_arm64.deb"}, paths); diff != "" {
+		t.Errorf("packages (-want +got):\n%s", diff)
+	}
+}

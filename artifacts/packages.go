@@ -105,7 +105,12 @@ func (b *builder) planPackage(ctx context.Context, spec *manifest.Package, forma
 		b.problem(spec.Pos.Errorf("platforms", "packages are built for linux platforms, got %q", pl))
 		return nil
 	}
-	rel := release.PackagePath(spec.Name, format, pl)
+	rel, err := release.PackagePath(b.m, spec, format, pl)
+	if err != nil {
+		field, msg, _ := strings.Cut(err.Error(), ": ")
+		b.problem(spec.Pos.Errorf(field, "%s", msg))
+		return nil
+	}
 	j := &packageJob{rel: rel, platform: pl, spec: &PackageSpec{
 		Package: spec, Format: format, Arch: goarch, Variant: variant, Version: b.m.Version, Time: b.o.time,
 		Scripts: map[string]string{},
@@ -139,7 +144,7 @@ func (b *builder) planPackage(ctx context.Context, spec *manifest.Package, forma
 		j.spec.Files = append(j.spec.Files, f)
 	}
 	// Scripts come from the dependency of the package's first source file or binary.
-	dep := b.packageDependency(spec)
+	dep := release.PackageDependency(b.m, spec)
 	for _, name := range slices.Sorted(maps.Keys(spec.Scripts)) {
 		dir, id, ok := b.depFile(ctx, spec.Pos, "scripts."+name, dep, spec.Scripts[name])
 		if ok {
@@ -148,23 +153,6 @@ func (b *builder) planPackage(ctx context.Context, spec *manifest.Package, forma
 		}
 	}
 	return j
-}
-
-// packageDependency is the dependency a package's scripts are read from.
-func (b *builder) packageDependency(spec *manifest.Package) string {
-	for _, c := range spec.Contents {
-		if c.Dependency != "" {
-			return c.Dependency
-		}
-	}
-	for _, c := range spec.Contents {
-		for _, x := range b.m.Build.Binaries {
-			if x.Name == c.Binary {
-				return x.Dependency
-			}
-		}
-	}
-	return ""
 }
 
 // depFile checks that rel is a regular file of dependency dep's tree, reached without leaving it,

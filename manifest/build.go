@@ -135,6 +135,9 @@ type Package struct {
 	Homepage    string   `yaml:"homepage,omitempty"`
 	License     string   `yaml:"license,omitempty"`
 	Depends     []string `yaml:"depends,omitempty"`
+	// NameTemplate names the package file, without its extension, e.g.
+	// "{{.Name}}_{{.Version}}_{{.Arch}}"; default <name>, and -<arch> but on amd64.
+	NameTemplate string `yaml:"nameTemplate,omitempty"`
 	// Section is the deb's section (e.g. utils, net); default "default", never empty.
 	Section   string            `yaml:"section,omitempty"`
 	Contents  []PackageContent  `yaml:"contents,omitempty"`

@@ -345,6 +345,7 @@ func (v *validator) build(b *Build, p string) {
 	}
 	for i, x := range b.Packages {
 		pp := at("packages", i)
+		v.template(pp+".nameTemplate", x.NameTemplate)
 		if len(x.Formats) == 0 {
 			v.errorf(pp+".formats", "required")
 		}

@@ -114,7 +114,11 @@ func binaryCopies(m *manifest.Manifest) []binaryCopy {
 			for _, pl := range release.PackagePlatforms(m, spec) {
 				for _, c := range spec.Contents {
 					if x := release.BinarySpec(m, c.Binary); x != nil && c.Binary != "" {
-						out = append(out, binaryCopy{spec: x, platform: pl, file: release.PackagePath(spec.Name, format, pl),
+						rel, err := release.PackagePath(m, spec, format, pl)
+						if err != nil {
+							continue // the packages check reports it
+						}
+						out = append(out, binaryCopy{spec: x, platform: pl, file: rel,
 							format: format, entry: c.Dst})
 					}
 				}

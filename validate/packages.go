@@ -50,12 +50,15 @@ func (Packages) Check(_ context.Context, d *release.Dir) error {
 			}
 			for _, pl := range release.PackagePlatforms(m, spec) {
 				n++
-				rel := release.PackagePath(spec.Name, format, pl)
+				rel, err := release.PackagePath(m, spec, format, pl)
+				if err != nil {
+					errs = append(errs, fmt.Errorf("packages[%s]: %w", spec.Name, err))
+					continue
+				}
 				if !recorded[rel] {
 					errs = append(errs, fmt.Errorf("%s: package %s for %s is not recorded in the manifest", rel, spec.Name, pl))
 				}
 				var info *pkgInfo
-				var err error
 				if format == "deb" {
 					info, err = readDeb(d, rel)
 				} else {

@@ -102,15 +102,42 @@ func BinaryFile(name, goos string) string {
 	return name
 }
 
-// PackagePath returns the path in the release directory of package name in format (deb, rpm)
-// for platform: <format>/<name>.<format> for amd64, <format>/<name>-<arch><variant>.<format>
-// otherwise.
-func PackagePath(name, format, platform string) string {
-	_, goarch, variant, _ := manifest.ParsePlatform(platform)
-	if goarch == "amd64" {
-		return fmt.Sprintf("%s/%s.%s", format, name, format)
+// PackagePath returns the path in the release directory of spec's package in format (deb, rpm)
+// for platform: <format>/<nameTemplate>.<format> when the spec has a nameTemplate (e.g.
+// "{{.Name}}_{{.Version}}_{{.Arch}}"), else <format>/<name>.<format> for amd64 and
+// <format>/<name>-<arch><variant>.<format> otherwise.
+func PackagePath(m *manifest.Manifest, spec *manifest.Package, format, platform string) (string, error) {
+	goos, goarch, variant, _ := manifest.ParsePlatform(platform)
+	if spec.NameTemplate != "" {
+		name, err := m.TemplateData(spec.Name, PackageDependency(m, spec), goos, goarch+variant).Execute(spec.NameTemplate)
+		if err != nil {
+			return "", fmt.Errorf("nameTemplate: %w", err)
+		}
+		if name == "" || strings.ContainsAny(name, `/\`) || strings.HasPrefix(name, ".") {
+			return "", fmt.Errorf("nameTemplate: %q is not a file name", name)
+		}
+		return fmt.Sprintf("%s/%s.%s", format, name, format), nil
 	}
-	return fmt.Sprintf("%s/%s-%s%s.%s", format, name, goarch, variant, format)
+	if goarch == "amd64" {
+		return fmt.Sprintf("%s/%s.%s", format, spec.Name, format), nil
+	}
+	return fmt.Sprintf("%s/%s-%s%s.%s", format, spec.Name, goarch, variant, format), nil
+}
+
+// PackageDependency is the dependency a package's templates and scripts take: that of its first
+// source file, else of its first binary.
+func PackageDependency(m *manifest.Manifest, spec *manifest.Package) string {
+	for _, c := range spec.Contents {
+		if c.Dependency != "" {
+			return c.Dependency
+		}
+	}
+	for _, c := range spec.Contents {
+		if x := BinarySpec(m, c.Binary); x != nil && c.Binary != "" {
+			return x.Dependency
+		}
+	}
+	return ""
 }
 
 // PackageOutput is the output a package format (deb, rpm) belongs to.
