@@ -227,8 +227,16 @@ func checkBinary(m *manifest.Manifest, c binaryCopy, exe string, images map[stri
 	if err != nil {
 		return append(errs, err)
 	}
+	syms, haveSyms := symbols(exe)
 	for i, s := range stamps {
-		if !found[i] {
+		switch {
+		case found[i]:
+		case haveSyms && !syms[s.name]:
+			// The binary never reads the variable, and the linker dropped it: nothing to stamp.
+			errs = append(errs, Note(fmt.Sprintf("-X %s is not checked: the binary has no such variable (unused, dropped by the linker)", s.name)))
+		case !haveSyms:
+			errs = append(errs, Note(fmt.Sprintf("-X %s=%s is not in the binary, which has no symbol table to tell whether it has the variable: not checked (its versionCommand is)", s.name, s.value)))
+		default:
 			errs = append(errs, fmt.Errorf("-X %s=%s is not stamped in the binary", s.name, s.value))
 		}
 	}

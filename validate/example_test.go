@@ -16,6 +16,7 @@ import (
 func ExampleReport_WriteTo() {
 	rep := &validate.Report{Results: []validate.Result{
 		{Check: "manifest", Status: validate.Passed},
+		{Check: "binaries", Status: validate.Passed, Notes: []string{"hello.tar.gz: hello: -X main.REVISION is not checked: the binary has no such variable (unused, dropped by the linker)"}},
 		{Check: "charts", Status: validate.Failed, Problems: []string{
 			`istiod-1.2.3.tgz: templates/deployment.yaml: image "docker.io/istio/pilot:1.2.3" is not pinned`}},
 		{Check: "packages", Status: validate.Skipped, Reason: "the manifest asks for no packages"},
@@ -23,9 +24,11 @@ func ExampleReport_WriteTo() {
 	rep.WriteTo(os.Stdout)
 	// Output:
 	// PASS manifest
+	// NOTE binaries: hello.tar.gz: hello: -X main.REVISION is not checked: the binary has no such variable (unused, dropped by the linker)
+	// PASS binaries
 	// FAIL charts: istiod-1.2.3.tgz: templates/deployment.yaml: image "docker.io/istio/pilot:1.2.3" is not pinned
 	// SKIP packages: the manifest asks for no packages
-	// Release validation FAILED (1 of 2 checks)
+	// Release validation FAILED (1 of 3 checks)
 }
 
 // notBeforeCommits is a project's own check: the release time must not come before any

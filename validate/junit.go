@@ -25,6 +25,8 @@ type junitCase struct {
 	ClassName string        `xml:"classname,attr"`
 	Failure   *junitMessage `xml:"failure,omitempty"`
 	Skipped   *junitMessage `xml:"skipped,omitempty"`
+	// SystemOut carries the check's notes.
+	SystemOut string `xml:"system-out,omitempty"`
 }
 
 type junitMessage struct {
@@ -37,7 +39,7 @@ type junitMessage struct {
 func (r *Report) WriteJUnit(w io.Writer) error {
 	s := junitSuite{Name: "release validation", Tests: len(r.Results)}
 	for _, x := range r.Results {
-		c := junitCase{Name: x.Check, ClassName: "releasekit.validate"}
+		c := junitCase{Name: x.Check, ClassName: "releasekit.validate", SystemOut: strings.Join(x.Notes, "\n")}
 		switch x.Status {
 		case Failed:
 			s.Failures++

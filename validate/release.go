@@ -217,6 +217,7 @@ func Release(ctx context.Context, dir string, opts ...Option) (*Report, error) {
 // result turns what a check returned into a result.
 func result(name string, err error) Result {
 	r := Result{Check: name}
+	r.Notes, err = splitNotes(err)
 	switch {
 	case err == nil:
 		r.Status = Passed
@@ -233,25 +234,53 @@ func result(name string, err error) Result {
 	return r
 }
 
+// Note is what a check could not prove and says so without failing: an error of this type among
+// a check's joined errors becomes a NOTE line of the report.
+type Note string
+
+func (n Note) Error() string { return string(n) }
+
+// splitNotes takes the notes out of a check's joined error.
+func splitNotes(err error) ([]string, error) {
+	var notes []string
+	var rest []error
+	for _, e := range leaves(err) {
+		var n Note
+		if errors.As(e, &n) {
+			notes = append(notes, e.Error())
+			continue
+		}
+		rest = append(rest, e)
+	}
+	return notes, errors.Join(rest...)
+}
+
 // problems splits a joined error into its lines.
 func problems(err error) []string {
 	var out []string
-	var walk func(error)
-	walk = func(err error) {
-		if j, ok := err.(interface{ Unwrap() []error }); ok {
-			for _, e := range j.Unwrap() {
-				walk(e)
-			}
-			return
-		}
-		for _, line := range strings.Split(err.Error(), "\n") {
+	for _, e := range leaves(err) {
+		for _, line := range strings.Split(e.Error(), "\n") {
 			if line = strings.TrimSpace(line); line != "" {
 				out = append(out, line)
 			}
 		}
 	}
-	walk(err)
 	return out
+}
+
+// leaves flattens the errors joined into err, in order.
+func leaves(err error) []error {
+	if err == nil {
+		return nil
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, e := range j.Unwrap() {
+			out = append(out, leaves(e)...)
+		}
+		return out
+	}
+	return []error{err}
 }
 
 // Status is the outcome of one check.
@@ -272,6 +301,8 @@ type Result struct {
 	Problems []string
 	// Reason says why a check was skipped.
 	Reason string
+	// Notes say what the check could not prove, without failing it.
+	Notes []string
 }
 
 // Report is the outcome of validating a release directory.
@@ -311,10 +342,13 @@ func (r *Report) Summary() string {
 }
 
 // WriteTo writes a line per check (PASS images; FAIL charts: …, once per problem; SKIP rpm:
-// why) and then the summary.
+// why), each after its NOTE lines (what it could not prove), and then the summary.
 func (r *Report) WriteTo(w io.Writer) (int64, error) {
 	var b strings.Builder
 	for _, x := range r.Results {
+		for _, n := range x.Notes {
+			fmt.Fprintf(&b, "NOTE %s: %s\n", x.Check, n)
+		}
 		switch x.Status {
 		case Passed:
 			fmt.Fprintf(&b, "PASS %s\n", x.Check)

@@ -57,6 +57,14 @@ var pinnedCLI = variant{name: "pinned-cli", files: func(files map[string][]byte)
 	files["release/releasekit.yaml"] = []byte(spec)
 }}
 
+// unusedVariable stamps a variable the binary never reads, as podinfo's ldflags do: the linker
+// drops it, and the check says it could not check it, without failing.
+var unusedVariable = variant{name: "unused-variable", files: func(files map[string][]byte) {
+	spec := string(files["release/releasekit.yaml"])
+	spec = strings.Replace(spec, `"-X main.commit={{.Commit}}"]`, `"-X main.commit={{.Commit}}", "-X main.REVISION=rev-{{.Commit}}"]`, 1)
+	files["release/releasekit.yaml"] = []byte(spec)
+}}
+
 // partial asks for archives and sources only.
 var partial = variant{name: "partial", manifest: "outputs: [archive, sources]\n"}
 
@@ -70,6 +78,10 @@ func TestVariants(t *testing.T) {
 		{sidecar, allPassed},
 		// The image reference stamped in a binary is found by the digest the manifest records.
 		{pinnedCLI, allPassed},
+		// A variable the binary does not have is noted, not failed.
+		{unusedVariable, strings.Replace(allPassed, "PASS binaries\n", notes("binaries", "-X main.REVISION is not checked: the binary has no such variable (unused, dropped by the linker)",
+			"hello-0.1.0-linux-amd64.tar.gz: hello-0.1.0/hello", "hello-0.1.0-linux-arm64.tar.gz: hello-0.1.0/hello", "hello-0.1.0-darwin-arm64.tar.gz: hello-0.1.0/hello",
+			"hello-0.1.0-windows-amd64.zip: hello-0.1.0/hello.exe", "deb/hello.deb: /usr/bin/hello", "deb/hello-arm64.deb: /usr/bin/hello")+"PASS binaries\n", 1)},
 		// A partial build is validated for what it built.
 		{partial, `PASS manifest
 PASS checksums
@@ -200,4 +212,13 @@ func TestLicensePolicy(t *testing.T) {
 	if rep, got := check(t, dir, validate.WithForbiddenLicenses("restricted")); !rep.Passed() {
 		t.Errorf("forbidding restricted only:\n%s", got)
 	}
+}
+
+// notes is the NOTE lines of check for msg about each copy.
+func notes(check, msg string, copies ...string) string {
+	var b strings.Builder
+	for _, c := range copies {
+		b.WriteString("NOTE " + check + ": " + c + ": " + msg + "\n")
+	}
+	return b.String()
 }
