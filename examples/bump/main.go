@@ -1,8 +1,10 @@
 // Command bump checks the version policy between two versions of a composite release: a Giant
 // Swarm Release resource, or a resolved releasekit manifest (its tagged dependencies). The
-// release must bump at least as much as its largest component bump.
+// release must bump at least as much as its largest component bump, or as a policy file says
+// (examples/bump/giantswarm.yaml encodes Giant Swarm's rules).
 //
 //	go run ./examples/bump -prev release-25.0.0.yaml -next release-25.1.0.yaml
+//	go run ./examples/bump -policy examples/bump/giantswarm.yaml -prev aws-30.0.0.yaml -next aws-30.1.0.yaml
 //
 // Exit status 1 means the policy is broken (each violation is printed), 2 bad input.
 package main
@@ -22,14 +24,26 @@ import (
 func main() {
 	prev := flag.String("prev", "", "the previous release (Release YAML or resolved manifest)")
 	next := flag.String("next", "", "the next release")
+	pol := flag.String("policy", "", "a policy file (default: strict semver)")
 	flag.Parse()
-	os.Exit(run(*prev, *next, os.Stdout, os.Stderr))
+	os.Exit(run(*pol, *prev, *next, os.Stdout, os.Stderr))
 }
 
-func run(prevFile, nextFile string, stdout, stderr io.Writer) int {
+func run(policyFile, prevFile, nextFile string, stdout, stderr io.Writer) int {
 	if prevFile == "" || nextFile == "" {
 		fmt.Fprintln(stderr, "bump: -prev and -next are required")
 		return 2
+	}
+	pol := policy.Default()
+	if policyFile != "" {
+		data, err := os.ReadFile(policyFile)
+		if err == nil {
+			pol, err = policy.ReadPolicy(data, policyFile)
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, "bump:", err)
+			return 2
+		}
 	}
 	prev, err := load(prevFile)
 	if err != nil {
@@ -47,12 +61,17 @@ func run(prevFile, nextFile string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	fmt.Fprintf(stdout, "release %s -> %s: %s\n", prev.Version, next.Version, change)
-	violations := policy.Check(prev, next)
-	for _, v := range violations {
+	failed := 0
+	for _, v := range pol.Check(prev, next) {
+		if v.Warning {
+			fmt.Fprintln(stdout, "WARN", v.Message)
+			continue
+		}
+		failed++
 		fmt.Fprintln(stdout, "FAIL", v.Message)
 	}
-	if len(violations) > 0 {
-		fmt.Fprintf(stdout, "Version policy FAILED (%d violations)\n", len(violations))
+	if failed > 0 {
+		fmt.Fprintf(stdout, "Version policy FAILED (%d violations)\n", failed)
 		return 1
 	}
 	fmt.Fprintln(stdout, "Version policy PASSED")

@@ -24,7 +24,7 @@ const (
 )
 
 func (b Bump) String() string {
-	return [...]string{"none", "patch", "minor", "major"}[b]
+	return [...]string{"none", "patch", "minor", "major", "forbidden"}[b]
 }
 
 // Change is the change between two versions.
@@ -100,18 +100,25 @@ type Violation struct {
 	Component          string
 	Old, New           string
 	Required, Released Bump
-	Message            string
+	// Warning marks what the policy reports without failing: a dependsOn name outside the
+	// release under unknownDependsOn: warn.
+	Warning bool
+	Message string
 }
 
 func (v Violation) Error() string { return v.Message }
 
-// Check returns every violation of the version policy between two versions of a composite
-// release: the release must bump at least as much as the largest bump among its components (a
-// component's major bump needs a major release; a component may not go down, or disappear,
-// in less than a major release); dependsOn must name existing entries and form no cycle.
-func Check(prev, next *Composite) []Violation {
+// Check is Default().Check: the strict semver policy.
+func Check(prev, next *Composite) []Violation { return Default().Check(prev, next) }
+
+// Check returns every violation of the policy between two versions of a composite release:
+// each component change needs at least the release bump its rule gives (a component's major
+// bump needs a major release under the default rule); the release never goes down (nor stays,
+// with Increase); dependsOn must name an entry of the release or an External name, with no
+// cycle.
+func (p *Policy) Check(prev, next *Composite) []Violation {
 	var out []Violation
-	out = append(out, next.structure()...)
+	out = append(out, next.structure(p)...)
 	release, err := Classify(prev.Version, next.Version)
 	if err != nil {
 		return append(out, Violation{Message: fmt.Sprintf("%s: %v", next.File, err)})
@@ -120,39 +127,50 @@ func Check(prev, next *Composite) []Violation {
 		out = append(out, Violation{Old: prev.Version, New: next.Version, Message: fmt.Sprintf("%s: release version goes down from %s to %s", next.File, prev.Version, next.Version)})
 		return out
 	}
+	if p.Increase && release.Bump == None {
+		out = append(out, Violation{Old: prev.Version, New: next.Version, Required: Patch, Message: fmt.Sprintf("%s: release version %s does not increase on %s", next.File, next.Version, prev.Version)})
+	}
 	old := map[string]Component{}
 	for _, c := range prev.Components {
 		old[c.key()] = c
 	}
+	fail := func(c Component, from, class string, need Bump) {
+		msg := fmt.Sprintf("%s: %s %s -> %s needs a %s release, %s -> %s is %s", next.File, c.Name, from, c.Version, need, prev.Version, next.Version, release.Bump)
+		if need == Forbidden {
+			msg = fmt.Sprintf("%s: %s %s -> %s: a %s change is forbidden", next.File, c.Name, from, c.Version, class)
+		}
+		out = append(out, Violation{Component: c.Name, Old: from, New: c.Version, Required: need, Released: release.Bump, Message: msg})
+	}
 	seen := map[string]bool{}
 	for _, c := range next.Components {
 		seen[c.key()] = true
-		p, ok := old[c.key()]
-		need := Minor // a new component
-		if ok {
-			ch, err := Classify(p.Version, c.Version)
-			if err != nil {
-				out = append(out, Violation{Component: c.Name, Message: fmt.Sprintf("%s: %s: %v", next.File, c.Name, err)})
-				continue
+		rule := p.rule(c.Name)
+		before, ok := old[c.key()]
+		if !ok {
+			if need := rule.need("added"); need > release.Bump {
+				fail(c, "(new)", "added", need)
 			}
-			need = ch.Bump
-			if ch.Downgrade {
-				need = Major
-			}
+			continue
 		}
-		if need > release.Bump {
-			from := "(new)"
-			if ok {
-				from = p.Version
-			}
-			out = append(out, Violation{Component: c.Name, Old: from, New: c.Version, Required: need, Released: release.Bump,
-				Message: fmt.Sprintf("%s: %s %s -> %s needs a %s release, %s -> %s is %s", next.File, c.Name, from, c.Version, need, prev.Version, next.Version, release.Bump)})
+		class, err := rule.classify(before.Version, c.Version)
+		if err != nil {
+			out = append(out, Violation{Component: c.Name, Message: fmt.Sprintf("%s: %s: %v", next.File, c.Name, err)})
+			continue
+		}
+		if need := rule.need(class); class != "" && need > release.Bump {
+			fail(c, before.Version, class, need)
 		}
 	}
 	for _, c := range prev.Components {
-		if !seen[c.key()] && release.Bump < Major {
-			out = append(out, Violation{Component: c.Name, Old: c.Version, Required: Major, Released: release.Bump,
-				Message: fmt.Sprintf("%s: %s %s is removed, which needs a major release, %s -> %s is %s", next.File, c.Name, c.Version, prev.Version, next.Version, release.Bump)})
+		if seen[c.key()] {
+			continue
+		}
+		if need := p.rule(c.Name).need("removed"); need > release.Bump {
+			msg := fmt.Sprintf("%s: %s %s is removed, which needs a %s release, %s -> %s is %s", next.File, c.Name, c.Version, need, prev.Version, next.Version, release.Bump)
+			if need == Forbidden {
+				msg = fmt.Sprintf("%s: %s %s is removed: a removal is forbidden", next.File, c.Name, c.Version)
+			}
+			out = append(out, Violation{Component: c.Name, Old: c.Version, Required: need, Released: release.Bump, Message: msg})
 		}
 	}
 	return out
@@ -161,7 +179,7 @@ func Check(prev, next *Composite) []Violation {
 func (c Component) key() string { return c.Kind + "/" + c.Name }
 
 // structure checks dependsOn: every name exists, and there is no cycle.
-func (r *Composite) structure() []Violation {
+func (r *Composite) structure(p *Policy) []Violation {
 	var out []Violation
 	deps := map[string][]string{}
 	for _, c := range r.Components {
@@ -169,9 +187,15 @@ func (r *Composite) structure() []Violation {
 	}
 	for _, c := range r.Components {
 		for _, d := range c.DependsOn {
-			if _, ok := deps[d]; !ok {
-				out = append(out, Violation{Component: c.Name, Message: fmt.Sprintf("%s: %s depends on %q, which is not in the release", r.File, c.Name, d)})
+			if d == c.Name {
+				out = append(out, Violation{Component: c.Name, Message: fmt.Sprintf("%s: %s depends on itself", r.File, c.Name)})
+				continue
 			}
+			if _, ok := deps[d]; ok || matches(p.External, d) {
+				continue
+			}
+			out = append(out, Violation{Component: c.Name, Warning: p.UnknownDependsOn == "warn",
+				Message: fmt.Sprintf("%s: %s depends on %q, which is not in the release", r.File, c.Name, d)})
 		}
 	}
 	// Depth-first search; a node met again while on the stack closes a cycle.
@@ -182,6 +206,9 @@ func (r *Composite) structure() []Violation {
 		state[n] = 1
 		stack = append(stack, n)
 		for _, d := range deps[n] {
+			if d == n {
+				continue // reported above
+			}
 			switch state[d] {
 			case 0:
 				if _, ok := deps[d]; ok {
