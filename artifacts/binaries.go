@@ -7,7 +7,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -242,7 +244,9 @@ func (b *builder) compile(ctx context.Context, x *binary, versions *goVersions) 
 		return err
 	}
 	defer tmp.Abort()
-	args := []string{"build", "-trimpath", "-buildvcs=false", "-ldflags", strings.TrimSpace(x.ldflags + " -buildid="), "-o", tmp.Name()}
+	// jobs builds run at once, each compiling goParallelism packages at a time: together no
+	// more compile jobs than CPUs.
+	args := []string{"build", "-p", strconv.Itoa(goParallelism(b.o.jobs)), "-trimpath", "-buildvcs=false", "-ldflags", strings.TrimSpace(x.ldflags + " -buildid="), "-o", tmp.Name()}
 	if len(x.spec.Tags) > 0 {
 		args = append(args, "-tags", strings.Join(x.spec.Tags, ","))
 	}
@@ -261,6 +265,12 @@ func (b *builder) compile(ctx context.Context, x *binary, versions *goVersions) 
 	}
 	b.progress.line("compiled", label, st.Size(), time.Since(start))
 	return nil
+}
+
+// goParallelism is the go tool's -p for one of jobs builds running at once: the CPUs shared
+// between them, at least one each.
+func goParallelism(jobs int) int {
+	return max(1, runtime.NumCPU()/jobs)
 }
 
 // goVersions asks the go tool, once per folder and requested toolchain, which version it runs.

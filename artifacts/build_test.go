@@ -501,3 +501,59 @@ build:
 		t.Errorf("packages (-want +got):\n%s", diff)
 	}
 }
+
+// TestCompileParallelism: the builds running at once share the CPUs between them. By default
+// (one build per CPU) each go build compiles one package at a time, so no more compile jobs
+// run than there are CPUs; one build at a time takes them all.
+func TestCompileParallelism(t *testing.T) {
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrap := t.TempDir()
+	log := filepath.Join(wrap, "go.log")
+	script := "#!/bin/sh\necho \"$*\" >>" + log + "\nexec " + goTool + " \"$@\"\n"
+	if err := os.WriteFile(filepath.Join(wrap, "go"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", wrap+string(os.PathListSeparator)+os.Getenv("PATH"))
+	text := `version: 1.0.0
+dependencies:
+  app: {git: ` + projectURL + `, branch: main}
+build:
+  binaries:
+  - {name: app, package: ./cmd/app, platforms: [linux/amd64, linux/arm64]}
+`
+	cpus := runtime.NumCPU()
+	for _, tc := range []struct {
+		opts []artifacts.Option
+		want int
+	}{
+		{nil, 1},
+		{[]artifacts.Option{artifacts.WithJobs(1)}, cpus},
+		{[]artifacts.Option{artifacts.WithJobs(4 * cpus)}, 1},
+	} {
+		os.Remove(log)
+		work := t.TempDir()
+		if _, err := artifacts.Build(t.Context(), resolved(t, work, text), filepath.Join(work, "out"), tc.opts...); err != nil {
+			t.Fatal(err)
+		}
+		data, err := os.ReadFile(log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		builds := 0
+		for _, line := range strings.Split(string(data), "\n") {
+			if !strings.HasPrefix(line, "build ") {
+				continue
+			}
+			builds++
+			if want := fmt.Sprintf("build -p %d ", tc.want); !strings.HasPrefix(line, want) {
+				t.Errorf("%d options: %q, want %q", len(tc.opts), line, want)
+			}
+		}
+		if builds != 2 {
+			t.Errorf("%d go builds, want 2:\n%s", builds, data)
+		}
+	}
+}
