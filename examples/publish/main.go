@@ -41,7 +41,7 @@ import (
 type config struct {
 	release, tags, bucket, prefix, aliases    string
 	helmBucket, helmURL, github, tokenFile    string
-	githubAPI                                 string
+	githubAPI, checksumsName                  string
 	report, list                              string
 	dockerHubs, helmHubs                      hubs
 	gitTags, dryRun, force, draft, prerelease bool
@@ -76,6 +76,7 @@ func main() {
 	flag.StringVar(&c.github, "github", "", "create a GitHub release in owner/name")
 	flag.StringVar(&c.githubAPI, "github-api", "", "GitHub Enterprise's API URL, e.g. https://github.example.com/api/v3/ (default api.github.com)")
 	flag.StringVar(&c.tokenFile, "github-token-file", "", "file holding the GitHub token (default $GITHUB_TOKEN or $GH_TOKEN)")
+	flag.StringVar(&c.checksumsName, "github-checksums", "", "name the GitHub release's checksums asset, a template of .Name (the repository), .Version and .Tag, e.g. {{.Name}}_{{.Version}}_checksums.txt (default SHA256SUMS)")
 	flag.BoolVar(&c.draft, "draft", false, "create the GitHub release as a draft")
 	flag.BoolVar(&c.prerelease, "prerelease", false, "mark the GitHub release as a pre-release")
 	flag.BoolVar(&c.gitTags, "git-tags", false, "push annotated tags to each dependency's git remote")
@@ -204,6 +205,9 @@ func publishRelease(ctx context.Context, c config, getenv func(string) string, s
 		}
 		if c.prerelease {
 			opts = append(opts, github.WithPrerelease())
+		}
+		if c.checksumsName != "" {
+			opts = append(opts, github.WithChecksumsName(c.checksumsName))
 		}
 		t, err := github.New(client, c.github, opts...)
 		if err != nil {

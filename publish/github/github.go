@@ -10,6 +10,7 @@ import (
 	"os"
 	"path"
 	"strings"
+	"text/template"
 
 	gh "github.com/google/go-github/v92/github"
 
@@ -49,11 +50,44 @@ func WithCommitish(c string) Option {
 	}
 }
 
+// WithChecksumsName names the asset that lists the assets' SHA-256 with a text/template of
+// .Name (the repository's name), .Version (the release's) and .Tag, e.g. goreleaser's
+// "{{.Name}}_{{.Version}}_checksums.txt". Default: SHA256SUMS.
+func WithChecksumsName(tmpl string) Option {
+	return func(r *target) error {
+		t, err := template.New("checksums").Option("missingkey=error").Parse(tmpl)
+		if err != nil {
+			return fmt.Errorf("WithChecksumsName: %w", err)
+		}
+		r.checksums = t
+		return nil
+	}
+}
+
 type target struct {
 	client            *gh.Client
 	owner, repo       string
 	tag, commitish    string
 	draft, prerelease bool
+	checksums         *template.Template
+}
+
+// assetName is the name of the release file's asset: its base name, or for SHA256SUMS the
+// checksums name.
+func (r *target) assetName(d *release.Dir, file string) (string, error) {
+	if file != release.SumsFile || r.checksums == nil {
+		return path.Base(file), nil
+	}
+	var b strings.Builder
+	data := struct{ Name, Version, Tag string }{r.repo, d.Manifest.Version, r.tagOf(d)}
+	if err := r.checksums.Execute(&b, data); err != nil {
+		return "", fmt.Errorf("checksums name: %w", err)
+	}
+	name := b.String()
+	if name == "" || name == "." || name == ".." || strings.ContainsAny(name, "/\\\x00") {
+		return "", fmt.Errorf("checksums name %q is not a file name", name)
+	}
+	return name, nil
 }
 
 // New returns the target that publishes to the GitHub repository "owner/name": a release for
@@ -199,9 +233,18 @@ func (r *target) Plan(ctx context.Context, d *release.Dir) ([]publish.Action, er
 			return nil, fmt.Errorf("release %s: %w", base, err)
 		}
 	}
+	names := map[string]string{}
 	for _, f := range files {
-		a := publish.Action{Kind: "asset", Object: base + "/" + path.Base(f.Path), Digest: f.SHA256, Source: f.Path, Op: publish.Push}
-		if got, ok := have[path.Base(f.Path)]; ok {
+		name, err := r.assetName(d, f.Path)
+		if err != nil {
+			return nil, err
+		}
+		if other, ok := names[name]; ok {
+			return nil, fmt.Errorf("assets %s and %s are both named %s", other, f.Path, name)
+		}
+		names[name] = f.Path
+		a := publish.Action{Kind: "asset", Object: base + "/" + name, Digest: f.SHA256, Source: f.Path, Op: publish.Push}
+		if got, ok := have[name]; ok {
 			if same, detail := same(got, f); same {
 				a.Op = publish.Skip
 			} else {
@@ -279,14 +322,18 @@ func (r *target) upload(ctx context.Context, d *release.Dir, id int64, f release
 	if sum, err := fileSHA256(file); err != nil || sum != f.SHA256 {
 		return fmt.Errorf("%s does not match SHA256SUMS (%v)", f.Path, err)
 	}
-	_, _, err = r.client.Repositories.UploadReleaseAsset(ctx, r.owner, r.repo, id, &gh.UploadOptions{Name: path.Base(f.Path)}, file)
+	name, err := r.assetName(d, f.Path)
+	if err != nil {
+		return err
+	}
+	_, _, err = r.client.Repositories.UploadReleaseAsset(ctx, r.owner, r.repo, id, &gh.UploadOptions{Name: name}, file)
 	if isStatus(err, http.StatusUnprocessableEntity) {
 		// Uploaded by an earlier attempt: right only if identical.
 		have, lerr := r.listAssets(ctx, id)
 		if lerr != nil {
 			return lerr
 		}
-		if a, ok := have[path.Base(f.Path)]; ok {
+		if a, ok := have[name]; ok {
 			if ok, detail := same(a, f); ok {
 				return nil
 			} else {

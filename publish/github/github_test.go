@@ -244,3 +244,54 @@ func TestToken(t *testing.T) {
 		t.Errorf("error shows the token: %v", err)
 	}
 }
+
+// TestChecksumsName: the checksums asset takes goreleaser's name from a template; a second run
+// finds it by that name; a template that fails or gives no file name, or a name that an asset
+// has already, is refused before anything is written.
+func TestChecksumsName(t *testing.T) {
+	ctx := t.Context()
+	fake := &fakeGitHub{token: token, assets: map[int][]map[string]any{}}
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	target, err := github.New(client(t, srv, token), "o/r", github.WithTag("v1.0.0"), github.WithChecksumsName("{{.Name}}_{{.Version}}_checksums.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		p, _ := publish.New(releaseDir(t), []publish.Target{target})
+		plan, err := p.Plan(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Apply(ctx, plan); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var names []string
+	for _, a := range fake.assets[1] {
+		names = append(names, a["name"].(string))
+	}
+	if strings.Join(names, ",") != "r_1.0.0_checksums.txt,app-1.0.0.tar.gz" {
+		t.Errorf("assets = %v", names)
+	}
+
+	if _, err := github.New(client(t, srv, token), "o/r", github.WithChecksumsName("{{.Name")); err == nil {
+		t.Error("a bad template was taken")
+	}
+	for _, tmpl := range []string{"{{.Project}}.txt", "../{{.Name}}.txt", "", "app-{{.Version}}.tar.gz"} {
+		n := len(fake.requests)
+		target, err := github.New(client(t, srv, token), "o/r", github.WithTag("v2"), github.WithChecksumsName(tmpl))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, _ := publish.New(releaseDir(t), []publish.Target{target})
+		if _, err := p.Plan(ctx); err == nil {
+			t.Errorf("%q: planned", tmpl)
+		}
+		for _, r := range fake.requests[n:] {
+			if !strings.HasPrefix(r, "GET ") {
+				t.Errorf("%q: wrote %s", tmpl, r)
+			}
+		}
+	}
+}
