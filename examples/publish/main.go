@@ -42,6 +42,7 @@ type config struct {
 	release, tags, bucket, prefix, aliases    string
 	helmBucket, helmURL, github, tokenFile    string
 	githubAPI, checksumsName                  string
+	notesFile, notesGit, notesDependency      string
 	report, list                              string
 	dockerHubs, helmHubs                      hubs
 	gitTags, dryRun, force, draft, prerelease bool
@@ -77,6 +78,9 @@ func main() {
 	flag.StringVar(&c.githubAPI, "github-api", "", "GitHub Enterprise's API URL, e.g. https://github.example.com/api/v3/ (default api.github.com)")
 	flag.StringVar(&c.tokenFile, "github-token-file", "", "file holding the GitHub token (default $GITHUB_TOKEN or $GH_TOKEN)")
 	flag.StringVar(&c.checksumsName, "github-checksums", "", "name the GitHub release's checksums asset, a template of .Name (the repository), .Version and .Tag, e.g. {{.Name}}_{{.Version}}_checksums.txt (default SHA256SUMS)")
+	flag.StringVar(&c.notesFile, "notes-file", "", "the GitHub release's notes, from this file")
+	flag.StringVar(&c.notesGit, "notes-git", "", "write the GitHub release's notes from this git repository: the commits since the previous release tag, grouped by conventional-commit type")
+	flag.StringVar(&c.notesDependency, "notes-dependency", "", "the dependency whose commits -notes-git lists (default: the only one, or the one whose URL is -github's)")
 	flag.BoolVar(&c.draft, "draft", false, "create the GitHub release as a draft")
 	flag.BoolVar(&c.prerelease, "prerelease", false, "mark the GitHub release as a pre-release")
 	flag.BoolVar(&c.gitTags, "git-tags", false, "push annotated tags to each dependency's git remote")
@@ -208,6 +212,13 @@ func publishRelease(ctx context.Context, c config, getenv func(string) string, s
 		}
 		if c.checksumsName != "" {
 			opts = append(opts, github.WithChecksumsName(c.checksumsName))
+		}
+		body, err := releaseNotes(ctx, c, rel)
+		if err != nil {
+			return err
+		}
+		if body != "" {
+			opts = append(opts, github.WithNotes(body))
 		}
 		t, err := github.New(client, c.github, opts...)
 		if err != nil {

@@ -18,6 +18,11 @@ import (
 // releaseDir writes a small release directory, as a build records one: an archive, its
 // .sha256, the manifest and SHA256SUMS.
 func releaseDir(t *testing.T) string {
+	return releaseDirAt(t, "0123456789abcdef0123456789abcdef01234567")
+}
+
+// releaseDirAt is releaseDir with the dependency at commit sha.
+func releaseDirAt(t *testing.T, sha string) string {
 	dir := t.TempDir()
 	data := []byte("archive")
 	if err := os.WriteFile(filepath.Join(dir, "app-1.0.0.tar.gz"), data, 0o644); err != nil {
@@ -27,7 +32,7 @@ func releaseDir(t *testing.T) string {
 dependencies:
   app:
     git: https://example.com/app.git
-    sha: 0123456789abcdef0123456789abcdef01234567
+    sha: `+sha+`
     resolved: {from: branch main, commitTime: "2024-05-01T12:00:00Z"}
 `), "manifest.yaml")
 	if err != nil {

@@ -19,6 +19,7 @@ type fakeGitHub struct {
 	token  string
 	mu     sync.Mutex
 	assets []string
+	bodies []string // of the releases created
 }
 
 func (f *fakeGitHub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -39,7 +40,10 @@ func (f *fakeGitHub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case r.Method == http.MethodGet && p == "/repos/o/r/releases":
 		send(http.StatusOK, []any{})
 	case r.Method == http.MethodPost && p == "/repos/o/r/releases":
-		send(http.StatusCreated, map[string]any{"id": 1, "tag_name": "1.0.0"})
+		var req struct{ Body string }
+		json.NewDecoder(r.Body).Decode(&req)
+		f.bodies = append(f.bodies, req.Body)
+		send(http.StatusCreated, map[string]any{"id": 1, "tag_name": "1.0.0", "body": req.Body})
 	case r.Method == http.MethodGet && p == "/repos/o/r/releases/1/assets":
 		send(http.StatusOK, []any{})
 	case r.Method == http.MethodPost && p == "/api/uploads/repos/o/r/releases/1/assets":

@@ -64,12 +64,34 @@ func WithChecksumsName(tmpl string) Option {
 	}
 }
 
+// WithNotes sets the release's notes (its body), e.g. from [notes.FromGit] or a file. A
+// release that exists with other notes is refused, as an asset with other content is.
+// Default: no notes, and an existing release's are left as they are.
+//
+// [notes.FromGit]: https://pkg.go.dev/github.com/releasekit/releasekit/publish/notes#FromGit
+func WithNotes(body string) Option {
+	return func(r *target) error {
+		if body == "" {
+			return errors.New("WithNotes: empty")
+		}
+		if len(body) > maxBody {
+			return fmt.Errorf("WithNotes: %d bytes, more than GitHub's %d", len(body), maxBody)
+		}
+		r.notes = body
+		return nil
+	}
+}
+
+// maxBody is GitHub's limit for a release body, in characters (counted here in bytes).
+const maxBody = 125_000
+
 type target struct {
 	client            *gh.Client
 	owner, repo       string
 	tag, commitish    string
 	draft, prerelease bool
 	checksums         *template.Template
+	notes             string
 }
 
 // assetName is the name of the release file's asset: its base name, or for SHA256SUMS the
@@ -229,6 +251,9 @@ func (r *target) Plan(ctx context.Context, d *release.Dir) ([]publish.Action, er
 	have := map[string]*gh.ReleaseAsset{}
 	if existing != nil {
 		actions[0].Op = publish.Skip
+		if r.notes != "" && existing.GetBody() != r.notes {
+			actions[0].Op, actions[0].Detail = publish.Refuse, fmt.Sprintf("has other notes (%d bytes, release has %d)", len(existing.GetBody()), len(r.notes))
+		}
 		if have, err = r.listAssets(ctx, existing.GetID()); err != nil {
 			return nil, fmt.Errorf("release %s: %w", base, err)
 		}
@@ -268,6 +293,9 @@ func (r *target) Apply(ctx context.Context, d *release.Dir, push []publish.Actio
 	}
 	if existing == nil {
 		req := gh.CreateReleaseRequest{TagName: tag, Name: new(tag), Draft: new(r.draft), Prerelease: new(r.prerelease)}
+		if r.notes != "" {
+			req.Body = new(r.notes)
+		}
 		if r.commitish != "" {
 			req.TargetCommitish = new(r.commitish)
 		}
@@ -282,6 +310,9 @@ func (r *target) Apply(ctx context.Context, d *release.Dir, push []publish.Actio
 		if err != nil {
 			return fmt.Errorf("create release %s: %w", tag, err)
 		}
+	}
+	if r.notes != "" && existing.GetBody() != r.notes {
+		return fmt.Errorf("release %s: %w: has other notes", tag, publish.ErrExists)
 	}
 	files := map[string]release.File{}
 	for _, f := range all {

@@ -295,3 +295,51 @@ func TestChecksumsName(t *testing.T) {
 		}
 	}
 }
+
+// TestNotes: the release is created with the notes; the same notes again write nothing; other
+// notes are a refusal, never an edit.
+func TestNotes(t *testing.T) {
+	ctx := t.Context()
+	fake := &fakeGitHub{token: token, assets: map[int][]map[string]any{}}
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	const body = "## Changes since 0.9.0\n\n### Features\n\n- list releases (0123456789ab)\n"
+	publishWith := func(notes string) (*publish.Plan, error) {
+		target, err := github.New(client(t, srv, token), "o/r", github.WithNotes(notes))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, _ := publish.New(releaseDir(t), []publish.Target{target})
+		plan, err := p.Plan(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return plan, p.Apply(ctx, plan)
+	}
+	if _, err := publishWith(body); err != nil {
+		t.Fatal(err)
+	}
+	if len(fake.releases) != 1 || fake.releases[0]["body"] != body {
+		t.Fatalf("releases = %v", fake.releases)
+	}
+	n := len(fake.requests)
+	plan, err := publishWith(body)
+	if err != nil || plan.Count(publish.Skip) != 3 {
+		t.Errorf("again: %v, %d skipped", err, plan.Count(publish.Skip))
+	}
+	for _, r := range fake.requests[n:] {
+		if !strings.HasPrefix(r, "GET ") {
+			t.Errorf("again: wrote %s", r)
+		}
+	}
+	plan, err = publishWith("other notes\n")
+	if !errors.Is(err, publish.ErrExists) || plan.Count(publish.Refuse) != 1 || fake.releases[0]["body"] != body {
+		t.Errorf("other notes: %v, %d refused, body %q", err, plan.Count(publish.Refuse), fake.releases[0]["body"])
+	}
+	if _, err := github.New(client(t, srv, token), "o/r", github.WithNotes("")); err == nil {
+		t.Error("empty notes were taken")
+	}
+	if _, err := github.New(client(t, srv, token), "o/r", github.WithNotes(strings.Repeat("x", 200_000))); err == nil {
+		t.Error("notes past GitHub's limit were taken")
+	}
+}
