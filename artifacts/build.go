@@ -153,6 +153,7 @@ type builder struct {
 	packages    []*packageJob
 	commands    []*commandJob
 	licenseJobs []*licenseJob
+	dashboards  []*dashboardJob
 	packing     []func(context.Context) error // archives and packages, run by pack
 	images      []*imageJob
 	versions    *goVersions

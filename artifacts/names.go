@@ -56,6 +56,13 @@ func (b *builder) claimNames() {
 		}
 		add(j.rel, pos, "dependencies")
 	}
+	for _, j := range b.dashboards {
+		pos := manifest.Pos{Path: "dashboards"}
+		if b.m.Build.Grafana != nil {
+			pos = b.m.Build.Grafana.Pos
+		}
+		add(j.rel, pos, "")
+	}
 	tarballs := map[string]bool{}
 	if b.m.DockerOutput == "tar" {
 		for _, j := range b.images {

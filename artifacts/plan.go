@@ -52,6 +52,9 @@ func (b *builder) plan(ctx context.Context, resolved []byte) error {
 	}
 	b.planCharts(ctx)
 	b.planLicenses()
+	if err := b.planGrafana(ctx); err != nil {
+		return err
+	}
 	b.claimNames()
 	return manifest.Join(b.problems...)
 }

@@ -18,6 +18,7 @@ type Build struct {
 	Charts   []Chart   `yaml:"charts,omitempty"`
 	Commands []Command `yaml:"commands,omitempty"`
 	Licenses *Licenses `yaml:"licenses,omitempty"`
+	Grafana  *Grafana  `yaml:"grafana,omitempty"`
 }
 
 func (b *Build) hasPackageFormat(f string) bool {
@@ -72,6 +73,10 @@ func (b *Build) Merge(other Build, dep string) {
 	if other.Licenses != nil && b.Licenses == nil {
 		l := *other.Licenses
 		b.Licenses = &l
+	}
+	if other.Grafana != nil && b.Grafana == nil {
+		g := *other.Grafana
+		b.Grafana = &g
 	}
 }
 
@@ -224,6 +229,38 @@ type Command struct {
 	Run        []string `yaml:"run"`
 	// Outputs are files, relative to the dependency, copied into the release.
 	Outputs []string `yaml:"outputs"`
+}
+
+// Grafana makes the grafana output: the dashboards of a dependency's folder, externalized for
+// grafana.com (grafana/<name>.json).
+type Grafana struct {
+	Pos Pos `yaml:"-"`
+	// Dependency holds the dashboards. Default: the only dependency, else "istio".
+	Dependency string `yaml:"dependency,omitempty"`
+	// Dir is their folder in it. Default: Istio's, manifests/addons/dashboards.
+	Dir string `yaml:"dir,omitempty"`
+}
+
+// DefaultDashboardDir is where Istio keeps its Grafana dashboards.
+const DefaultDashboardDir = "manifests/addons/dashboards"
+
+// GrafanaSpec is the grafana output's spec with its defaults filled in: build.grafana, or for a
+// manifest without one (Istio's), the istio dependency's dashboards.
+func (m *Manifest) GrafanaSpec() Grafana {
+	var g Grafana
+	if m.Build.Grafana != nil {
+		g = *m.Build.Grafana
+	}
+	if g.Dependency == "" {
+		g.Dependency = "istio"
+		if len(m.Dependencies) == 1 {
+			g.Dependency = m.DependencyNames()[0]
+		}
+	}
+	if g.Dir == "" {
+		g.Dir = DefaultDashboardDir
+	}
+	return g
 }
 
 // Licenses bundles the licenses of every Go module linked by the listed dependencies.

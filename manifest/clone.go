@@ -85,6 +85,10 @@ func (b Build) Clone() Build {
 		l.Dependencies, l.Forbid = slices.Clone(l.Dependencies), slices.Clone(l.Forbid)
 		out.Licenses = &l
 	}
+	if b.Grafana != nil {
+		g := *b.Grafana
+		out.Grafana = &g
+	}
 	return out
 }
 

@@ -168,6 +168,13 @@ func TestParseErrors(t *testing.T) {
 			}},
 		{"licenses dependency", head + "build:\n  licenses: {dependencies: [nope]}\n", nil,
 			[]string{`m.yaml:5:29: build.licenses.dependencies[0]: unknown dependency "nope"`}},
+		{"grafana without dashboards", "version: 1.2.3\noutputs: [sources, grafana]\ndependencies:\n  a: {git: https://x/a, branch: main}\n  b: {git: https://x/b, branch: main}\n", nil,
+			[]string{"m.yaml:2:20: outputs[1]: the grafana output needs build.grafana (the dependency and folder of the dashboards), or an istio dependency"}},
+		{"grafana spec", "version: 1.2.3\ndependencies:\n  a: {git: https://x/a, branch: main}\n  b: {git: https://x/b, branch: main}\nbuild:\n  grafana: {dir: /etc}\n", nil,
+			[]string{
+				"m.yaml:6:12: build.grafana.dependency: required (the manifest has 2 dependencies, none named istio)",
+				`m.yaml:6:18: build.grafana.dir: "/etc": want a relative path inside the dependency`,
+			}},
 		{"mapping merges itself", "version: 1\ndependencies: &a\n  <<: *a\n", nil,
 			[]string{"m.yaml:2:15: dependencies: merge keys nested deeper than 8 (a mapping merging itself?)"}},
 		{"merge fan-out of itself", "version: 1\ndependencies:\n  x: &a {<<: [*a, *a]}\n", nil,

@@ -185,7 +185,7 @@ func (m *Manifest) Wants(o Output) bool {
 	case OutputArchive:
 		return len(b.Archives) > 0
 	case OutputGrafana:
-		return len(m.Dashboards) > 0
+		return len(m.Dashboards) > 0 || b.Grafana != nil
 	case OutputLicenses:
 		return b.Licenses != nil
 	case OutputSources:

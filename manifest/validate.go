@@ -443,6 +443,34 @@ func (v *validator) build(b *Build, p string) {
 			v.dependencyRef(fmt.Sprintf("%s.dependencies[%d]", join(p, "licenses"), j), dep)
 		}
 	}
+	v.grafana(b, p)
+}
+
+// grafana checks where the grafana output's dashboards come from.
+func (v *validator) grafana(b *Build, p string) {
+	if !v.m.Wants(OutputGrafana) {
+		return
+	}
+	g := v.m.GrafanaSpec()
+	gp := join(p, "grafana")
+	if b.Grafana == nil {
+		if _, ok := v.m.Dependencies[g.Dependency]; !ok {
+			where := "dashboards"
+			if len(v.m.Outputs) > 0 {
+				where = fmt.Sprintf("outputs[%d]", slices.Index(v.m.Outputs, OutputGrafana))
+			}
+			v.errorf(where, "the grafana output needs build.grafana (the dependency and folder of the dashboards), or an istio dependency")
+		}
+		return
+	}
+	if b.Grafana.Dependency != "" {
+		v.dependencyRef(join(gp, "dependency"), b.Grafana.Dependency)
+	} else if _, ok := v.m.Dependencies[g.Dependency]; !ok {
+		v.errorf(join(gp, "dependency"), "required (the manifest has %d dependencies, none named istio)", len(v.m.Dependencies))
+	}
+	if b.Grafana.Dir != "" && b.Grafana.Dir != "." && !localPath(b.Grafana.Dir) {
+		v.errorf(join(gp, "dir"), "%q: want a relative path inside the dependency", b.Grafana.Dir)
+	}
 }
 
 func (v *validator) othersBinaries() []Binary {

@@ -162,6 +162,7 @@ func (o *options) defaults() []Checker {
 		Charts{Renderer: o.charts, Lock: o.lock},
 		Packages{},
 		Licenses{Forbid: o.forbid},
+		Grafana{},
 		Sources{},
 	}
 }

@@ -137,6 +137,7 @@ PASS images
 PASS charts
 PASS packages
 PASS licenses
+PASS grafana
 PASS sources
 Release validation PASSED
 `
@@ -735,7 +736,7 @@ func TestJUnit(t *testing.T) {
 	if err := xml.Unmarshal(b.Bytes(), &doc); err != nil {
 		t.Fatalf("JUnit report does not parse: %v\n%s", err, b.String())
 	}
-	if len(doc.Suites) != 1 || doc.Suites[0].Tests != 9 || doc.Suites[0].Failures != 4 {
+	if len(doc.Suites) != 1 || doc.Suites[0].Tests != 10 || doc.Suites[0].Failures != 4 {
 		t.Fatalf("suites: %+v", doc.Suites)
 	}
 	var failed []string

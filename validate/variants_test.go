@@ -91,6 +91,7 @@ SKIP images: the manifest asks for no images
 SKIP charts: the manifest asks for no charts
 SKIP packages: the manifest asks for no packages
 SKIP licenses: the manifest asks for no license bundles
+SKIP grafana: the manifest asks for no dashboards
 PASS sources
 Release validation PASSED
 `},

@@ -178,6 +178,12 @@ func ChartPath(name, version string) string {
 	return "helm/" + name + "-" + version + ".tgz"
 }
 
+// DashboardPath is the path in the release directory of a Grafana dashboard, as publish's
+// Grafana target reads it.
+func DashboardPath(name string) string {
+	return "grafana/" + name + ".json"
+}
+
 // LicensesPath is the path in the release directory of a dependency's license bundle.
 func LicensesPath(dep string) string {
 	return "licenses/" + dep + ".tar.gz"

@@ -70,11 +70,12 @@ func TestDemo(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := `sample project  src/hello, tagged v0.1.0 at 2024-05-01T12:00:00Z
-resolved        hello f9152e2a04fe4697709bf9592360ea0ca97a25c9 (tag v0.1.0 (~0.1), committed 2024-05-01T12:00:00Z)
+resolved        hello 2fe313b19e3ca08e9e5b075222a074cd7b7c9fd0 (tag v0.1.0 (~0.1), committed 2024-05-01T12:00:00Z)
 build spec      1 binary, 1 archive, 1 package, 1 image, 1 chart (from hello/release/releasekit.yaml)
 release time    2024-05-01T12:00:00Z
 artifact        debian    deb/hello-arm64.deb
 artifact        debian    deb/hello.deb
+artifact        grafana   grafana/hello-dashboard.json
 artifact        archive   hello-0.1.0-darwin-arm64.tar.gz
 artifact        archive   hello-0.1.0-linux-amd64.tar.gz
 artifact        archive   hello-0.1.0-linux-arm64.tar.gz
@@ -83,7 +84,7 @@ artifact        helm      helm/hello-0.1.0.tgz
 artifact        licenses  licenses/hello.tar.gz
 artifact        sources   sources.tar.gz
 image           registry.example/demo/hello:0.1.0@$DIGEST
-SHA256SUMS      28 files, sha256 $SUM
+SHA256SUMS      30 files, sha256 $SUM
 release directory: $DIR/out
 PASS manifest
 PASS checksums
@@ -93,9 +94,10 @@ PASS images
 PASS charts
 PASS packages
 PASS licenses
+PASS grafana
 PASS sources
 Release validation PASSED
-publish plan    26 to push, 0 identical, 0 refused (registry $REGISTRY, bucket $DIR/bucket)
+publish plan    28 to push, 0 identical, 0 refused (registry $REGISTRY, bucket $DIR/bucket)
 published       $REGISTRY/demo/hello:0.1.0@$DIGEST
 published       $REGISTRY/demo/hello:latest@$DIGEST
 published       oci://$REGISTRY/demo/charts/hello:0.1.0@$CHART
@@ -112,11 +114,11 @@ published       oci://$REGISTRY/demo/charts/hello:0.1.0@$CHART
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := m.Dependencies["hello"]; d.Sha != "f9152e2a04fe4697709bf9592360ea0ca97a25c9" || d.Git != sample.URL || m.Directory != "" {
+	if d := m.Dependencies["hello"]; d.Sha != "2fe313b19e3ca08e9e5b075222a074cd7b7c9fd0" || d.Git != sample.URL || m.Directory != "" {
 		t.Errorf("resolved manifest: git %s sha %s, directory %q", d.Git, d.Sha, m.Directory)
 	}
-	if len(m.Artifacts) != 10 {
-		t.Errorf("manifest records %d artifacts, want 10", len(m.Artifacts))
+	if len(m.Artifacts) != 11 {
+		t.Errorf("manifest records %d artifacts, want 11", len(m.Artifacts))
 	}
 	// The chart is pinned to the image built in the same run.
 	values := chartFile(t, filepath.Join(dir, "out", "helm", "hello-0.1.0.tgz"), "hello/values.yaml")

@@ -1,0 +1,249 @@
+package dashboard
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+)
+
+// MaxSize bounds a dashboard file.
+const MaxSize = 16 << 20
+
+// MaxDepth bounds how deep a dashboard's objects and lists nest; real ones nest about ten deep.
+const MaxDepth = 64
+
+// Input is the data source placeholder grafana.com fills in on import.
+const Input = "${DS_PROMETHEUS}"
+
+// internalSource is the data source name dashboards carry inside a cluster's Grafana.
+const internalSource = "Prometheus"
+
+// IsDashboard reports whether a file name is one of Istio's dashboards, and the name it is
+// published under: "pilot-dashboard.json" and "pilot-dashboard.gen.json" are both
+// "pilot-dashboard".
+func IsDashboard(file string) (string, bool) {
+	if name, ok := strings.CutSuffix(file, "-dashboard.gen.json"); ok && name != "" {
+		return name + "-dashboard", true
+	}
+	if name, ok := strings.CutSuffix(file, "-dashboard.json"); ok && name != "" {
+		return name + "-dashboard", true
+	}
+	return "", false
+}
+
+// Externalize returns the dashboard data ready for grafana.com, for release version:
+//   - __inputs declares DS_PROMETHEUS, a Prometheus data source;
+//   - __requires lists Grafana, the Prometheus data source and the panel types the dashboard
+//     uses, sorted;
+//   - every data source named "Prometheus" (a string, or an object's uid) becomes
+//     ${DS_PROMETHEUS}; references to a variable ($datasource) are left as they are;
+//   - the description is "<title> version <version>". A dashboard without a title, or with a
+//     description of its own, is refused, as Istio's builder refuses it.
+//
+// The output is indented JSON with sorted keys and a final newline: the same input gives the
+// same bytes.
+func Externalize(data []byte, version string) ([]byte, error) {
+	doc, err := decode(data)
+	if err != nil {
+		return nil, err
+	}
+	title, ok := doc["title"].(string)
+	if !ok || strings.TrimSpace(title) == "" {
+		return nil, errors.New("no title")
+	}
+	switch d := doc["description"].(type) {
+	case nil:
+	case string:
+		if d != "" {
+			return nil, fmt.Errorf("already has a description (%q): the release version goes there", d)
+		}
+	default:
+		return nil, errors.New("description is not a string")
+	}
+	replaceSources(doc)
+	doc["description"] = title + " version " + version
+	doc["__inputs"] = []any{map[string]any{
+		"name": "DS_PROMETHEUS", "label": "Prometheus", "description": "", "type": "datasource",
+		"pluginId": "prometheus", "pluginName": "Prometheus",
+	}}
+	requires := []any{
+		map[string]any{"type": "grafana", "id": "grafana", "name": "Grafana", "version": ""},
+		map[string]any{"type": "datasource", "id": "prometheus", "name": "Prometheus", "version": ""},
+	}
+	for _, p := range panelTypes(doc) {
+		requires = append(requires, map[string]any{"type": "panel", "id": p, "name": p, "version": ""})
+	}
+	doc["__requires"] = requires
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// Check reports what makes data not a dashboard externalized for version: not a JSON object,
+// no title, a description without the version, no DS_PROMETHEUS input, or a data source still
+// named "Prometheus".
+func Check(data []byte, version string) error {
+	doc, err := decode(data)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	title, _ := doc["title"].(string)
+	if strings.TrimSpace(title) == "" {
+		errs = append(errs, errors.New("no title"))
+	}
+	if d, _ := doc["description"].(string); !strings.HasSuffix(d, " version "+version) {
+		errs = append(errs, fmt.Errorf("description %q does not name version %s", d, version))
+	}
+	inputs, _ := doc["__inputs"].([]any)
+	if !slices.ContainsFunc(inputs, func(x any) bool { m, _ := x.(map[string]any); return m["name"] == "DS_PROMETHEUS" }) {
+		errs = append(errs, errors.New("no DS_PROMETHEUS in __inputs"))
+	}
+	if n := countSources(doc); n > 0 {
+		errs = append(errs, fmt.Errorf("%d data sources still named %q, not %s", n, internalSource, Input))
+	}
+	return errors.Join(errs...)
+}
+
+// decode reads one JSON object, bounded, numbers kept as written.
+func decode(data []byte) (map[string]any, error) {
+	if len(data) > MaxSize {
+		return nil, fmt.Errorf("larger than %d bytes", MaxSize)
+	}
+	if depth(data) > MaxDepth {
+		return nil, fmt.Errorf("nests deeper than %d", MaxDepth)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, fmt.Errorf("not JSON: %w", err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("not JSON: more after the dashboard")
+	}
+	doc, ok := v.(map[string]any)
+	if !ok {
+		return nil, errors.New("not a JSON object")
+	}
+	return doc, nil
+}
+
+// depth is how deep the JSON text's objects and lists nest, strings skipped.
+func depth(data []byte) int {
+	d, deepest, inString, escaped := 0, 0, false, false
+	for _, c := range data {
+		switch {
+		case escaped:
+			escaped = false
+		case inString && c == '\\':
+			escaped = true
+		case c == '"':
+			inString = !inString
+		case inString:
+		case c == '{' || c == '[':
+			d++
+			deepest = max(deepest, d)
+		case c == '}' || c == ']':
+			d--
+		}
+	}
+	return deepest
+}
+
+// walk calls f on every object in v, depth first.
+func walk(v any, f func(map[string]any)) {
+	switch x := v.(type) {
+	case map[string]any:
+		f(x)
+		for _, k := range sortedKeys(x) {
+			walk(x[k], f)
+		}
+	case []any:
+		for _, e := range x {
+			walk(e, f)
+		}
+	}
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// isInternal reports whether a datasource value names the internal Prometheus.
+func isInternal(ds any) bool {
+	switch d := ds.(type) {
+	case string:
+		return d == internalSource
+	case map[string]any:
+		return d["uid"] == internalSource
+	}
+	return false
+}
+
+func replaceSources(doc map[string]any) {
+	walk(doc, func(m map[string]any) {
+		switch d := m["datasource"].(type) {
+		case string:
+			if isInternal(d) {
+				m["datasource"] = Input
+			}
+		case map[string]any:
+			if isInternal(d) {
+				d["uid"] = Input
+			}
+		}
+	})
+}
+
+func countSources(doc map[string]any) int {
+	n := 0
+	walk(doc, func(m map[string]any) {
+		if isInternal(m["datasource"]) {
+			n++
+		}
+	})
+	return n
+}
+
+// panelTypes are the types of the dashboard's panels, rows' panels included, sorted, once each.
+func panelTypes(doc map[string]any) []string {
+	var out []string
+	var visit func(any)
+	visit = func(v any) {
+		list, _ := v.([]any)
+		for _, p := range list {
+			m, _ := p.(map[string]any)
+			if t, ok := m["type"].(string); ok && t != "row" && t != "" && !slices.Contains(out, t) {
+				out = append(out, t)
+			}
+			visit(m["panels"])
+		}
+	}
+	visit(doc["panels"])
+	for _, r := range asList(doc["rows"]) { // the old schema: rows holding panels
+		m, _ := r.(map[string]any)
+		visit(m["panels"])
+	}
+	slices.Sort(out)
+	return out
+}
+
+func asList(v any) []any {
+	l, _ := v.([]any)
+	return l
+}

@@ -1,0 +1,51 @@
+package validate_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/releasekit/releasekit/artifacts/release"
+	"github.com/releasekit/releasekit/validate"
+)
+
+// TestGrafanaCheck: the demo's dashboard passes; one put back to the internal data source, or
+// one the dashboards map names that was not built, fails with the reason.
+func TestGrafanaCheck(t *testing.T) {
+	for name, tc := range map[string]struct {
+		edit func(dir string)
+		want string
+	}{
+		"as built": {func(string) {}, ""},
+		"internal data source": {func(dir string) {
+			p := filepath.Join(dir, "grafana", "hello-dashboard.json")
+			data, _ := os.ReadFile(p)
+			os.WriteFile(p, []byte(strings.ReplaceAll(string(data), "${DS_PROMETHEUS}", "Prometheus")), 0o644)
+		}, `grafana/hello-dashboard.json: 1 data sources still named "Prometheus", not ${DS_PROMETHEUS}`},
+		"other version": {func(dir string) {
+			p := filepath.Join(dir, "grafana", "hello-dashboard.json")
+			data, _ := os.ReadFile(p)
+			os.WriteFile(p, []byte(strings.ReplaceAll(string(data), "version 0.1.0", "version 0.0.9")), 0o644)
+		}, `description "Hello Dashboard version 0.0.9" does not name version 0.1.0`},
+		"named, not built": {func(dir string) {
+			p := filepath.Join(dir, release.ManifestFile)
+			data, _ := os.ReadFile(p)
+			os.WriteFile(p, []byte(strings.Replace(string(data), "dependencies:", "dashboards:\n  mesh-dashboard: 7639\ndependencies:", 1)), 0o644)
+		}, "grafana/mesh-dashboard.json: dashboard mesh-dashboard (grafana.com id 7639) is not recorded in the manifest"},
+	} {
+		dir := releaseDir(t, mainBranch)
+		tc.edit(dir)
+		d, err := release.Open(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = validate.Grafana{}.Check(t.Context(), d)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%s: %v", name, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%s: %v, want %q", name, err, tc.want)
+		}
+	}
+}
