@@ -154,6 +154,7 @@ type builder struct {
 	commands    []*commandJob
 	licenseJobs []*licenseJob
 	dashboards  []*dashboardJob
+	scans       []*scanJob
 	packing     []func(context.Context) error // archives and packages, run by pack
 	images      []*imageJob
 	versions    *goVersions

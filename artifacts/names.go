@@ -63,6 +63,9 @@ func (b *builder) claimNames() {
 		}
 		add(j.rel, pos, "")
 	}
+	for _, j := range b.scans {
+		add(j.rel, b.m.Build.Scanner.Pos, "run")
+	}
 	tarballs := map[string]bool{}
 	if b.m.DockerOutput == "tar" {
 		for _, j := range b.images {

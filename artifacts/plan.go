@@ -55,6 +55,7 @@ func (b *builder) plan(ctx context.Context, resolved []byte) error {
 	if err := b.planGrafana(ctx); err != nil {
 		return err
 	}
+	b.planScanner()
 	b.claimNames()
 	return manifest.Join(b.problems...)
 }

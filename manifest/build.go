@@ -19,6 +19,7 @@ type Build struct {
 	Commands []Command `yaml:"commands,omitempty"`
 	Licenses *Licenses `yaml:"licenses,omitempty"`
 	Grafana  *Grafana  `yaml:"grafana,omitempty"`
+	Scanner  *Scanner  `yaml:"scanner,omitempty"`
 }
 
 func (b *Build) hasPackageFormat(f string) bool {
@@ -77,6 +78,11 @@ func (b *Build) Merge(other Build, dep string) {
 	if other.Grafana != nil && b.Grafana == nil {
 		g := *other.Grafana
 		b.Grafana = &g
+	}
+	if other.Scanner != nil && b.Scanner == nil {
+		sc := *other.Scanner
+		sc.Run = slices.Clone(sc.Run)
+		b.Scanner = &sc
 	}
 }
 
@@ -261,6 +267,23 @@ func (m *Manifest) GrafanaSpec() Grafana {
 		g.Dir = DefaultDashboardDir
 	}
 	return g
+}
+
+// Scanner makes the scanner output: a vulnerability scanner run over each image of the release,
+// its JSON report kept as scan/<image>.json.
+type Scanner struct {
+	Pos Pos `yaml:"-"`
+	// Run is the scanner's argv, each a template of .Input (the exported image's path), .Image
+	// (its reference), .Name and .Platform (os/arch, with input: tarball), e.g.
+	// [trivy, image, --quiet, --format, json, --input, "{{.Input}}"]. It prints the report.
+	Run []string `yaml:"run"`
+	// Input is how each image is given: "oci" (an OCI layout folder holding the image index;
+	// the default) or "tarball" (docker save's format, one per platform, reports
+	// scan/<image>-<arch>.json when there are several).
+	Input string `yaml:"input,omitempty"`
+	// FailOn fails the build on a finding of this severity or above: low, medium, high,
+	// critical. Default: reports are kept and nothing fails.
+	FailOn string `yaml:"failOn,omitempty"`
 }
 
 // Licenses bundles the licenses of every Go module linked by the listed dependencies.

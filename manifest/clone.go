@@ -89,6 +89,11 @@ func (b Build) Clone() Build {
 		g := *b.Grafana
 		out.Grafana = &g
 	}
+	if b.Scanner != nil {
+		sc := *b.Scanner
+		sc.Run = slices.Clone(sc.Run)
+		out.Scanner = &sc
+	}
 	return out
 }
 

@@ -151,9 +151,11 @@ const (
 	OutputSources  Output = "sources"
 	// OutputCommand is the files of command steps.
 	OutputCommand Output = "command"
+	// OutputScanner is the vulnerability reports of the release's images.
+	OutputScanner Output = "scanner"
 )
 
-var knownOutputs = []Output{OutputArchive, OutputCommand, OutputDebian, OutputDocker, OutputGrafana, OutputHelm, OutputLicenses, OutputRpm, OutputSources}
+var knownOutputs = []Output{OutputArchive, OutputCommand, OutputDebian, OutputDocker, OutputGrafana, OutputHelm, OutputLicenses, OutputRpm, OutputScanner, OutputSources}
 
 // DefaultArchitecture is the platform built when a manifest names none.
 const DefaultArchitecture = "linux/amd64"
@@ -192,6 +194,8 @@ func (m *Manifest) Wants(o Output) bool {
 		return true
 	case OutputCommand:
 		return len(b.Commands) > 0
+	case OutputScanner:
+		return b.Scanner != nil
 	}
 	return false
 }

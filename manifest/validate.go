@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"fmt"
+	"io"
 	"path"
 	"regexp"
 	"slices"
@@ -444,7 +445,59 @@ func (v *validator) build(b *Build, p string) {
 		}
 	}
 	v.grafana(b, p)
+	v.scanner(b, p)
 }
+
+// scanner checks the scanner output's command: without one the output is refused, never skipped.
+func (v *validator) scanner(b *Build, p string) {
+	if !v.m.Wants(OutputScanner) {
+		return
+	}
+	sp := join(p, "scanner")
+	if b.Scanner == nil {
+		v.errorf(fmt.Sprintf("outputs[%d]", slices.Index(v.m.Outputs, OutputScanner)), "the scanner output needs build.scanner.run, the command that scans an image")
+		return
+	}
+	s := b.Scanner
+	if len(s.Run) == 0 {
+		v.errorf(join(sp, "run"), "required: the command that scans an image")
+	}
+	for i, a := range s.Run {
+		v.scannerTemplate(fmt.Sprintf("%s.run[%d]", sp, i), a)
+	}
+	if s.Input != "" && s.Input != "oci" && s.Input != "tarball" {
+		v.errorf(join(sp, "input"), "unknown value %q (want oci, tarball)", s.Input)
+	}
+	if s.FailOn != "" && !slices.Contains([]string{"low", "medium", "high", "critical"}, s.FailOn) {
+		v.errorf(join(sp, "failOn"), "unknown severity %q (want low, medium, high, critical)", s.FailOn)
+	}
+	if !v.m.Wants(OutputDocker) || len(b.Images) == 0 {
+		v.errorf(sp, "the scanner scans the release's images, and the manifest builds none")
+	}
+}
+
+// ScannerData is what build.scanner.run's templates may use.
+type ScannerData struct {
+	Input, Image, Name, Platform string
+}
+
+func (v *validator) scannerTemplate(p, s string) {
+	t, err := template.New("run").Option("missingkey=error").Parse(s)
+	if err == nil {
+		err = t.Execute(io.Discard, ScannerData{})
+	}
+	if err == nil {
+		return
+	}
+	if m := unknownField.FindStringSubmatch(err.Error()); m != nil {
+		v.errorf(p, "template: unknown field .%s (want Input, Image, Name, Platform)", m[1])
+		return
+	}
+	v.errorf(p, "template: %v", err)
+}
+
+// unknownField is text/template's error for a field its data does not have.
+var unknownField = regexp.MustCompile(`can't evaluate field (\w+)`)
 
 // grafana checks where the grafana output's dashboards come from.
 func (v *validator) grafana(b *Build, p string) {

@@ -13,10 +13,7 @@ import (
 // TestGrafanaCheck: the demo's dashboard passes; one put back to the internal data source, or
 // one the dashboards map names that was not built, fails with the reason.
 func TestGrafanaCheck(t *testing.T) {
-	for name, tc := range map[string]struct {
-		edit func(dir string)
-		want string
-	}{
+	for name, tc := range map[string]edited{
 		"as built": {func(string) {}, ""},
 		"internal data source": {func(dir string) {
 			p := filepath.Join(dir, "grafana", "hello-dashboard.json")
@@ -34,18 +31,30 @@ func TestGrafanaCheck(t *testing.T) {
 			os.WriteFile(p, []byte(strings.Replace(string(data), "dependencies:", "dashboards:\n  mesh-dashboard: 7639\ndependencies:", 1)), 0o644)
 		}, "grafana/mesh-dashboard.json: dashboard mesh-dashboard (grafana.com id 7639) is not recorded in the manifest"},
 	} {
-		dir := releaseDir(t, mainBranch)
-		tc.edit(dir)
-		d, err := release.Open(dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		err = validate.Grafana{}.Check(t.Context(), d)
-		switch {
-		case tc.want == "" && err != nil:
-			t.Errorf("%s: %v", name, err)
-		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
-			t.Errorf("%s: %v, want %q", name, err, tc.want)
-		}
+		checkEdited(t, mainBranch, validate.Grafana{}, name, tc.edit, tc.want)
+	}
+}
+
+// edited is a release changed by edit, and the problem a check finds in it ("" for none).
+type edited struct {
+	edit func(dir string)
+	want string
+}
+
+// checkEdited runs c on a copy of v's release changed by edit.
+func checkEdited(t *testing.T, v variant, c validate.Checker, name string, edit func(dir string), want string) {
+	t.Helper()
+	dir := releaseDir(t, v)
+	edit(dir)
+	d, err := release.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = c.Check(t.Context(), d)
+	switch {
+	case want == "" && err != nil:
+		t.Errorf("%s: %v", name, err)
+	case want != "" && (err == nil || !strings.Contains(err.Error(), want)):
+		t.Errorf("%s: %v, want %q", name, err, want)
 	}
 }

@@ -163,6 +163,7 @@ func (o *options) defaults() []Checker {
 		Packages{},
 		Licenses{Forbid: o.forbid},
 		Grafana{},
+		Scanner{},
 		Sources{},
 	}
 }

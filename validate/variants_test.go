@@ -92,6 +92,7 @@ SKIP charts: the manifest asks for no charts
 SKIP packages: the manifest asks for no packages
 SKIP licenses: the manifest asks for no license bundles
 SKIP grafana: the manifest asks for no dashboards
+SKIP scanner: the manifest asks for no scans
 PASS sources
 Release validation PASSED
 `},

@@ -95,6 +95,7 @@ PASS charts
 PASS packages
 PASS licenses
 PASS grafana
+SKIP scanner: the manifest asks for no scans
 PASS sources
 Release validation PASSED
 publish plan    28 to push, 0 identical, 0 refused (registry $REGISTRY, bucket $DIR/bucket)

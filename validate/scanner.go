@@ -1,0 +1,68 @@
+package validate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/releasekit/releasekit/artifacts/release"
+	"github.com/releasekit/releasekit/artifacts/scan"
+	"github.com/releasekit/releasekit/manifest"
+)
+
+// Scanner checks the scanner output: a report under scan/ for every image of the release, each
+// a report the scanner's shape is known for, with no finding at build.scanner.failOn or above.
+type Scanner struct{}
+
+// Name is "scanner".
+func (Scanner) Name() string { return "scanner" }
+
+// Check implements [Checker].
+func (Scanner) Check(_ context.Context, d *release.Dir) error {
+	m := d.Manifest
+	if m.Build.Scanner == nil || !m.Wants(manifest.OutputScanner) {
+		return skip("the manifest asks for no scans")
+	}
+	reports := d.Artifacts(manifest.OutputScanner)
+	var errs []error
+	for _, img := range d.Artifacts(manifest.OutputDocker) {
+		if img.Image == "" {
+			continue // a docker tarball
+		}
+		name := imageName(img.Image)
+		found := false
+		for _, r := range reports {
+			found = found || r.Path == "scan/"+name+".json" || strings.HasPrefix(r.Path, "scan/"+name+"-")
+		}
+		if !found {
+			errs = append(errs, fmt.Errorf("image %s has no report under scan/", img.Image))
+		}
+	}
+	for _, r := range reports {
+		data, err := d.ReadFile(r.Path)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", r.Path, missing(err)))
+			continue
+		}
+		findings, err := scan.Findings(data)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", r.Path, err))
+			continue
+		}
+		if f := m.Build.Scanner.FailOn; f != "" {
+			if hits, _ := scan.AtLeast(findings, f); len(hits) > 0 {
+				errs = append(errs, fmt.Errorf("%s: %d findings at %s or above, the first %s", r.Path, len(hits), f, hits[0].ID))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// imageName is the last path element of an image reference, without its tag: the name its
+// report starts with (a variant's and a platform's reports add -<variant>, -<arch>).
+func imageName(ref string) string {
+	last := ref[strings.LastIndex(ref, "/")+1:]
+	name, _, _ := strings.Cut(last, ":")
+	return name
+}
