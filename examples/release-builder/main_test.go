@@ -1,0 +1,106 @@
+package main
+
+import (
+	"bytes"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-containerregistry/pkg/registry"
+
+	"github.com/releasekit/releasekit/examples/sample"
+)
+
+// TestIstioFlow runs Istio's release/build.sh flag set against the demo release: build
+// --manifest, validate --release, publish --release with --dockerhub, --dockertags,
+// --helmhub, --gcsbucket, --gcsaliases and an empty --cosignkey, as the script passes it.
+func TestIstioFlow(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src", "hello")
+	if err := sample.Write(t.Context(), src, nil); err != nil {
+		t.Fatal(err)
+	}
+	work := filepath.Join(dir, "work")
+	text := strings.Replace(sample.Manifest(work), sample.URL, "file://"+src, 1)
+	manifestFile := filepath.Join(dir, "manifest.yaml")
+	os.WriteFile(manifestFile, []byte(text), 0o644)
+	t.Setenv("SOURCE_DATE_EPOCH", "1714564800")
+
+	var out, errOut bytes.Buffer
+	if code := run(t.Context(), []string{"build", "--manifest", manifestFile}, &out, &errOut); code != 0 {
+		t.Fatalf("build: exit %d\n%s", code, errOut.String())
+	}
+	rel := filepath.Join(work, "out")
+	out.Reset()
+	if code := run(t.Context(), []string{"validate", "--release", rel}, &out, &errOut); code != 0 || !strings.Contains(out.String(), "Release validation PASSED") {
+		t.Fatalf("validate: exit %d\n%s%s", code, out.String(), errOut.String())
+	}
+	srv := httptest.NewServer(registry.New())
+	defer srv.Close()
+	hub := strings.TrimPrefix(srv.URL, "http://")
+	bucket := filepath.Join(dir, "bucket")
+	os.MkdirAll(bucket, 0o755)
+	out.Reset()
+	code := run(t.Context(), []string{"publish", "--release", rel,
+		"--cosignkey", "",
+		"--helmhub", hub + "/charts",
+		"--gcsbucket", "file://" + bucket, "--gcsaliases", "latest.txt",
+		"--dockerhub", hub + "/istio",
+		"--dockertags", "0.1.0,latest"}, &out, &errOut)
+	if code != 0 {
+		t.Fatalf("publish: exit %d\n%s%s", code, out.String(), errOut.String())
+	}
+	for _, want := range []string{hub + "/istio/hello:latest@sha256:", hub + "/charts/hello:0.1.0@sha256:"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("publish output lacks %s:\n%s", want, out.String())
+		}
+	}
+	if data, err := os.ReadFile(filepath.Join(bucket, "latest.txt")); err != nil || string(data) != "0.1.0\n" {
+		t.Errorf("alias: %q %v", data, err)
+	}
+	if _, err := os.Stat(filepath.Join(bucket, "0.1.0", "grafana", "hello-dashboard.json")); err != nil {
+		t.Errorf("the dashboard is not in the bucket: %v", err)
+	}
+}
+
+// TestFlags: Istio's flags are there, each subcommand's --help lists them; a flag that cannot be
+// honoured is an error naming it, exit 2, as is an unknown one.
+func TestFlags(t *testing.T) {
+	for cmd, names := range map[string][]string{
+		"build":    {"-manifest", "-githubtoken", "-build-base-images"},
+		"validate": {"-release"},
+		"publish": {"-release", "-dockerhub", "-dockertags", "-gcsbucket", "-s3bucket", "-s3-base-endpoint", "-helmbucket",
+			"-s3helmbucket", "-helmhub", "-gcsaliases", "-s3aliases", "-github", "-githubtoken", "-grafanatoken", "-cosignkey"},
+		"branch": {"-manifest", "-step", "-dryrun", "-githubtoken"},
+	} {
+		var out, errOut bytes.Buffer
+		if code := run(t.Context(), []string{cmd, "--help"}, &out, &errOut); code != 0 {
+			t.Errorf("%s --help: exit %d", cmd, code)
+		}
+		for _, n := range names {
+			if !strings.Contains(errOut.String(), "  "+n+" ") && !strings.Contains(errOut.String(), "  "+n+"\n") {
+				t.Errorf("%s --help lacks %s:\n%s", cmd, n, errOut.String())
+			}
+		}
+	}
+	rel := t.TempDir()
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"build", "--manifest", "m.yaml", "--githubtoken", "/tmp/token"}, "--githubtoken is not supported"},
+		{[]string{"build", "--manifest", "m.yaml", "--build-base-images"}, "--build-base-images is not supported"},
+		{[]string{"publish", "--release", rel, "--cosignkey", "cosign.key"}, "--cosignkey is not supported"},
+		{[]string{"branch", "--manifest", "m.yaml", "--step", "1"}, "does not cut release branches yet"},
+		{[]string{"publish", "--release", rel, "--dokerhub", "x"}, "flag provided but not defined: -dokerhub"},
+		{[]string{"build"}, "--manifest is required"},
+		{[]string{"frobnicate"}, "usage: release-builder"},
+	} {
+		var out, errOut bytes.Buffer
+		if code := run(t.Context(), tc.args, &out, &errOut); code != 2 || !strings.Contains(errOut.String(), tc.want) {
+			t.Errorf("%v: exit %d, %q, want %q", tc.args, code, errOut.String(), tc.want)
+		}
+	}
+}
