@@ -310,15 +310,22 @@ func (f *finder) imageMap(v *yaml.Node, path string) bool {
 		f.problem(v, path, "%v", err)
 		return true
 	}
+	hasDigest := digestNode != nil && digestNode.Kind == yaml.ScalarNode
 	switch {
-	case digestNode != nil && digestNode.Kind == yaml.ScalarNode:
-		f.addDigest(digestNode, path+".digest", ShapeMap, ref)
-	case tagNode != nil && tagNode.Kind == yaml.ScalarNode:
-		f.add(tagNode, path+".tag", ShapeMap, ref, func(d Digest) string { return ref.Tag + "@" + string(d) })
-	default:
+	case (tagNode == nil || tagNode.Kind != yaml.ScalarNode) && !hasDigest:
 		// Refused for this image alone: the others of the file are still found and pinned.
 		f.images = append(f.images, Image{File: f.file, Line: v.Line, Column: v.Column, Path: path, Shape: ShapeMap, Ref: ref,
 			Refused: "it has neither a tag nor a digest value to pin: its chart fills the tag (pin the chart with -chart)"})
+	case tag == "" && scalar(digestNode) == "":
+		// Refused for this image alone: the tag the chart renders (its appVersion, as a rule) is
+		// not in this file, and pinning latest's digest, or "@sha256:…" as the tag, would render
+		// another image or an invalid reference.
+		f.images = append(f.images, Image{File: f.file, Line: v.Line, Column: v.Column, Path: path, Shape: ShapeMap, Ref: ref,
+			Refused: "its tag is empty: its chart fills it (as a rule from appVersion), so the image to pin is not in this file (pin the chart with -chart)"})
+	case hasDigest:
+		f.addDigest(digestNode, path+".digest", ShapeMap, ref)
+	default:
+		f.add(tagNode, path+".tag", ShapeMap, ref, func(d Digest) string { return ref.Tag + "@" + string(d) })
 	}
 	return true
 }

@@ -132,8 +132,10 @@ func FuzzReadLock(f *testing.F) {
 // errors naming the value, or valid, pinned output; never a corrupt file.
 func TestPinNeverCorrupts(t *testing.T) {
 	for _, c := range []struct{ name, in, err string }{
-		{"an empty tag", "image:\n  repository: docker.io/example/app\n  tag:\n", ""},
-		{"an empty quoted tag", "image:\n  repository: docker.io/example/app\n  tag: \"\"\n", ""},
+		// The chart fills an empty tag; "@sha256:…" as the tag would render repo:@sha256:….
+		{"an empty tag", "image:\n  repository: docker.io/example/app\n  tag:\n", "its tag is empty"},
+		{"an empty quoted tag", "image:\n  repository: docker.io/example/app\n  tag: \"\"\n", "its tag is empty"},
+		{"an empty tag and digest", "image:\n  repository: docker.io/example/app\n  tag: \"\"\n  digest: \"\"\n", "its tag is empty"},
 		{"a tag-typed digest map", "image:\n  repository: example/app\n  tag: \"1.0\"\n  digest: {a: !!str}\n", "values.yaml"},
 		{"a name that is not a repository", "image: {registry: r.example, name: \"0:0\", tag: \"\"}\n", "values.yaml"},
 		{"a key with no value in a flow map", "imAge: {name: \"00\",tag}\n", "values.yaml"},

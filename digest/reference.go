@@ -49,6 +49,10 @@ func Parse(s string) (Reference, error) {
 	}
 	if i := strings.LastIndexByte(rest, ':'); i > strings.LastIndexByte(rest, '/') {
 		r.Repository, r.Tag = rest[:i], rest[i+1:]
+		if r.Tag == "" {
+			// "repo:@sha256:…", as a chart renders an empty tag value pinned: no runtime pulls it.
+			return Reference{}, fmt.Errorf("image reference %q: an empty tag after the colon", s)
+		}
 	} else {
 		r.Repository = rest
 	}

@@ -169,6 +169,9 @@ func TestParse(t *testing.T) {
 		{in: "Upper/case", bad: true},
 		{in: "x@sha256:abc", bad: true},
 		{in: "x:bad tag", bad: true},
+		// An empty value under a tag key, pinned: no runtime pulls it.
+		{in: "ghcr.io/example/app:@sha256:" + strings.Repeat("a", 64), bad: true},
+		{in: "ghcr.io/example/app:", bad: true},
 	}
 	for _, tt := range tests {
 		got, err := digest.Parse(tt.in)

@@ -54,6 +54,14 @@ func slots(values []byte, ref digest.Reference, d digest.Digest) []slot {
 					names = true
 				}
 			}
+			if tagKey == "" {
+				// An empty tag the chart fills (from appVersion, as a rule): the render proves it.
+				for i := 0; i+1 < len(n.Content); i += 2 {
+					if k, v := n.Content[i].Value, n.Content[i+1]; strings.EqualFold(k, "tag") && v.Kind == yaml.ScalarNode && v.Value == "" {
+						tagKey = k
+					}
+				}
+			}
 			if tagKey != "" && names {
 				join := func(k string) string { return strings.TrimPrefix(path+"."+k, ".") }
 				if digestKey != "" {

@@ -86,6 +86,8 @@ var shapes = []shape{
 		values: "image:\n  repository: ghcr.io/example/app\n  tag: \"\"\n",
 		templates: map[string]string{"deployment.yaml": deployment(
 			`"{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}"`)},
+		// The tag the chart renders, pinned: "@sha256:…" alone would render repo:@sha256:….
+		written: `  tag: "1.0.0@sha256:`,
 	},
 	{
 		// redis_exporter's siblings: image and tag apart. The detector reads the image alone
