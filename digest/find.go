@@ -200,6 +200,18 @@ func (f *finder) addDigest(n *yaml.Node, path string, shape Shape, ref Reference
 	f.add(n, path, shape, ref, func(d Digest) string { return string(d) })
 }
 
+// addSha records a sha value: the digest's hex without "sha256:", empty until pinned.
+func (f *finder) addSha(n *yaml.Node, path string, ref Reference) {
+	if hex := scalar(n); hex != "" {
+		var err error
+		if ref.Digest, err = ParseDigest("sha256:" + hex); err != nil {
+			f.problem(n, path, "%v", err)
+			return
+		}
+	}
+	f.add(n, path, ShapeMap, ref, func(d Digest) string { return strings.TrimPrefix(string(d), "sha256:") })
+}
+
 func join(path, key string) string {
 	if path == "" {
 		return key
@@ -311,12 +323,16 @@ func (f *finder) imageMap(v *yaml.Node, path string) bool {
 		return true
 	}
 	hasDigest := digestNode != nil && digestNode.Kind == yaml.ScalarNode
+	// A sha key holds the digest's bare hex (kube-prometheus-stack, grafana): the chart's slot
+	// for it, where the tag would also be read as a version label.
+	shaNode := child(v, "sha")
+	hasSha := !hasDigest && shaNode != nil && shaNode.Kind == yaml.ScalarNode
 	switch {
-	case (tagNode == nil || tagNode.Kind != yaml.ScalarNode) && !hasDigest:
+	case (tagNode == nil || tagNode.Kind != yaml.ScalarNode) && !hasDigest && !hasSha:
 		// Refused for this image alone: the others of the file are still found and pinned.
 		f.images = append(f.images, Image{File: f.file, Line: v.Line, Column: v.Column, Path: path, Shape: ShapeMap, Ref: ref,
 			Refused: "it has neither a tag nor a digest value to pin: its chart fills the tag (pin the chart with -chart)"})
-	case tag == "" && scalar(digestNode) == "":
+	case tag == "" && scalar(digestNode) == "" && scalar(shaNode) == "":
 		// Refused for this image alone: the tag the chart renders (its appVersion, as a rule) is
 		// not in this file, and pinning latest's digest, or "@sha256:…" as the tag, would render
 		// another image or an invalid reference.
@@ -324,6 +340,8 @@ func (f *finder) imageMap(v *yaml.Node, path string) bool {
 			Refused: "its tag is empty: its chart fills it (as a rule from appVersion), so the image to pin is not in this file (pin the chart with -chart)"})
 	case hasDigest:
 		f.addDigest(digestNode, path+".digest", ShapeMap, ref)
+	case hasSha:
+		f.addSha(shaNode, path+".sha", ref)
 	default:
 		f.add(tagNode, path+".tag", ShapeMap, ref, func(d Digest) string { return ref.Tag + "@" + string(d) })
 	}

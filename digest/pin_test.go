@@ -41,7 +41,8 @@ var known = []string{
 	"envoyproxy/envoy:v1.19.3", "curlimages/curl", "docker.io/istio/pilot:1.2.3", "docker.io/istio/proxyv2:1.2.3",
 	"grafana/grafana:6.5.2", "docker.io/bitnami/redis:7.2.4-debian-12-r9", "docker.io/bitnami/redis-exporter:1.58.0",
 	"docker.io/bitnami/os-shell:12-debian-12-r16", "busybox:1.36", "prom/prometheus:v2.18.1",
-	"ghcr.io/example/reloader:v0.5.0",
+	"ghcr.io/example/reloader:v0.5.0", "quay.io/prometheus/prometheus:v2.50.0", "quay.io/thanos/thanos:v0.34.1",
+	"quay.io/prometheus/alertmanager:v0.27.0",
 }
 
 func TestPin(t *testing.T) {
@@ -58,6 +59,9 @@ func TestPin(t *testing.T) {
 			[]digest.Shape{digest.ShapeHub, digest.ShapeHub, digest.ShapeString}},
 		{"bitnami.yaml",
 			[]string{"image.digest", "metrics.image.tag", "volumePermissions.image.digest"},
+			[]digest.Shape{digest.ShapeMap, digest.ShapeMap, digest.ShapeMap}},
+		{"prometheus.yaml",
+			[]string{"prometheus.prometheusSpec.image.sha", "prometheus.prometheusSpec.thanos.image.sha", "alertmanager.alertmanagerSpec.image.sha"},
 			[]digest.Shape{digest.ShapeMap, digest.ShapeMap, digest.ShapeMap}},
 		{"deployment.yaml",
 			[]string{"spec.template.spec.initContainers[0].image", "spec.template.spec.containers[0].image", "spec.template.spec.containers[1].image"},
