@@ -114,6 +114,26 @@ var shapes = []shape{
 		templates: map[string]string{"deployment.yaml": deployment(`{{ .Values.sidecar.image | quote }}`)},
 	},
 	{
+		// An operator given its sidecar's image in a flag (prometheus-operator's
+		// --prometheus-config-reloader=…): the render shows it in args, and its values are
+		// pinned where a render proves the flag changes to the pinned image.
+		name:   "image-in-flag",
+		values: "app:\n  image: envoyproxy/envoy:v1.19.3\nreloader:\n  image:\n    registry: quay.io\n    repository: example/reloader\n    tag: v0.93.1\n",
+		templates: map[string]string{"deployment.yaml": deployment(`{{ .Values.app.image | quote }}`) +
+			"        args:\n        - --log-level=info\n        - --config-file=/etc/app/config.yaml\n" +
+			"        - --prometheus-config-reloader={{ .Values.reloader.image.registry }}/{{ .Values.reloader.image.repository }}:{{ .Values.reloader.image.tag }}\n"},
+		written: "    tag: v0.93.1@sha256:",
+	},
+	{
+		// The same image written in the template's flag: no value pins it, and the chart is
+		// not released with it unpinned.
+		name:   "image-in-flag-hard-coded",
+		values: "app:\n  image: envoyproxy/envoy:v1.19.3\n",
+		templates: map[string]string{"deployment.yaml": deployment(`{{ .Values.app.image | quote }}`) +
+			"        args:\n        - --prometheus-config-reloader=quay.io/example/reloader:v0.93.1\n"},
+		refused: `templates/deployment.yaml: image "quay.io/example/reloader:v0.93.1" is not pinned`,
+	},
+	{
 		// A component the defaults turn off: its image renders nowhere, so nothing is written
 		// and nothing fails.
 		name:      "disabled",

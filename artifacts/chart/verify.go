@@ -63,6 +63,7 @@ func imagesOf(rendered map[string]string) ([]renderedImage, error) {
 		for _, im := range images {
 			out = append(out, renderedImage{file: name, path: im.Path, ref: im.Ref})
 		}
+		out = append(out, imagesInFlags(name, rendered[name])...)
 	}
 	return out, nil
 }

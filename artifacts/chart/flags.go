@@ -1,0 +1,77 @@
+package chart
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/releasekit/releasekit/digest"
+)
+
+// flagValue is a command-line flag with a value: "--prometheus-config-reloader=quay.io/…:v0.93.1".
+var flagValue = regexp.MustCompile(`^--?[A-Za-z0-9][A-Za-z0-9._-]*=(.+)$`)
+
+// imagesInFlags lists the images a rendered file passes in containers' args and command, as
+// operators take the images they start ("--prometheus-config-reloader=quay.io/…:v0.93.1"). Only
+// a value that is surely an image counts: a registry host first (a dot, a port or localhost),
+// a repository path, and a tag or digest. Flags that name files, URLs or durations do not.
+func imagesInFlags(file, text string) []renderedImage {
+	var out []renderedImage
+	dec := yaml.NewDecoder(strings.NewReader(text))
+	for doc := 0; ; doc++ {
+		var n yaml.Node
+		if dec.Decode(&n) != nil {
+			return out
+		}
+		var walk func(n *yaml.Node, path string)
+		walk = func(n *yaml.Node, path string) {
+			switch n.Kind {
+			case yaml.DocumentNode:
+				for _, c := range n.Content {
+					walk(c, path)
+				}
+			case yaml.MappingNode:
+				for i := 0; i+1 < len(n.Content); i += 2 {
+					k, v := n.Content[i].Value, n.Content[i+1]
+					p := strings.TrimPrefix(path+"."+k, ".")
+					if (k == "args" || k == "command") && v.Kind == yaml.SequenceNode {
+						for j, a := range v.Content {
+							if ref, ok := flagImage(a); ok {
+								out = append(out, renderedImage{file: file, path: fmt.Sprintf("%s[%d]", p, j), ref: ref})
+							}
+						}
+						continue
+					}
+					walk(v, p)
+				}
+			case yaml.SequenceNode:
+				for j, c := range n.Content {
+					walk(c, fmt.Sprintf("%s[%d]", path, j))
+				}
+			}
+		}
+		walk(&n, fmt.Sprintf("[%d]", doc))
+	}
+}
+
+// flagImage reads the image of a flag, when its value is surely one.
+func flagImage(n *yaml.Node) (digest.Reference, bool) {
+	if n.Kind != yaml.ScalarNode {
+		return digest.Reference{}, false
+	}
+	m := flagValue.FindStringSubmatch(n.Value)
+	if m == nil {
+		return digest.Reference{}, false
+	}
+	host, rest, ok := strings.Cut(m[1], "/")
+	if !ok || rest == "" || !(strings.ContainsAny(host, ".:") || host == "localhost") {
+		return digest.Reference{}, false
+	}
+	ref, err := digest.Parse(m[1])
+	if err != nil || ref.Tag == "" && !ref.Pinned() {
+		return digest.Reference{}, false
+	}
+	return ref, true
+}
