@@ -13,10 +13,10 @@ import (
 // flagValue is a command-line flag with a value: "--prometheus-config-reloader=quay.io/…:v0.93.1".
 var flagValue = regexp.MustCompile(`^--?[A-Za-z0-9][A-Za-z0-9._-]*=(.+)$`)
 
-// imagesInFlags lists the images a rendered file passes in containers' args and command, as
-// operators take the images they start ("--prometheus-config-reloader=quay.io/…:v0.93.1"). Only
-// a value that is surely an image counts: a registry host first (a dot, a port or localhost),
-// a repository path, and a tag or digest. Flags that name files, URLs or durations do not.
+// imagesInFlags lists the images a rendered file passes to containers in args and command, as
+// operators take the images they start ("--prometheus-config-reloader=quay.io/…:v0.93.1"), and
+// in environment variables named for an image (RELATED_IMAGE_RELOADER). Only a value that is
+// surely an image counts (see surelyImage): flags that name files, URLs or durations do not.
 func imagesInFlags(file, text string) []renderedImage {
 	var out []renderedImage
 	dec := yaml.NewDecoder(strings.NewReader(text))
@@ -36,6 +36,14 @@ func imagesInFlags(file, text string) []renderedImage {
 				for i := 0; i+1 < len(n.Content); i += 2 {
 					k, v := n.Content[i].Value, n.Content[i+1]
 					p := strings.TrimPrefix(path+"."+k, ".")
+					if k == "env" && v.Kind == yaml.SequenceNode {
+						for j, e := range v.Content {
+							if ref, ok := envImage(e); ok {
+								out = append(out, renderedImage{file: file, path: fmt.Sprintf("%s[%d].value", p, j), ref: ref})
+							}
+						}
+						continue
+					}
 					if (k == "args" || k == "command") && v.Kind == yaml.SequenceNode {
 						for j, a := range v.Content {
 							if ref, ok := flagImage(a); ok {
@@ -56,6 +64,27 @@ func imagesInFlags(file, text string) []renderedImage {
 	}
 }
 
+// envImage reads the image of an environment variable named for one (RELATED_IMAGE_RELOADER,
+// as operators are given the images they start), when its value is surely one.
+func envImage(n *yaml.Node) (digest.Reference, bool) {
+	if n.Kind != yaml.MappingNode {
+		return digest.Reference{}, false
+	}
+	var name, value string
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		switch n.Content[i].Value {
+		case "name":
+			name = n.Content[i+1].Value
+		case "value":
+			value = n.Content[i+1].Value
+		}
+	}
+	if !strings.Contains(strings.ToUpper(name), "IMAGE") {
+		return digest.Reference{}, false
+	}
+	return surelyImage(value)
+}
+
 // flagImage reads the image of a flag, when its value is surely one.
 func flagImage(n *yaml.Node) (digest.Reference, bool) {
 	if n.Kind != yaml.ScalarNode {
@@ -65,11 +94,17 @@ func flagImage(n *yaml.Node) (digest.Reference, bool) {
 	if m == nil {
 		return digest.Reference{}, false
 	}
-	host, rest, ok := strings.Cut(m[1], "/")
+	return surelyImage(m[1])
+}
+
+// surelyImage parses s as an image only when it surely is one: a registry host first (a dot, a
+// port or localhost), a repository path, and a tag or digest.
+func surelyImage(s string) (digest.Reference, bool) {
+	host, rest, ok := strings.Cut(s, "/")
 	if !ok || rest == "" || !(strings.ContainsAny(host, ".:") || host == "localhost") {
 		return digest.Reference{}, false
 	}
-	ref, err := digest.Parse(m[1])
+	ref, err := digest.Parse(s)
 	if err != nil || ref.Tag == "" && !ref.Pinned() {
 		return digest.Reference{}, false
 	}

@@ -1,6 +1,7 @@
 package chart
 
 import (
+	"strings"
 	"testing"
 
 	"go.yaml.in/yaml/v3"
@@ -49,4 +50,32 @@ func FuzzImagesInFlags(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestEnvImage: an environment variable named for an image, holding one, counts.
+func TestEnvImage(t *testing.T) {
+	text := `spec:
+  template:
+    spec:
+      containers:
+      - name: operator
+        image: quay.io/example/operator:v1.0.0
+        env:
+        - {name: RELATED_IMAGE_RELOADER, value: "quay.io/example/reloader:v0.93.1"}
+        - {name: related_image_db, value: "registry.example:5000/db@sha256:` + hex64 + `"}
+        - {name: LOG_LEVEL, value: "quay.io/not/an:image-by-name"}
+        - {name: DEFAULT_IMAGE, value: "busybox"}
+        - {name: POD_NAME, valueFrom: {fieldRef: {fieldPath: metadata.name}}}
+`
+	var got []string
+	for _, im := range imagesInFlags("t.yaml", text) {
+		got = append(got, im.path+"="+im.ref.String())
+	}
+	want := []string{
+		"[0].spec.template.spec.containers[0].env[0].value=quay.io/example/reloader:v0.93.1",
+		"[0].spec.template.spec.containers[0].env[1].value=registry.example:5000/db@sha256:" + hex64,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
 }
