@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/releasekit/releasekit/internal/gitx"
 	"github.com/releasekit/releasekit/manifest"
 )
 
@@ -110,9 +111,10 @@ func (b *builder) run(ctx context.Context, spec *manifest.Command, dir string, e
 	return nil
 }
 
-// tail returns the end of s, at most n bytes: where a failing command says why.
+// tail returns the end of s, at most n bytes: where a failing command says why. URL credentials
+// in it are removed, since it goes into an error.
 func tail(s string, n int) string {
-	s = strings.TrimSpace(s)
+	s = strings.TrimSpace(gitx.Redact(s))
 	if len(s) > n {
 		s = "…" + s[len(s)-n:]
 	}

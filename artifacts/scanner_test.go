@@ -18,7 +18,7 @@ const fakeScanner = `#!/bin/sh
 set -e
 input=$1 image=$2
 if [ -d "$input" ]; then test -f "$input/index.json"; else tar -tf "$input" manifest.json >/dev/null; fi
-if [ -n "$FAKE_FAIL" ]; then echo "scanner: database download failed" >&2; exit 3; fi
+if [ -n "$FAKE_FAIL" ]; then echo "scanner: database download failed from https://bot:s3cretTok@db.example/trivy-db" >&2; exit 3; fi
 if [ -n "$FAKE_TEXT" ]; then echo "0 vulnerabilities"; exit 0; fi
 cat <<EOF
 {"SchemaVersion": 2, "ArtifactName": "$input", "Metadata": {"RepoTags": ["$image"]},
@@ -97,6 +97,9 @@ func TestScanner(t *testing.T) {
 			}[env[0]]
 			if err == nil || !strings.Contains(err.Error(), want) {
 				t.Errorf("%v, want %q", err, want)
+			}
+			if err != nil && strings.Contains(err.Error(), "s3cretTok") {
+				t.Errorf("the scanner's credentials are in the error: %v", err)
 			}
 			if _, err := os.Stat(filepath.Join(out, release.ManifestFile)); err == nil {
 				t.Error("a release was written")
