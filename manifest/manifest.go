@@ -73,6 +73,9 @@ type Resolution struct {
 	Dirty bool `yaml:"dirty,omitempty"`
 	// Spec is the build spec file that was merged into the manifest's build.
 	Spec string `yaml:"spec,omitempty"`
+	// Shallow is set when the commit came from a shallow history (a shallow remote, a depth-1
+	// checkout): the tree is whole, but what needs the history before it is refused.
+	Shallow bool `yaml:"shallow,omitempty"`
 }
 
 // Auto names the rule that finds a dependency's commit from another dependency.

@@ -124,7 +124,10 @@ func (c *cache) source(url string) string {
 }
 
 func (c *cache) fetchAll(ctx context.Context, g *gitx.Git, url string) error {
-	_, err := g.Run(ctx, "fetch", "--quiet", "--force", "--prune", "--no-auto-gc", c.source(url),
+	// --update-shallow: a shallow remote (a CI checkout, a depth-1 mirror) gives its refs, and the
+	// cache becomes shallow, which the resolved manifest records. Without it git drops every ref
+	// with only a warning, and a tag that is there looks missing.
+	_, err := g.Run(ctx, "fetch", "--quiet", "--force", "--prune", "--no-auto-gc", "--update-shallow", c.source(url),
 		"+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*")
 	return err
 }

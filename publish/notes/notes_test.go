@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -145,5 +146,21 @@ func TestBounded(t *testing.T) {
 	c.Commits = c.Commits[:2]
 	if md := c.Markdown(); !strings.Contains(md, "And 7 older commits.") {
 		t.Errorf("more: %s", md[len(md)-40:])
+	}
+}
+
+// TestShallowRefused: the notes of a shallow clone would miss commits: refused, saying why.
+func TestShallowRefused(t *testing.T) {
+	r := newRepo(t)
+	r.commit("feat: one")
+	r.git("tag", "v1.0.0")
+	r.commit("feat: two")
+	head := r.commit("fix: three")
+	shallow := filepath.Join(t.TempDir(), "shallow")
+	if out, err := exec.Command("git", "clone", "--quiet", "--depth", "1", "--no-local", "file://"+r.dir, shallow).CombinedOutput(); err != nil {
+		t.Fatalf("clone: %v\n%s", err, out)
+	}
+	if _, err := notes.FromGit(t.Context(), shallow, head, "1.1.0"); err == nil || !strings.Contains(err.Error(), "is a shallow repository") {
+		t.Errorf("shallow: %v", err)
 	}
 }
