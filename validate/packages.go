@@ -154,13 +154,24 @@ func walkDeb(d *release.Dir, rel string, fn func(member string, h *tar.Header, r
 	return walkDebReader(f, fn)
 }
 
+// nextMember is rd.Next with the panics of its header parser (a size or mode field that is no
+// number slices out of range) turned into errors: a hostile deb is a problem, not a crash.
+func nextMember(rd *ar.Reader) (h *ar.Header, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			h, err = nil, fmt.Errorf("malformed ar member header (%v)", p)
+		}
+	}()
+	return rd.Next()
+}
+
 // walkDebReader is walkDeb over the deb read from f, within archive.DefaultLimits.
 func walkDebReader(f io.Reader, fn func(member string, h *tar.Header, r io.Reader) error) error {
 	limits := archive.DefaultLimits
 	entries := 0
 	rd := ar.NewReader(bufio.NewReader(f))
 	for {
-		h, err := rd.Next()
+		h, err := nextMember(rd)
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
