@@ -48,7 +48,7 @@ func TestIstioFlow(t *testing.T) {
 		"--helmhub", hub + "/charts",
 		"--gcsbucket", "file://" + bucket, "--gcsaliases", "latest.txt",
 		"--dockerhub", hub + "/istio",
-		"--dockertags", "0.1.0,latest"}, &out, &errOut)
+		"--dockertags", "0.1.0", "--dockertags", "latest"}, &out, &errOut)
 	if code != 0 {
 		t.Fatalf("publish: exit %d\n%s%s", code, out.String(), errOut.String())
 	}
@@ -94,6 +94,7 @@ func TestFlags(t *testing.T) {
 		{[]string{"build", "--manifest", "m.yaml", "--build-base-images"}, "--build-base-images is not supported"},
 		{[]string{"publish", "--release", rel, "--cosignkey", "cosign.key"}, "--cosignkey is not supported"},
 		{[]string{"branch", "--manifest", "m.yaml", "--step", "1"}, "does not cut release branches yet"},
+		{[]string{"publish", "--release", rel, "--github", "istio"}, "--github is not supported: Istio's --github istio also tags every dependency's repository"},
 		{[]string{"publish", "--release", rel, "--dokerhub", "x"}, "flag provided but not defined: -dokerhub"},
 		{[]string{"build"}, "--manifest is required"},
 		{[]string{"frobnicate"}, "usage: release-builder"},

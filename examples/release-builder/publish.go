@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/authn"
@@ -22,30 +23,44 @@ import (
 )
 
 type publishFlags struct {
-	release, dockerhub, dockertags                 string
-	gcsbucket, s3bucket, s3endpoint                string
-	helmbucket, s3helmbucket, helmhub              string
-	gcsaliases, s3aliases, githubRepo, githubtoken string
-	grafanatoken, cosignkey                        string
+	release, dockerhub              string
+	dockertags, gcsaliases          listFlag
+	s3aliases                       listFlag
+	gcsbucket, s3bucket, s3endpoint string
+	helmbucket, s3helmbucket        string
+	helmhub, githubRepo             string
+	githubtoken, grafanatoken       string
+	cosignkey                       string
+	getenv                          func(string) string
+}
+
+// listFlag is a list flag as Istio's (cobra's string slices): comma-separated, repeatable.
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+
+func (l *listFlag) Set(s string) error {
+	*l = append(*l, split(s)...)
+	return nil
 }
 
 // publishCmd is Istio's "publish --release DIR" with its destination flags.
 func publishCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	var f publishFlags
+	f := publishFlags{getenv: os.Getenv}
 	fs := flag.NewFlagSet("publish", flag.ContinueOnError)
 	fs.StringVar(&f.release, "release", "", "release directory (required)")
 	fs.StringVar(&f.dockerhub, "dockerhub", "", "push images to this hub, e.g. docker.io/istio")
-	fs.StringVar(&f.dockertags, "dockertags", "", "comma-separated tags to push besides the version")
+	fs.Var(&f.dockertags, "dockertags", "tags to push besides the version, comma-separated or repeated")
 	fs.StringVar(&f.gcsbucket, "gcsbucket", "", "copy files to this GCS bucket/path")
 	fs.StringVar(&f.s3bucket, "s3bucket", "", "copy files to this S3 bucket/path")
 	fs.StringVar(&f.s3endpoint, "s3-base-endpoint", "", "the S3 endpoint URL of the S3 buckets")
 	fs.StringVar(&f.helmbucket, "helmbucket", "", "publish charts to a chart repository in this GCS bucket/path")
 	fs.StringVar(&f.s3helmbucket, "s3helmbucket", "", "publish charts to a chart repository in this S3 bucket/path")
 	fs.StringVar(&f.helmhub, "helmhub", "", "push charts to this OCI registry, e.g. docker.io/istio/charts")
-	fs.StringVar(&f.gcsaliases, "gcsaliases", "", "comma-separated alias objects in --gcsbucket naming the version")
-	fs.StringVar(&f.s3aliases, "s3aliases", "", "comma-separated alias objects in --s3bucket naming the version")
-	fs.StringVar(&f.githubRepo, "github", "", "create a GitHub release in this org/repo")
-	fs.StringVar(&f.githubtoken, "githubtoken", "", "file holding the GitHub token")
+	fs.Var(&f.gcsaliases, "gcsaliases", "alias objects in --gcsbucket naming the version, comma-separated or repeated")
+	fs.Var(&f.s3aliases, "s3aliases", "alias objects in --s3bucket naming the version, comma-separated or repeated")
+	fs.StringVar(&f.githubRepo, "github", "", "create a GitHub release in this org/repo (Istio's org alone is refused: see the README)")
+	fs.StringVar(&f.githubtoken, "githubtoken", "", "file holding the GitHub token (default $GITHUB_TOKEN)")
 	fs.StringVar(&f.grafanatoken, "grafanatoken", "", "file holding the grafana.com token: publish the dashboards")
 	fs.StringVar(&f.cosignkey, "cosignkey", "", "sign images with this cosign key (not supported yet)")
 	if err := flags(fs, args, stderr); err != nil {
@@ -56,6 +71,10 @@ func publishCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	if f.cosignkey != "" {
 		return unsupported("cosignkey", "releasekit does not sign yet")
+	}
+	if f.githubRepo != "" && !strings.Contains(f.githubRepo, "/") {
+		return unsupported("github", "Istio's --github "+f.githubRepo+" also tags every dependency's repository in that org through the GitHub API, "+
+			"which releasekit does not do; give --github ORG/REPO for the release alone")
 	}
 	rel, err := release.Open(f.release)
 	if err != nil {
@@ -101,7 +120,7 @@ func (f publishFlags) targets(ctx context.Context, rel *release.Dir) ([]publish.
 	}
 	reg := []publish.TargetOption{publish.WithKeychain(authn.DefaultKeychain)}
 	if f.dockerhub != "" {
-		if err := add(publish.Images(f.dockerhub, append(reg, publish.WithTags(split(f.dockertags)...))...)); err != nil {
+		if err := add(publish.Images(f.dockerhub, append(reg, publish.WithTags(f.dockertags...))...)); err != nil {
 			return nil, closers, err
 		}
 	}
@@ -114,11 +133,14 @@ func (f publishFlags) targets(ctx context.Context, rel *release.Dir) ([]publish.
 			return nil, closers, err
 		}
 	}
-	for _, b := range []struct{ flag, value, scheme, aliases string }{
+	for _, b := range []struct {
+		flag, value, scheme string
+		aliases             []string
+	}{
 		{"gcsbucket", f.gcsbucket, "gs", f.gcsaliases}, {"s3bucket", f.s3bucket, "s3", f.s3aliases},
 	} {
 		if b.value == "" {
-			if b.aliases != "" {
+			if len(b.aliases) > 0 {
 				return nil, closers, usageError{fmt.Errorf("--%s needs --%s", strings.Replace(b.flag, "bucket", "aliases", 1), b.flag)}
 			}
 			continue
@@ -128,7 +150,7 @@ func (f publishFlags) targets(ctx context.Context, rel *release.Dir) ([]publish.
 			return nil, closers, err
 		}
 		closers = append(closers, func() { bucket.Close() })
-		if err := add(publish.Files(bucket, prefix, publish.WithAliases(split(b.aliases)...))); err != nil {
+		if err := add(publish.Files(bucket, prefix, publish.WithAliases(b.aliases...))); err != nil {
 			return nil, closers, err
 		}
 	}
@@ -146,12 +168,15 @@ func (f publishFlags) targets(ctx context.Context, rel *release.Dir) ([]publish.
 		}
 	}
 	if f.githubRepo != "" {
-		if f.githubtoken == "" {
-			return nil, closers, usageError{errors.New("--github needs --githubtoken")}
+		tok := f.getenv("GITHUB_TOKEN")
+		if f.githubtoken != "" {
+			var err error
+			if tok, err = readToken("githubtoken", f.githubtoken); err != nil {
+				return nil, closers, err
+			}
 		}
-		tok, err := readToken("githubtoken", f.githubtoken)
-		if err != nil {
-			return nil, closers, err
+		if tok == "" {
+			return nil, closers, usageError{errors.New("--github needs --githubtoken or $GITHUB_TOKEN")}
 		}
 		client, err := gh.NewClient(gh.WithAuthToken(tok))
 		if err != nil {
