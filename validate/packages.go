@@ -178,6 +178,10 @@ func walkDebReader(f io.Reader, fn func(member string, h *tar.Header, r io.Reade
 		if err != nil {
 			return fmt.Errorf("not a deb: %w", err)
 		}
+		if h.Size < 0 {
+			// The ar reader would slice with it, and panic, on the member's first read.
+			return fmt.Errorf("not a deb: member %q has a negative size", h.Name)
+		}
 		name := strings.TrimSuffix(h.Name, "/")
 		member, ext, _ := strings.Cut(name, ".tar")
 		if member != "control" && member != "data" {
