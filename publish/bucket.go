@@ -94,32 +94,7 @@ func (t *files) key(parts ...string) string {
 // OCI layout, which go to registries as images, with a SHA256SUMS that lists exactly those, so
 // that sha256sum -c passes in the published folder. It returns that SHA256SUMS too.
 func published(d *release.Dir) ([]release.File, []byte, error) {
-	files, err := d.Files()
-	if err != nil {
-		return nil, nil, err
-	}
-	sums, err := d.Sums()
-	if err != nil {
-		return nil, nil, err
-	}
-	var keep []release.Sum
-	for _, s := range sums {
-		if !release.InLayout(s.Path) {
-			keep = append(keep, s)
-		}
-	}
-	list := release.FormatSums(keep)
-	var out []release.File
-	for _, f := range files {
-		if release.InLayout(f.Path) {
-			continue
-		}
-		if f.Path == release.SumsFile {
-			f.SHA256, f.Size = checksum.Bytes(list), int64(len(list))
-		}
-		out = append(out, f)
-	}
-	return out, list, nil
+	return d.Subset(func(rel string) bool { return !release.InLayout(rel) })
 }
 
 func (t *files) Plan(ctx context.Context, d *release.Dir) ([]Action, error) {

@@ -246,6 +246,38 @@ func (d *Dir) Files() ([]File, error) {
 	return out, nil
 }
 
+// Subset is the files keep accepts, with SumsFile among them rewritten to list exactly those,
+// so that sha256sum -c passes where a target puts them (a bucket folder, a release's assets).
+// It returns the rewritten SumsFile's bytes too.
+func (d *Dir) Subset(keep func(rel string) bool) ([]File, []byte, error) {
+	files, err := d.Files()
+	if err != nil {
+		return nil, nil, err
+	}
+	sums, err := d.Sums()
+	if err != nil {
+		return nil, nil, err
+	}
+	var listed []Sum
+	for _, s := range sums {
+		if s.Path != SumsFile && keep(s.Path) {
+			listed = append(listed, s)
+		}
+	}
+	list := FormatSums(listed)
+	var out []File
+	for _, f := range files {
+		switch {
+		case f.Path == SumsFile:
+			f.SHA256, f.Size = sha(list), int64(len(list))
+			out = append(out, f)
+		case keep(f.Path):
+			out = append(out, f)
+		}
+	}
+	return out, list, nil
+}
+
 // InLayout reports whether rel is one of the files of the OCI layout (index.json, oci-layout,
 // a blob), which publish sends as images, not as files. Docker tarballs beside them are not.
 func InLayout(rel string) bool {

@@ -2,7 +2,6 @@ package github
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -146,35 +145,7 @@ func (r *target) tagOf(d *release.Dir) string {
 // With them goes a SHA256SUMS that lists exactly the assets, so that sha256sum -c passes in a
 // folder of the downloads; it is returned too.
 func assets(d *release.Dir) ([]release.File, []byte, error) {
-	files, err := d.Files()
-	if err != nil {
-		return nil, nil, err
-	}
-	sums, err := d.Sums()
-	if err != nil {
-		return nil, nil, err
-	}
-	asset := func(p string) bool {
-		return !strings.Contains(p, "/") && p != release.ManifestFile && p != release.SumsFile
-	}
-	var listed []release.Sum
-	for _, s := range sums {
-		if asset(s.Path) {
-			listed = append(listed, s)
-		}
-	}
-	list := release.FormatSums(listed)
-	var out []release.File
-	for _, f := range files {
-		switch {
-		case f.Path == release.SumsFile:
-			f.SHA256, f.Size = fmt.Sprintf("%x", sha256.Sum256(list)), int64(len(list))
-			out = append(out, f)
-		case asset(f.Path):
-			out = append(out, f)
-		}
-	}
-	return out, list, nil
+	return d.Subset(func(rel string) bool { return !strings.Contains(rel, "/") && rel != release.ManifestFile })
 }
 
 func isStatus(err error, code int) bool {
