@@ -25,9 +25,6 @@ import (
 	"github.com/releasekit/releasekit/manifest"
 )
 
-// scanDir is where the scanner output's reports go in the release directory.
-const scanDir = "scan"
-
 type scanJob struct {
 	image    *imageJob
 	platform string // with input: tarball
@@ -41,13 +38,13 @@ func (b *builder) planScanner() {
 		return // without a command, the manifest's validation refused the output
 	}
 	for _, j := range b.images {
-		if s.Input != "tarball" {
-			b.scans = append(b.scans, &scanJob{image: j, rel: scanDir + "/" + j.name + ".json"})
-			continue
-		}
-		for _, pl := range j.platforms {
-			rel := strings.TrimSuffix(strings.Replace(tarballName(j, pl), release.ImagesDir+"/", scanDir+"/", 1), ".tar.gz") + ".json"
-			b.scans = append(b.scans, &scanJob{image: j, platform: pl, rel: rel})
+		paths := release.ScanPaths(j.name, j.platforms, s.Input == "tarball")
+		for i, rel := range paths {
+			sj := &scanJob{image: j, rel: rel}
+			if len(paths) > 1 || s.Input == "tarball" {
+				sj.platform = j.platforms[i]
+			}
+			b.scans = append(b.scans, sj)
 		}
 	}
 	b.count += len(b.scans)

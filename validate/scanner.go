@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/releasekit/releasekit/artifacts/release"
 	"github.com/releasekit/releasekit/artifacts/scan"
@@ -25,18 +24,17 @@ func (Scanner) Check(_ context.Context, d *release.Dir) error {
 		return skip("the manifest asks for no scans")
 	}
 	reports := d.Artifacts(manifest.OutputScanner)
+	recorded := paths(reports)
 	var errs []error
-	for _, img := range d.Artifacts(manifest.OutputDocker) {
-		if img.Image == "" {
-			continue // a docker tarball
-		}
-		name := imageName(img.Image)
-		found := false
-		for _, r := range reports {
-			found = found || r.Path == "scan/"+name+".json" || strings.HasPrefix(r.Path, "scan/"+name+"-")
-		}
-		if !found {
-			errs = append(errs, fmt.Errorf("image %s has no report under scan/", img.Image))
+	for i := range m.Build.Images {
+		spec := &m.Build.Images[i]
+		for _, v := range release.ImageVariants(spec) {
+			name := release.ImageName(spec.Name, v)
+			for _, rel := range release.ScanPaths(name, release.ImagePlatforms(m, spec), m.Build.Scanner.Input == "tarball") {
+				if !recorded[rel] {
+					errs = append(errs, fmt.Errorf("image %s has no report %s", release.ImageRef(m, spec, v), rel))
+				}
+			}
 		}
 	}
 	for _, r := range reports {
@@ -57,12 +55,4 @@ func (Scanner) Check(_ context.Context, d *release.Dir) error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// imageName is the last path element of an image reference, without its tag: the name its
-// report starts with (a variant's and a platform's reports add -<variant>, -<arch>).
-func imageName(ref string) string {
-	last := ref[strings.LastIndex(ref, "/")+1:]
-	name, _, _ := strings.Cut(last, ":")
-	return name
 }

@@ -32,7 +32,7 @@ func TestScannerCheck(t *testing.T) {
 			p := filepath.Join(dir, release.ManifestFile)
 			data, _ := os.ReadFile(p)
 			os.WriteFile(p, []byte(strings.Replace(string(data), "path: scan/hello.json", "path: scan/other.json", 1)), 0o644)
-		}, "image registry.example/demo/hello:0.1.0 has no report under scan/"},
+		}, "image registry.example/demo/hello:0.1.0 has no report scan/hello.json"},
 	} {
 		checkEdited(t, scanned, validate.Scanner{}, name, tc.edit, tc.want)
 	}

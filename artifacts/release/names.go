@@ -184,6 +184,21 @@ func DashboardPath(name string) string {
 	return "grafana/" + name + ".json"
 }
 
+// ScanPaths are the paths of the scanner's reports on image name (ImageName: with -<variant>)
+// built for platforms: scan/<name>.json, or with tarball input (one export per platform) and
+// several platforms, scan/<name>-<arch>.json for each.
+func ScanPaths(name string, platforms []string, tarball bool) []string {
+	if !tarball || len(platforms) < 2 {
+		return []string{"scan/" + name + ".json"}
+	}
+	out := make([]string, len(platforms))
+	for i, pl := range platforms {
+		_, goarch, variant, _ := manifest.ParsePlatform(pl)
+		out[i] = "scan/" + name + "-" + goarch + variant + ".json"
+	}
+	return out
+}
+
 // LicensesPath is the path in the release directory of a dependency's license bundle.
 func LicensesPath(dep string) string {
 	return "licenses/" + dep + ".tar.gz"
