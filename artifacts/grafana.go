@@ -27,10 +27,7 @@ func (b *builder) planGrafana(ctx context.Context) error {
 		return nil
 	}
 	spec := b.m.GrafanaSpec()
-	pos := manifest.Pos{Path: "dashboards"}
-	if b.m.Build.Grafana != nil {
-		pos = b.m.Build.Grafana.Pos
-	}
+	pos := b.grafanaPos()
 	s, err := b.source(spec.Dependency)
 	if err != nil {
 		return err
@@ -72,6 +69,15 @@ func (b *builder) planGrafana(ctx context.Context) error {
 	}
 	b.steps = append(b.steps, b.buildGrafana)
 	return nil
+}
+
+// grafanaPos is where problems of the grafana output are reported: build.grafana, or the
+// dashboards map of a manifest without it.
+func (b *builder) grafanaPos() manifest.Pos {
+	if b.m.Build.Grafana != nil {
+		return b.m.Build.Grafana.Pos
+	}
+	return manifest.Pos{Path: "dashboards"}
 }
 
 func (b *builder) buildGrafana(ctx context.Context) error {

@@ -57,11 +57,7 @@ func (b *builder) claimNames() {
 		add(j.rel, pos, "dependencies")
 	}
 	for _, j := range b.dashboards {
-		pos := manifest.Pos{Path: "dashboards"}
-		if b.m.Build.Grafana != nil {
-			pos = b.m.Build.Grafana.Pos
-		}
-		add(j.rel, pos, "")
+		add(j.rel, b.grafanaPos(), "")
 	}
 	for _, j := range b.scans {
 		add(j.rel, b.m.Build.Scanner.Pos, "run")

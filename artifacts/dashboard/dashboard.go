@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 )
@@ -165,7 +166,7 @@ func walk(v any, f func(map[string]any)) {
 	switch x := v.(type) {
 	case map[string]any:
 		f(x)
-		for _, k := range sortedKeys(x) {
+		for _, k := range slices.Sorted(maps.Keys(x)) {
 			walk(x[k], f)
 		}
 	case []any:
@@ -173,15 +174,6 @@ func walk(v any, f func(map[string]any)) {
 			walk(e, f)
 		}
 	}
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // isInternal reports whether a datasource value names the internal Prometheus.
@@ -235,15 +227,11 @@ func panelTypes(doc map[string]any) []string {
 		}
 	}
 	visit(doc["panels"])
-	for _, r := range asList(doc["rows"]) { // the old schema: rows holding panels
+	rows, _ := doc["rows"].([]any)
+	for _, r := range rows { // the old schema: rows holding panels
 		m, _ := r.(map[string]any)
 		visit(m["panels"])
 	}
 	slices.Sort(out)
 	return out
-}
-
-func asList(v any) []any {
-	l, _ := v.([]any)
-	return l
 }
