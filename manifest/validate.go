@@ -2,7 +2,6 @@ package manifest
 
 import (
 	"fmt"
-	"io"
 	"path"
 	"regexp"
 	"slices"
@@ -463,7 +462,7 @@ func (v *validator) scanner(b *Build, p string) {
 		v.errorf(join(sp, "run"), "required: the command that scans an image")
 	}
 	for i, a := range s.Run {
-		v.scannerTemplate(fmt.Sprintf("%s.run[%d]", sp, i), a)
+		v.templateOf(fmt.Sprintf("%s.run[%d]", sp, i), a, scannerFields, "")
 	}
 	if s.Input != "" && s.Input != "oci" && s.Input != "tarball" {
 		v.errorf(join(sp, "input"), "unknown value %q (want oci, tarball)", s.Input)
@@ -480,24 +479,6 @@ func (v *validator) scanner(b *Build, p string) {
 type ScannerData struct {
 	Input, Image, Name, Platform string
 }
-
-func (v *validator) scannerTemplate(p, s string) {
-	t, err := template.New("run").Option("missingkey=error").Parse(s)
-	if err == nil {
-		err = t.Execute(io.Discard, ScannerData{})
-	}
-	if err == nil {
-		return
-	}
-	if m := unknownField.FindStringSubmatch(err.Error()); m != nil {
-		v.errorf(p, "template: unknown field .%s (want Input, Image, Name, Platform)", m[1])
-		return
-	}
-	v.errorf(p, "template: %v", err)
-}
-
-// unknownField is text/template's error for a field its data does not have.
-var unknownField = regexp.MustCompile(`can't evaluate field (\w+)`)
 
 // grafana checks where the grafana output's dashboards come from.
 func (v *validator) grafana(b *Build, p string) {
@@ -574,7 +555,13 @@ func (v *validator) imageBase(p, base string) {
 var templateFields = []string{"Name", "Version", "Docker", "Commit", "CommitDate", "OS", "Arch", "Images"}
 
 // template checks that s parses and uses only the fields of [TemplateData].
-func (v *validator) template(p, s string) {
+func (v *validator) template(p, s string) { v.templateOf(p, s, templateFields, "Images") }
+
+// scannerFields are the fields of [ScannerData], all strings.
+var scannerFields = []string{"Input", "Image", "Name", "Platform"}
+
+// templateOf checks that s parses and uses only fields, all strings but mapField, a map.
+func (v *validator) templateOf(p, s string, fields []string, mapField string) {
 	if s == "" {
 		return
 	}
@@ -615,11 +602,11 @@ func (v *validator) template(p, s string) {
 				walk(a)
 			}
 		case *parse.FieldNode:
-			bad = append(bad, checkFields(n.Ident)...)
+			bad = append(bad, checkFields(n.Ident, fields, mapField)...)
 		case *parse.VariableNode:
 			switch {
 			case len(n.Ident) > 1 && n.Ident[0] == "$":
-				bad = append(bad, checkFields(n.Ident[1:])...)
+				bad = append(bad, checkFields(n.Ident[1:], fields, mapField)...)
 			case len(n.Ident) > 1:
 				bad = append(bad, strings.Join(n.Ident, ".")+" (a field of a variable, which cannot be checked)")
 			}
@@ -644,19 +631,19 @@ func (v *validator) template(p, s string) {
 	}
 	walk(t.Root)
 	for _, f := range bad {
-		v.errorf(p, "template: unknown field %s (want %s)", f, strings.Join(templateFields, ", "))
+		v.errorf(p, "template: unknown field %s (want %s)", f, strings.Join(fields, ", "))
 	}
 }
 
 // checkFields returns the problems of a field chain (.Name, .Images.x): a known field first, and
 // more only after the one map, Images.
-func checkFields(ident []string) []string {
+func checkFields(ident, fields []string, mapField string) []string {
 	switch {
 	case len(ident) == 0:
 		return nil
-	case !slices.Contains(templateFields, ident[0]):
+	case !slices.Contains(fields, ident[0]):
 		return []string{"." + ident[0]}
-	case len(ident) > 1 && ident[0] != "Images":
+	case len(ident) > 1 && ident[0] != mapField:
 		return []string{"." + strings.Join(ident, ".") + " (." + ident[0] + " is a string)"}
 	}
 	return nil
