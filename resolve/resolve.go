@@ -240,7 +240,7 @@ func (r *resolver) one(ctx context.Context, name string) (*Source, string, error
 	if err := checkout(ctx, repo.Dir, dest, sha, gitx.RedactURL(d.Git)); err != nil {
 		return nil, "", err
 	}
-	return &Source{Name: name, Dir: dest, SHA: sha, CommitTime: t, Shallow: isShallow(ctx, repo)}, from, nil
+	return &Source{Name: name, Dir: dest, SHA: sha, CommitTime: t, Shallow: repo.IsShallow(ctx)}, from, nil
 }
 
 // commit expands rev to the full SHA of a commit in repo, fetching it by SHA when no branch or
@@ -254,18 +254,12 @@ func (r *resolver) commit(ctx context.Context, repo *gitx.Git, url, rev string) 
 		return "", fmt.Errorf("commit %s not found in %s", rev, gitx.RedactURL(url))
 	}
 	if err := r.cache.fetchSHA(ctx, repo, url, rev); err != nil {
-		if isShallow(ctx, repo) {
+		if repo.IsShallow(ctx) {
 			return "", fmt.Errorf("%s: remote is shallow; commit %s is not in it", gitx.RedactURL(url), rev)
 		}
 		return "", fmt.Errorf("commit %s not found in %s: %w", rev, gitx.RedactURL(url), err)
 	}
 	return repo.Run(ctx, "rev-parse", "--verify", "--quiet", rev+"^{commit}")
-}
-
-// isShallow reports whether repo holds a shallow history.
-func isShallow(ctx context.Context, repo *gitx.Git) bool {
-	out, err := repo.Run(ctx, "rev-parse", "--is-shallow-repository")
-	return err == nil && out == "true"
 }
 
 // tag resolves an exact tag, or else the highest tag matching a semver constraint.

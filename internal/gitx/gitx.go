@@ -46,6 +46,12 @@ func (g *Git) Output(ctx context.Context, args ...string) ([]byte, error) {
 	return stdout.Bytes(), nil
 }
 
+// IsShallow reports whether the repository holds a shallow history (a depth-limited clone).
+func (g *Git) IsShallow(ctx context.Context) bool {
+	out, err := g.Run(ctx, "rev-parse", "--is-shallow-repository")
+	return err == nil && out == "true"
+}
+
 // Error is a failed git command.
 type Error struct {
 	Args   []string

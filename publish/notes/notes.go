@@ -53,7 +53,7 @@ func FromGit(ctx context.Context, dir, to, version string) (*Changes, error) {
 		return nil, fmt.Errorf("notes: version %q: %w", version, err)
 	}
 	g := gitx.At(dir)
-	if shallow, err := g.Run(ctx, "rev-parse", "--is-shallow-repository"); err == nil && shallow == "true" {
+	if g.IsShallow(ctx) {
 		return nil, fmt.Errorf("notes: %s is a shallow repository: the notes need the history since the previous release tag; fetch it whole", dir)
 	}
 	tags, err := g.Run(ctx, "tag", "--list", "--merged", to)
