@@ -48,7 +48,7 @@ var confined = []struct {
 	{"helm.sh/helm/v3", []string{"artifacts/chart"}},
 	{"github.com/goreleaser/nfpm/v2", []string{"artifacts/pkg"}},
 	{"github.com/google/go-licenses", []string{"artifacts/licenses"}},
-	{"github.com/google/go-github", []string{"publish/github", "examples/"}},
+	{"github.com/google/go-github", []string{"publish/github", "branch/github", "examples/"}},
 	{"gocloud.dev", []string{"publish/blob", "examples/"}},
 }
 
