@@ -121,7 +121,7 @@ func (r *repoRun) branch(ctx context.Context, b *CreateBranch) error {
 		if err != nil {
 			return err
 		}
-		sha, err = r.git().Run(ctx, "rev-parse", "--verify", "--quiet", "refs/tags/"+tag+"^{commit}")
+		sha, err = gitx.At(r.src.Repo).Run(ctx, "rev-parse", "--verify", "--quiet", "refs/tags/"+tag+"^{commit}")
 		if err != nil {
 			return fmt.Errorf("branch %s: tag %s not found", name, tag)
 		}
@@ -359,11 +359,13 @@ func (r *repoRun) moduleVersion(ctx context.Context, g *GoMod) (string, error) {
 	if !ok {
 		return "", fmt.Errorf("repository %s was not checked out", g.Repo)
 	}
-	git := gitx.At(src.Dir)
+	// The resolver's repository has the remote's branches and tags as of this run; a checkout
+	// kept from an earlier run may not.
+	git := gitx.At(src.Repo)
 	sha := src.SHA
 	if g.Ref != "" {
 		var err error
-		if sha, err = git.Run(ctx, "rev-parse", "--verify", "--quiet", "refs/remotes/origin/"+g.Ref+"^{commit}"); err != nil {
+		if sha, err = git.Run(ctx, "rev-parse", "--verify", "--quiet", "refs/heads/"+g.Ref+"^{commit}"); err != nil {
 			return "", fmt.Errorf("%s: branch %s not found", g.Repo, g.Ref)
 		}
 	}

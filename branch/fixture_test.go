@@ -252,3 +252,6 @@ func goEnv(t *testing.T, proxy string) []string {
 		"GOFLAGS=-modcacherw",
 	}
 }
+
+// gitDir runs git in the bare repository.
+func (r *remote) gitDir() *gitx.Git { return gitx.At(r.bare) }

@@ -264,8 +264,8 @@ func (c *checker) check(p *Plan) {
 		s := &p.Steps[i]
 		pos := c.at(s.Pos, fmt.Sprintf("steps[%d]", i))
 		switch {
-		case s.Step < 1:
-			c.add(pos, "step", "want a step number from 1")
+		case s.Step < 1 || s.Step > len(p.Steps):
+			c.add(pos, "step", "want a step number from 1 to %d, not %d", len(p.Steps), s.Step)
 		case seen[s.Step]:
 			c.add(pos, "step", "step %d is declared twice", s.Step)
 		}

@@ -103,7 +103,7 @@ func (r *resolver) local(ctx context.Context, name string, d *manifest.Dependenc
 	} else if err := checkout(ctx, d.LocalPath, dest, sha, ""); err != nil {
 		return nil, "", err
 	}
-	return &Source{Name: name, Dir: dest, SHA: sha, CommitTime: t, Dirty: dirty, Shallow: repo.IsShallow(ctx)}, "localpath HEAD", nil
+	return &Source{Name: name, Dir: dest, SHA: sha, CommitTime: t, Dirty: dirty, Shallow: repo.IsShallow(ctx), Repo: d.LocalPath}, "localpath HEAD", nil
 }
 
 // overlay copies the working-tree changes of the repository at src over the checkout at dest:

@@ -45,6 +45,9 @@ type Source struct {
 	Dirty      bool
 	// Shallow is set when the commit came from a shallow history (Resolution.Shallow).
 	Shallow bool
+	// Repo is the git repository the commit was resolved in, with the remote's branches and
+	// tags as of this run: the cache's copy of a git dependency, or a localpath repository.
+	Repo string
 }
 
 // Time returns the newest commit time of the sources: the release's timestamp.
@@ -240,7 +243,7 @@ func (r *resolver) one(ctx context.Context, name string) (*Source, string, error
 	if err := checkout(ctx, repo.Dir, dest, sha, gitx.RedactURL(d.Git)); err != nil {
 		return nil, "", err
 	}
-	return &Source{Name: name, Dir: dest, SHA: sha, CommitTime: t, Shallow: repo.IsShallow(ctx)}, from, nil
+	return &Source{Name: name, Dir: dest, SHA: sha, CommitTime: t, Shallow: repo.IsShallow(ctx), Repo: repo.Dir}, from, nil
 }
 
 // commit expands rev to the full SHA of a commit in repo, fetching it by SHA when no branch or

@@ -1,0 +1,99 @@
+package branch_test
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/releasekit/releasekit/branch"
+	"github.com/releasekit/releasekit/manifest"
+)
+
+const goModPlan = `
+steps:
+  - step: 1
+    base: master
+    actions:
+      - repos: [istio]
+        gomod: {module: istio.io/api, repo: api}
+      - repos: [istio]
+        set:
+          file: manifests/values.yaml
+          values:
+            global.tag: '{{.Version}}-dev'
+            global.hub: gcr.io/istio-release
+`
+
+// TestGoModAndSet requires a plan repository's module at its head (a pseudo-version after its
+// newest tag, or the tag on the head itself) and sets YAML values keeping their comments; the
+// changes go to a fork, and the pull request names the fork.
+func TestGoModAndSet(t *testing.T) {
+	dir := t.TempDir()
+	api := newRemote(t, dir, "api", map[string]string{"go.mod": "module istio.io/api\n\ngo 1.22\n"})
+	api.git("tag", "v1.29.0")
+	api.git("push", "--quiet", api.bare, "v1.29.0")
+	head := api.commit("Add a field", map[string]string{"mesh.proto": "syntax = \"proto3\";\n"})
+	istio := newRemote(t, dir, "istio", map[string]string{
+		"go.mod": "module istio.io/istio\n\ngo 1.22\n\nrequire istio.io/api v1.29.0 // keep in step with api\n",
+		"manifests/values.yaml": "global:\n  # Where images come from.\n  hub: docker.io/istio\n  tag: \"1.29-dev\" # the default tag\n",
+	})
+	fork := newRemote(t, dir, "fork-istio", nil)
+	plan, err := branch.Parse(strings.NewReader(goModPlan), "plan.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &manifest.Manifest{Version: "1.30", Dependencies: map[string]*manifest.Dependency{
+		"api": {Git: api.bare, Branch: "master"}, "istio": {Git: istio.bare, Branch: "master"},
+	}}
+	fake := &fakePulls{}
+	opts := []branch.Option{branch.WithWorkDir(filepath.Join(dir, "branch")), branch.WithDryRun(false),
+		branch.WithPullRequests(pullRequests(t, fake)), branch.WithFork("istio-bot", func(repo, _ string) string { return fork.bare })}
+	r, err := branch.Run(t.Context(), plan, m, "1.30", 1, opts...)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, reportText(t, r))
+	}
+	pseudo := "v1.29.1-0." + api.when.UTC().Format("20060102150405") + "-" + head[:12]
+	wantMod := "module istio.io/istio\n\ngo 1.22\n\nrequire istio.io/api " + pseudo + " // keep in step with api\n"
+	if got := fork.file("automatedBranchStep1", "go.mod"); got+"\n" != wantMod {
+		t.Errorf("go.mod on the fork's work branch:\n%s\nwant:\n%s", got, wantMod)
+	}
+	wantValues := "global:\n  # Where images come from.\n  hub: gcr.io/istio-release\n  tag: \"1.30-dev\" # the default tag"
+	if got := fork.file("automatedBranchStep1", "manifests/values.yaml"); got != wantValues {
+		t.Errorf("values.yaml:\n%s\nwant:\n%s", got, wantValues)
+	}
+	if got := istio.head("automatedBranchStep1"); got != "" {
+		t.Errorf("the work branch went to the repository itself (%s), not the fork", got)
+	}
+	if got := strings.Join(fake.summary(), "\n"); got != `istio/istio istio-bot:automatedBranchStep1→master "Automated branching step 1"` {
+		t.Errorf("pull requests: %s", got)
+	}
+
+	// With the head tagged, the tag is the version.
+	api.git("tag", "v1.30.0")
+	api.git("push", "--quiet", api.bare, "v1.30.0")
+	r, err = branch.Run(t.Context(), plan, m, "1.30", 1, branch.WithWorkDir(filepath.Join(dir, "branch")))
+	if err != nil || !strings.Contains(r.Repos[0].Diff, "+require istio.io/api v1.30.0 // keep in step with api") {
+		t.Errorf("tagged head: %v\n%s", err, reportText(t, r))
+	}
+}
+
+// TestPushCredentialsRedacted checks that a push URL's token appears in no error or report.
+func TestPushCredentialsRedacted(t *testing.T) {
+	dir := t.TempDir()
+	istio := newRemote(t, dir, "istio", map[string]string{"README.md": "istio\n"})
+	plan, err := branch.Parse(strings.NewReader("steps:\n  - step: 1\n    base: master\n    actions: [{branch: {}}]\n"), "plan.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &manifest.Manifest{Version: "1.30", Dependencies: map[string]*manifest.Dependency{"istio": {Git: istio.bare, Branch: "master"}}}
+	const secret = "ghs_PushSecretToken0000"
+	r, err := branch.Run(t.Context(), plan, m, "1.30", 1, branch.WithWorkDir(filepath.Join(dir, "branch")), branch.WithDryRun(false),
+		branch.WithPushURL(func(string, string) string { return "https://x-access-token:" + secret + "@127.0.0.1:9/istio/istio.git" }))
+	if err == nil {
+		t.Fatal("pushing to a closed port succeeded")
+	}
+	text := reportText(t, r) + err.Error()
+	if strings.Contains(text, secret) || !strings.Contains(text, "https://127.0.0.1:9/istio/istio.git") {
+		t.Errorf("want the URL without its token:\n%s", text)
+	}
+}
