@@ -34,7 +34,7 @@ func TestGoModAndSet(t *testing.T) {
 	api.git("push", "--quiet", api.bare, "v1.29.0")
 	head := api.commit("Add a field", map[string]string{"mesh.proto": "syntax = \"proto3\";\n"})
 	istio := newRemote(t, dir, "istio", map[string]string{
-		"go.mod": "module istio.io/istio\n\ngo 1.22\n\nrequire istio.io/api v1.29.0 // keep in step with api\n",
+		"go.mod":                "module istio.io/istio\n\ngo 1.22\n\nrequire istio.io/api v1.29.0 // keep in step with api\n",
 		"manifests/values.yaml": "global:\n  # Where images come from.\n  hub: docker.io/istio\n  tag: \"1.29-dev\" # the default tag\n",
 	})
 	fork := newRemote(t, dir, "fork-istio", nil)
@@ -88,7 +88,9 @@ func TestPushCredentialsRedacted(t *testing.T) {
 	m := &manifest.Manifest{Version: "1.30", Dependencies: map[string]*manifest.Dependency{"istio": {Git: istio.bare, Branch: "master"}}}
 	const secret = "ghs_PushSecretToken0000"
 	r, err := branch.Run(t.Context(), plan, m, "1.30", 1, branch.WithWorkDir(filepath.Join(dir, "branch")), branch.WithDryRun(false),
-		branch.WithPushURL(func(string, string) string { return "https://x-access-token:" + secret + "@127.0.0.1:9/istio/istio.git" }))
+		branch.WithPushURL(func(string, string) string {
+			return "https://x-access-token:" + secret + "@127.0.0.1:9/istio/istio.git"
+		}))
 	if err == nil {
 		t.Fatal("pushing to a closed port succeeded")
 	}

@@ -19,13 +19,13 @@ func csiRepos(t *testing.T, dir string, names []string) map[string]*remote {
 	out := map[string]*remote{}
 	for _, name := range names {
 		files := map[string]string{
-			"Makefile":                     "CMDS=" + name + "\nall: build\n\ninclude release-tools/build.make\n",
-			"release-tools/build.make":     "REV=$(shell git describe --long --tags --match='v*' --dirty 2>/dev/null)\nbuild-%:\n\tgo build -mod=vendor -ldflags '-X main.version=$(REV)' -o bin/$* ./cmd/$*\n",
-			"Dockerfile":                   "FROM gcr.io/distroless/static:latest\nCOPY ./bin/" + name + " " + name + "\nENTRYPOINT [\"/" + name + "\"]\n",
-			"go.mod":                       "module github.com/kubernetes-csi/" + name + "/v2\n\ngo 1.24\n",
-			"vendor/modules.txt":           "",
-			"CHANGELOG/CHANGELOG-2.18.md":  "# Release notes for v2.18.0\n",
-			"cmd/" + name + "/main.go":     "package main\n\nvar version = \"unknown\"\n\nfunc main() {}\n",
+			"Makefile":                      "CMDS=" + name + "\nall: build\n\ninclude release-tools/build.make\n",
+			"release-tools/build.make":      "REV=$(shell git describe --long --tags --match='v*' --dirty 2>/dev/null)\nbuild-%:\n\tgo build -mod=vendor -ldflags '-X main.version=$(REV)' -o bin/$* ./cmd/$*\n",
+			"Dockerfile":                    "FROM gcr.io/distroless/static:latest\nCOPY ./bin/" + name + " " + name + "\nENTRYPOINT [\"/" + name + "\"]\n",
+			"go.mod":                        "module github.com/kubernetes-csi/" + name + "/v2\n\ngo 1.24\n",
+			"vendor/modules.txt":            "",
+			"CHANGELOG/CHANGELOG-2.18.md":   "# Release notes for v2.18.0\n",
+			"cmd/" + name + "/main.go":      "package main\n\nvar version = \"unknown\"\n\nfunc main() {}\n",
 			"release-tools/cloudbuild.yaml": "steps:\n  - name: gcr.io/k8s-staging-test-infra/gcb-docker-gcloud\n",
 		}
 		r := newRemote(t, dir, name, files)
