@@ -16,6 +16,10 @@ import (
 	"github.com/releasekit/releasekit/resolve"
 )
 
+// ErrInput is wrapped by errors of input Run cannot work with (a version that is no branch
+// name, a repository without a git URL); plan problems are [*manifest.Error]s instead.
+var ErrInput = errors.New("bad input")
+
 // ErrNoWorkDir is returned when neither the manifest nor [WithWorkDir] names a working directory.
 var ErrNoWorkDir = errors.New("no working directory: set directory in the manifest or use WithWorkDir")
 
@@ -104,7 +108,7 @@ func Run(ctx context.Context, p *Plan, m *manifest.Manifest, version string, n i
 		return nil, err
 	}
 	if version == "" || strings.ContainsAny(version, " \t\n/~^:?*[\\") {
-		return nil, fmt.Errorf("version %q: want a version such as 1.19", version)
+		return nil, fmt.Errorf("%w: version %q: want a version such as 1.19", ErrInput, version)
 	}
 	step, err := p.StepOf(n)
 	if err != nil {
@@ -175,7 +179,7 @@ func (p *Plan) repositories(m *manifest.Manifest) (map[string]*repository, error
 	}
 	for _, name := range sortedKeys(out) {
 		if out[name].url == "" {
-			errs = append(errs, fmt.Errorf("repository %s: no git URL (a localpath dependency cannot be branched; give its git URL in the plan's repositories)", name))
+			errs = append(errs, fmt.Errorf("%w: repository %s: no git URL (a localpath dependency cannot be branched; give its git URL in the plan's repositories)", ErrInput, name))
 		}
 	}
 	return out, errors.Join(errs...)

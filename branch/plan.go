@@ -202,7 +202,7 @@ func Parse(r io.Reader, file string) (*Plan, error) {
 	if p.Title == "" {
 		p.Title = "Automated branching step {{.Step}}"
 	}
-	c := &checker{file: file}
+	c := &checker{file: file, top: manifest.Pos{File: file, Line: 1, Column: 1}}
 	c.check(p)
 	if len(c.errs) > 0 {
 		return nil, manifest.Join(c.errs...)
@@ -213,12 +213,15 @@ func Parse(r io.Reader, file string) (*Plan, error) {
 // checker gathers a plan's problems.
 type checker struct {
 	file string
+	top  manifest.Pos
 	errs []*manifest.Error
 }
 
-func (c *checker) at(pos manifest.Pos, path string) manifest.Pos {
+// at is pos, or for an entry left empty (null) in the file, its parent's position.
+func (c *checker) at(pos, parent manifest.Pos, path string) manifest.Pos {
 	if pos.File == "" {
-		pos = manifest.Pos{File: c.file, Path: path}
+		pos = parent
+		pos.Path = path
 	}
 	return pos
 }
@@ -240,7 +243,7 @@ func (c *checker) local(pos manifest.Pos, field, p string) {
 }
 
 func (c *checker) check(p *Plan) {
-	top := manifest.Pos{File: c.file, Line: 1, Column: 1}
+	top := c.top
 	c.template(top, "branch", p.Branch, []string{"Version", "VersionDashes"})
 	c.template(top, "workBranch", p.WorkBranch, dataFields)
 	c.template(top, "title", p.Title, dataFields)
@@ -251,7 +254,7 @@ func (c *checker) check(p *Plan) {
 			p.Repositories[name] = &Repository{}
 			continue
 		}
-		pos := c.at(r.Pos, "repositories."+name)
+		pos := c.at(r.Pos, top, "repositories."+name)
 		if strings.ContainsAny(r.Base, " \t~^:?*[\\") {
 			c.add(pos, "base", "%q is not a branch name", r.Base)
 		}
@@ -262,7 +265,7 @@ func (c *checker) check(p *Plan) {
 	seen := map[int]bool{}
 	for i := range p.Steps {
 		s := &p.Steps[i]
-		pos := c.at(s.Pos, fmt.Sprintf("steps[%d]", i))
+		pos := c.at(s.Pos, top, fmt.Sprintf("steps[%d]", i))
 		switch {
 		case s.Step < 1 || s.Step > len(p.Steps):
 			c.add(pos, "step", "want a step number from 1 to %d, not %d", len(p.Steps), s.Step)
@@ -276,7 +279,7 @@ func (c *checker) check(p *Plan) {
 			c.add(pos, "actions", "a step needs at least one action")
 		}
 		for j := range s.Actions {
-			c.action(&s.Actions[j], c.at(s.Actions[j].Pos, fmt.Sprintf("%s.actions[%d]", pos.Path, j)))
+			c.action(&s.Actions[j], c.at(s.Actions[j].Pos, pos, fmt.Sprintf("%s.actions[%d]", pos.Path, j)))
 		}
 	}
 	for n := 1; n <= len(p.Steps); n++ {
@@ -303,7 +306,7 @@ func (c *checker) action(a *Action, pos manifest.Pos) {
 		c.add(pos, "", "want exactly one of branch, run, replace, set, write, gomod; got %d", len(kinds))
 		return
 	}
-	sub := func(p manifest.Pos, field string) manifest.Pos { return c.at(p, pos.Path+"."+field) }
+	sub := func(p manifest.Pos, field string) manifest.Pos { return c.at(p, pos, pos.Path+"."+field) }
 	switch {
 	case a.Branch != nil:
 		b := a.Branch
