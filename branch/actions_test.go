@@ -75,6 +75,20 @@ func TestGoModAndSet(t *testing.T) {
 	if err != nil || !strings.Contains(r.Repos[0].Diff, "+require istio.io/api v1.30.0 // keep in step with api") {
 		t.Errorf("tagged head: %v\n%s", err, reportText(t, r))
 	}
+
+	// ref: another branch's head, after the newest tag it reaches.
+	api.git("checkout", "--quiet", "-b", "feature")
+	feature := api.commit("A feature", map[string]string{"feature.proto": "syntax = \"proto3\";\n"})
+	api.git("push", "--quiet", api.bare, "feature")
+	withRef, err := branch.Parse(strings.NewReader(strings.Replace(goModPlan, "repo: api}", "repo: api, ref: feature}", 1)), "plan.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err = branch.Run(t.Context(), withRef, m, "1.30", 1, branch.WithWorkDir(filepath.Join(dir, "branch")))
+	pseudo = "v1.30.1-0." + api.when.UTC().Format("20060102150405") + "-" + feature[:12]
+	if err != nil || !strings.Contains(r.Repos[0].Diff, "+require istio.io/api "+pseudo+" //") {
+		t.Errorf("ref feature: %v, want %s\n%s", err, pseudo, reportText(t, r))
+	}
 }
 
 // TestPushCredentialsRedacted checks that a push URL's token appears in no error or report.
