@@ -2,6 +2,7 @@ package branch
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -42,6 +43,8 @@ func (r *repoRun) say(format string, args ...any) {
 	r.out.Done = append(r.out.Done, fmt.Sprintf(format, args...))
 }
 
+// git runs git in the checkout; its commits are the step's (author and date fixed). Pushes use
+// the caller's git configuration, credential helpers included.
 func (r *repoRun) git() *gitx.Git { return gitx.At(r.src.Dir, r.commitEnv(r.src.CommitTime)...) }
 
 // do runs the actions, then commits, pushes and opens the pull request for what changed.
@@ -169,7 +172,8 @@ func (r *repoRun) command(ctx context.Context, root *os.Root, run *Command) erro
 		}
 		dir = r.src.Dir + string(os.PathSeparator) + run.Dir
 	}
-	env := append([]string(nil), r.o.env...)
+	// Never nil: a nil environment would be this process's, tokens and all.
+	env := append([]string{}, r.o.env...)
 	for _, k := range sortedKeys(run.Env) {
 		v, err := expand(run.Env[k], r.data)
 		if err != nil {
@@ -414,10 +418,7 @@ func (r *repoRun) propose(ctx context.Context, g *gitx.Git) error {
 	if base == "" {
 		return fmt.Errorf("changes need a base branch for their pull request; the step checks out %s", r.resolved.Dependencies[r.name].Resolved.From)
 	}
-	title, err := expand(r.p.Title, r.data)
-	if r.step.Title != "" {
-		title, err = expand(r.step.Title, r.data)
-	}
+	title, err := expand(cmp.Or(r.step.Title, r.p.Title), r.data)
 	if err != nil {
 		return err
 	}
@@ -429,7 +430,8 @@ func (r *repoRun) propose(ctx context.Context, g *gitx.Git) error {
 	if err != nil {
 		return err
 	}
-	if _, err := g.Run(ctx, "commit", "--quiet", "--no-verify", "-m", title); err != nil {
+	// The user's configuration may sign commits, which would make each run's commit differ.
+	if _, err := g.Run(ctx, "-c", "commit.gpgSign=false", "commit", "--quiet", "--no-verify", "-m", title); err != nil {
 		return err
 	}
 	sha, err := g.Run(ctx, "rev-parse", "HEAD")

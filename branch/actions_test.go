@@ -113,3 +113,34 @@ func TestPushCredentialsRedacted(t *testing.T) {
 		t.Errorf("want the URL without its token:\n%s", text)
 	}
 }
+
+// TestRunEnvironment checks that run actions see only the environment given (none here) and
+// their own, nothing of the process's: not a token it holds.
+func TestRunEnvironment(t *testing.T) {
+	t.Setenv("GITHUB_TOKEN", "ghp_ProcessSecret")
+	dir := t.TempDir()
+	repo := newRemote(t, dir, "tools", map[string]string{"README.md": "tools\n"})
+	plan, err := branch.Parse(strings.NewReader(`
+steps:
+  - step: 1
+    base: master
+    actions:
+      - run:
+          args: [sh, -c, 'env | grep -v "^PWD=" | sort > env.txt']
+      - repos: [tools]
+        run:
+          args: [sh, -c, 'env | grep -v "^PWD=" | sort > env-branch.txt']
+          env: {BRANCH: '{{.Branch}}'}
+`), "plan.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &manifest.Manifest{Version: "1.30", Dependencies: map[string]*manifest.Dependency{"tools": {Git: repo.bare, Branch: "master"}}}
+	r, err := branch.Run(t.Context(), plan, m, "1.30", 1, branch.WithWorkDir(filepath.Join(dir, "branch")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "+BRANCH=release-1.30\n"; !strings.Contains(r.Repos[0].Diff, want) || !strings.Contains(r.Repos[0].Diff, "diff --git a/env.txt b/env.txt\nnew file mode 100644\nindex 0000000..e69de29\n") || strings.Contains(r.Repos[0].Diff, "GITHUB_TOKEN") {
+		t.Errorf("environment of the run action:\n%s", r.Repos[0].Diff)
+	}
+}
