@@ -12,7 +12,8 @@ import (
 // has digests that validate.
 func FuzzRead(f *testing.F) {
 	good, err := provenance.Marshal(provenance.Build{BuilderID: "https://ci.example/job",
-		Subjects: []provenance.Subject{{Name: "a.tar.gz", Digest: map[string]string{"sha256": strings.Repeat("a", 64)}}}})
+		Subjects:   []provenance.Subject{{Name: "a.tar.gz", Digest: map[string]string{"sha256": strings.Repeat("a", 64)}}},
+		Parameters: map[string]any{"manifest": map[string]any{"version": "1"}}})
 	if err != nil {
 		f.Fatal(err)
 	}
