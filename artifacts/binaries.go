@@ -17,6 +17,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/releasekit/releasekit/artifacts/release"
+	"github.com/releasekit/releasekit/artifacts/sbom"
 	"github.com/releasekit/releasekit/internal/atomicfile"
 	"github.com/releasekit/releasekit/manifest"
 )
@@ -35,6 +36,7 @@ type binary struct {
 	path      string
 	key       string
 	goVersion string
+	info      *sbom.Binary // read from the binary when first needed
 }
 
 // fileName is the binary's name on its platform.
@@ -89,11 +91,7 @@ func (b *builder) planBinaries() error {
 			b.problem(spec.Pos.Errorf("package", "%s is not a Go package in %s", spec.Package, spec.Dependency))
 			continue
 		}
-		platforms := spec.Platforms
-		if len(platforms) == 0 {
-			platforms = b.m.Platforms()
-		}
-		for _, pl := range platforms {
+		for _, pl := range release.BinaryPlatforms(b.m, spec) {
 			goos, goarch, variant, ok := manifest.ParsePlatform(pl)
 			if !ok {
 				b.problem(spec.Pos.Errorf("platforms", "unknown platform %q", pl))

@@ -206,6 +206,9 @@ func (b *builder) record(a Artifact) {
 // finish records the build in the release directory: the .sha256 files, the lock, the manifest
 // with the release time and artifacts, and SHA256SUMS.
 func (b *builder) finish() (*Set, error) {
+	if err := b.writeProvenance(); err != nil {
+		return nil, err
+	}
 	slices.SortFunc(b.artifacts, func(x, y Artifact) int { return strings.Compare(x.Path, y.Path) })
 	rec := release.Record{Manifest: b.m, Time: b.o.time, Layout: b.layoutFiles, Lock: b.lock}
 	for _, a := range b.artifacts {

@@ -90,6 +90,8 @@ func TestBuild(t *testing.T) {
 		"debian deb/app-arm64.deb", "debian deb/app.deb",
 		"command info.txt",
 		"rpm rpm/app-arm64.rpm", "rpm rpm/app.rpm",
+		"sbom sbom/app-linux-amd64.spdx.json", "sbom sbom/app-linux-arm64.spdx.json", "sbom sbom/app-windows-amd64.spdx.json",
+		"sbom sbom/sources.spdx.json",
 		"sources sources.tar.gz",
 	}
 	if diff := cmp.Diff(want, paths); diff != "" {

@@ -14,6 +14,7 @@ import (
 	"github.com/releasekit/releasekit/artifacts"
 	"github.com/releasekit/releasekit/artifacts/chart"
 	"github.com/releasekit/releasekit/artifacts/pkg"
+	"github.com/releasekit/releasekit/artifacts/release"
 	"github.com/releasekit/releasekit/internal/gitx"
 	"github.com/releasekit/releasekit/manifest"
 	"github.com/releasekit/releasekit/resolve"
@@ -223,8 +224,8 @@ func TestBackslashName(t *testing.T) {
 		}
 	}
 	set := build(t, resolved(t, work, "version: 1.0.0\noutputs: [sources]\ndependencies:\n  app: {git: "+projectURL+", branch: main}\n"), filepath.Join(work, "out"))
-	if len(set.Artifacts) != 1 {
-		t.Fatalf("artifacts: %+v", set.Artifacts)
+	if len(set.Artifacts) != 2 || set.Artifacts[1].Path != release.SourcesFile {
+		t.Fatalf("artifacts (want the sources and their bill of materials): %+v", set.Artifacts)
 	}
 	data, err := os.ReadFile(filepath.Join(work, "out", "sources.tar.gz"))
 	if err != nil {

@@ -80,8 +80,12 @@ build:
 `
 }
 
-func TestImages(t *testing.T) {
+// imagesFixture serves baseIndex from an in-process registry and an OCI layout, and returns
+// imagesManifest over them and the registry.
+func imagesFixture(t *testing.T) (string, *httptest.Server) {
+	t.Helper()
 	reg := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
+	t.Cleanup(reg.Close)
 	host := strings.TrimPrefix(reg.URL, "http://")
 	base := baseIndex(t)
 	baseRef, _ := name.ParseReference(host + "/base:1")
@@ -97,7 +101,11 @@ func TestImages(t *testing.T) {
 	if err := p.AppendIndex(base); err != nil {
 		t.Fatal(err)
 	}
-	text := imagesManifest(host+"/base@"+bd.String(), layoutDir+"@"+bd.String())
+	return imagesManifest(host+"/base@"+bd.String(), layoutDir+"@"+bd.String()), reg
+}
+
+func TestImages(t *testing.T) {
+	text, reg := imagesFixture(t)
 
 	var progress bytes.Buffer
 	build := func(dir string) *artifacts.Set {

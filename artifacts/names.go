@@ -72,7 +72,10 @@ func (b *builder) claimNames() {
 			}
 		}
 	}
-	reserved := map[string]bool{release.ManifestFile: true, release.SumsFile: true, release.LockFile: true}
+	for _, rel := range release.SBOMPaths(b.m) {
+		add(rel, manifest.Pos{Path: "skipGenerateBillOfMaterials"}, "")
+	}
+	reserved := map[string]bool{release.ManifestFile: true, release.SumsFile: true, release.LockFile: true, release.ProvenanceFile: true}
 	for _, rel := range order {
 		c := claims[rel]
 		base := path.Base(rel)

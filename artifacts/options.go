@@ -2,9 +2,11 @@ package artifacts
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"runtime"
 	"time"
 
@@ -29,6 +31,7 @@ type options struct {
 	remote   []remote.Option
 	charts   ChartPackager
 	resolver digest.Resolver
+	builder  string
 }
 
 // WithJobs sets how many artifacts are built at once. Default: the number of CPUs.
@@ -158,6 +161,19 @@ func WithChartPackager(p ChartPackager) Option {
 func WithResolver(r digest.Resolver) Option {
 	return func(o *options) error {
 		o.resolver = r
+		return nil
+	}
+}
+
+// WithProvenance writes the release's build provenance (release.ProvenanceFile: an in-toto
+// statement with a SLSA Provenance v1 predicate) naming builderID as its builder, a URI that
+// identifies the CI job or machine role that builds. Default: no provenance.
+func WithProvenance(builderID string) Option {
+	return func(o *options) error {
+		if u, err := url.Parse(builderID); err != nil || u.Scheme == "" || u.User != nil {
+			return fmt.Errorf("WithProvenance: builder id %q: want a URI without credentials", builderID)
+		}
+		o.builder = builderID
 		return nil
 	}
 }

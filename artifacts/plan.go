@@ -56,6 +56,7 @@ func (b *builder) plan(ctx context.Context, resolved []byte) error {
 		return err
 	}
 	b.planScanner()
+	b.planSBOMs()
 	b.claimNames()
 	return manifest.Join(b.problems...)
 }

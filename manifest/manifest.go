@@ -156,6 +156,12 @@ const (
 	OutputCommand Output = "command"
 	// OutputScanner is the vulnerability reports of the release's images.
 	OutputScanner Output = "scanner"
+	// OutputSBOM is the bills of materials: made unless SkipGenerateBillOfMaterials is set,
+	// never listed in outputs.
+	OutputSBOM Output = "sbom"
+	// OutputProvenance is the build provenance: made when the caller names a builder, never
+	// listed in outputs.
+	OutputProvenance Output = "provenance"
 )
 
 var knownOutputs = []Output{OutputArchive, OutputCommand, OutputDebian, OutputDocker, OutputGrafana, OutputHelm, OutputLicenses, OutputRpm, OutputScanner, OutputSources}

@@ -164,6 +164,8 @@ func (o *options) defaults() []Checker {
 		Licenses{Forbid: o.forbid},
 		Grafana{},
 		Scanner{},
+		SBOM{},
+		Provenance{},
 		Sources{},
 	}
 }

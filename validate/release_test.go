@@ -106,7 +106,8 @@ func build(ctx context.Context, dir string, v variant) error {
 		return err
 	}
 	opts := []artifacts.Option{artifacts.WithWorkDir(filepath.Join(dir, "work")),
-		artifacts.WithPackager(pkg.New()), artifacts.WithLicenseScanner(licenses.New()), artifacts.WithChartPackager(chart.New())}
+		artifacts.WithPackager(pkg.New()), artifacts.WithLicenseScanner(licenses.New()), artifacts.WithChartPackager(chart.New()),
+		artifacts.WithProvenance("https://ci.example/jobs/release")}
 	if v.images != nil {
 		opts = append(opts, artifacts.WithResolver(v.images))
 	}
@@ -139,6 +140,8 @@ PASS packages
 PASS licenses
 PASS grafana
 SKIP scanner: the manifest asks for no scans
+PASS sbom
+PASS provenance
 PASS sources
 Release validation PASSED
 `
@@ -210,7 +213,7 @@ func TestCorrupted(t *testing.T) {
 				remove(t, dir, "hello-0.1.0-linux-arm64.tar.gz", "hello-0.1.0-linux-arm64.tar.gz.sha256")
 				fix(t, dir)
 			},
-			failed: []string{"archives", "binaries"},
+			failed: []string{"archives", "binaries", "provenance"},
 			lines: []string{
 				"FAIL archives: hello-0.1.0-linux-arm64.tar.gz: archive hello for linux/arm64 is not recorded in the manifest",
 				"FAIL archives: hello-0.1.0-linux-arm64.tar.gz: missing",
@@ -224,7 +227,7 @@ func TestCorrupted(t *testing.T) {
 				})
 				fix(t, dir)
 			},
-			failed: []string{"archives"},
+			failed: []string{"archives", "provenance"},
 			lines:  []string{`FAIL archives: ` + amd64 + `: unsafe entry name "../evil"`},
 		},
 		{
@@ -237,7 +240,7 @@ func TestCorrupted(t *testing.T) {
 				})
 				fix(t, dir)
 			},
-			failed: []string{"archives"},
+			failed: []string{"archives", "provenance"},
 			lines: []string{
 				`FAIL archives: ` + amd64 + `: link "hello-0.1.0/etc" points outside the archive to "../../etc"`,
 				`FAIL archives: ` + amd64 + `: stray.txt is outside the top folder hello-0.1.0`,
@@ -251,7 +254,7 @@ func TestCorrupted(t *testing.T) {
 				})
 				fix(t, dir)
 			},
-			failed: []string{"archives"},
+			failed: []string{"archives", "provenance"},
 			lines:  []string{`FAIL archives: ` + amd64 + `: hello-0.1.0/LICENSE is missing`},
 		},
 		{
@@ -268,7 +271,7 @@ func TestCorrupted(t *testing.T) {
 				})
 				fix(t, dir)
 			},
-			failed: []string{"binaries"},
+			failed: []string{"binaries", "provenance"},
 			lines: append([]string{
 				"FAIL binaries: " + amd64 + ": hello-0.1.0/hello: built for linux/arm64, want linux/amd64",
 			}, onAmd64("FAIL binaries: "+amd64+": hello-0.1.0/hello: hello -version: fork/exec hello: exec format error\n")...),
@@ -286,7 +289,7 @@ func TestCorrupted(t *testing.T) {
 				})
 				fix(t, dir)
 			},
-			failed: []string{"binaries"},
+			failed: []string{"binaries", "provenance"},
 			lines: append([]string{
 				"FAIL binaries: " + amd64 + ": hello-0.1.0/hello: -X main.version=0.1.0 is not stamped in the binary",
 			}, onAmd64("FAIL binaries: "+amd64+`: hello-0.1.0/hello: hello -version printed "hello 0.1.9 (`)...),
@@ -339,7 +342,7 @@ func TestCorrupted(t *testing.T) {
 					return s[:i] + s[i+len("@sha256:")+64:]
 				})
 			},
-			failed: []string{"charts"},
+			failed: []string{"charts", "provenance"},
 			lines:  []string{`FAIL charts: hello-0.1.0.tgz: templates/deployment.yaml: image "registry.example/demo/hello:0.1.0" is not pinned`},
 		},
 		{
@@ -347,7 +350,7 @@ func TestCorrupted(t *testing.T) {
 			corrupt: func(t *testing.T, dir string) {
 				editChart(t, dir, "Chart.yaml", func(s string) string { return strings.Replace(s, "version: 0.1.0", "version: 0.1.1", 1) })
 			},
-			failed: []string{"charts"},
+			failed: []string{"charts", "provenance"},
 			lines:  []string{`FAIL charts: hello-0.1.0.tgz: Chart.yaml: version "0.1.1", appVersion "0.1.0", want "0.1.0"`},
 		},
 		{
@@ -357,7 +360,7 @@ func TestCorrupted(t *testing.T) {
 					return strings.Replace(s, "registry: registry.example/demo", "registry: docker.io/example", 1)
 				})
 			},
-			failed: []string{"charts"},
+			failed: []string{"charts", "provenance"},
 			lines:  []string{`FAIL charts: hello-0.1.0.tgz: values.yaml: image.registry is "docker.io/example", want "registry.example/demo" ({{.Docker}})`},
 		},
 		{
@@ -370,7 +373,7 @@ func TestCorrupted(t *testing.T) {
 				write(t, filepath.Join(dir, "deb", "hello-arm64.deb"), data)
 				fix(t, dir)
 			},
-			failed: []string{"binaries", "packages"},
+			failed: []string{"binaries", "packages", "provenance"},
 			lines: []string{
 				"FAIL binaries: deb/hello-arm64.deb: /usr/bin/hello: built for linux/amd64, want linux/arm64",
 				`FAIL packages: deb/hello-arm64.deb: architecture "amd64", want "arm64"`,
@@ -390,7 +393,7 @@ func TestCorrupted(t *testing.T) {
 				})
 				fix(t, dir)
 			},
-			failed: []string{"licenses"},
+			failed: []string{"licenses", "provenance"},
 			lines:  []string{"FAIL licenses: licenses/hello.tar.gz: example.com/hello has license MIT of type unknown, which is forbidden"},
 		},
 		{
@@ -406,8 +409,23 @@ func TestCorrupted(t *testing.T) {
 				})
 				fix(t, dir)
 			},
-			failed: []string{"licenses"},
+			failed: []string{"licenses", "provenance"},
 			lines:  []string{"FAIL licenses: licenses/hello.tar.gz: module example.com/hello is linked into hello's binaries but has no license entry"},
+		},
+		{
+			name: "a bill of materials of another platform",
+			corrupt: func(t *testing.T, dir string) {
+				data, err := os.ReadFile(filepath.Join(dir, "sbom", "hello-linux-arm64.spdx.json"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(filepath.Join(dir, "sbom", "hello-linux-amd64.spdx.json"), data, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				fix(t, dir)
+			},
+			failed: []string{"sbom", "provenance"},
+			lines:  []string{`FAIL sbom: sbom/hello-linux-amd64.spdx.json: document "hello-linux-arm64", want "hello-linux-amd64"`},
 		},
 		{
 			name: "sources at another commit",
@@ -422,7 +440,7 @@ func TestCorrupted(t *testing.T) {
 				})
 				fix(t, dir)
 			},
-			failed: []string{"sources"},
+			failed: []string{"provenance", "sources"},
 			lines: []string{
 				"FAIL sources: sources.tar.gz: manifest.yaml: dependency hello at 0000000000",
 				`FAIL sources: sources.tar.gz: unsafe entry name "../outside"`,
@@ -737,7 +755,7 @@ func TestJUnit(t *testing.T) {
 	if err := xml.Unmarshal(b.Bytes(), &doc); err != nil {
 		t.Fatalf("JUnit report does not parse: %v\n%s", err, b.String())
 	}
-	if len(doc.Suites) != 1 || doc.Suites[0].Tests != 11 || doc.Suites[0].Failures != 4 {
+	if len(doc.Suites) != 1 || doc.Suites[0].Tests != 13 || doc.Suites[0].Failures != 4 {
 		t.Fatalf("suites: %+v", doc.Suites)
 	}
 	var failed []string

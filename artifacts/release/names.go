@@ -84,6 +84,14 @@ func ArchivePlatforms(m *manifest.Manifest, spec *manifest.Archive) []string {
 	return m.Platforms()
 }
 
+// BinaryPlatforms are the platforms spec's binary is built for.
+func BinaryPlatforms(m *manifest.Manifest, spec *manifest.Binary) []string {
+	if len(spec.Platforms) > 0 {
+		return spec.Platforms
+	}
+	return m.Platforms()
+}
+
 // BinarySpec returns the binary named name in m's build, or nil.
 func BinarySpec(m *manifest.Manifest, name string) *manifest.Binary {
 	for i := range m.Build.Binaries {
@@ -271,4 +279,51 @@ func LicenseDependencies(m *manifest.Manifest) []string {
 	}
 	slices.Sort(deps)
 	return deps
+}
+
+// The supply-chain records of a release.
+const (
+	// SourcesSBOM is the bill of materials of the release's sources.
+	SourcesSBOM = "sbom/sources.spdx.json"
+	// ProvenanceFile is the release's build provenance, an in-toto statement.
+	ProvenanceFile = "provenance.intoto.json"
+)
+
+// BinarySBOMPath is the path of the bill of materials of a binary (its spec name) built for
+// platform.
+func BinarySBOMPath(name, platform string) string {
+	return "sbom/" + name + "-" + strings.ReplaceAll(platform, "/", "-") + ".spdx.json"
+}
+
+// ImageSBOMPath is the path of the bill of materials of an image, named as ImageName names it.
+func ImageSBOMPath(imageName string) string {
+	return "sbom/images/" + imageName + ".spdx.json"
+}
+
+// SBOMPaths returns the bills of materials a build of m writes: one per binary and platform,
+// one per image (and variant), and the sources' (when there are any); none when the manifest
+// skips them.
+func SBOMPaths(m *manifest.Manifest) []string {
+	if m.SkipGenerateBillOfMaterials {
+		return nil
+	}
+	var out []string
+	for i := range m.Build.Binaries {
+		x := &m.Build.Binaries[i]
+		for _, p := range BinaryPlatforms(m, x) {
+			out = append(out, BinarySBOMPath(x.Name, p))
+		}
+	}
+	if m.Wants(manifest.OutputDocker) {
+		for i := range m.Build.Images {
+			for _, v := range ImageVariants(&m.Build.Images[i]) {
+				out = append(out, ImageSBOMPath(ImageName(m.Build.Images[i].Name, v)))
+			}
+		}
+	}
+	if m.Wants(manifest.OutputSources) && len(m.Dependencies) > 0 {
+		out = append(out, SourcesSBOM)
+	}
+	slices.Sort(out)
+	return out
 }

@@ -18,6 +18,9 @@ import (
 	spdx "github.com/spdx/tools-golang/spdx/v2/v2_3"
 )
 
+// Document is an SPDX 2.3 document.
+type Document = spdx.Document
+
 // Module is a Go module in a binary.
 type Module struct {
 	Path, Version string
@@ -206,7 +209,7 @@ func binaryPackage(b Binary) *spdx.Package {
 func modulePackage(m Module) *spdx.Package {
 	p := &spdx.Package{PackageName: m.Path, PackageVersion: m.Version, PackageDownloadLocation: "NOASSERTION", PrimaryPackagePurpose: "LIBRARY",
 		PackageExternalReferences: []*spdx.PackageExternalReference{purl("pkg:golang/" + m.Path + "@" + m.Version)}}
-	if h, ok := h1SHA256(m.Sum); ok {
+	if h, ok := H1SHA256(m.Sum); ok {
 		// go.sum's h1: is a SHA-256 (of the module's file list); SPDX takes it in hex.
 		p.PackageChecksums = []common.Checksum{{Algorithm: common.SHA256, Value: h}}
 		p.PackageComment = "go.sum " + m.Sum
@@ -214,8 +217,8 @@ func modulePackage(m Module) *spdx.Package {
 	return p
 }
 
-// h1SHA256 returns the hex SHA-256 of a go.sum "h1:" hash.
-func h1SHA256(sum string) (string, bool) {
+// H1SHA256 returns the hex SHA-256 of a go.sum "h1:" hash.
+func H1SHA256(sum string) (string, bool) {
 	b64, ok := strings.CutPrefix(sum, "h1:")
 	if !ok {
 		return "", false

@@ -47,6 +47,7 @@ func main() {
 	verbose := flag.Bool("v", false, "log each step")
 	jobs := flag.Int("jobs", runtime.NumCPU(), "artifacts built at once")
 	lock := flag.String("lock", "", "image lock file: third-party images resolve from it first, and new answers are added to it")
+	builder := flag.String("provenance-builder", "", "write the build provenance naming this builder id (a URI of the CI job)")
 	var mirrors mirrorFlag
 	flag.Var(&mirrors, "mirror", "url=path: fetch url from path (repeatable)")
 	flag.Parse()
@@ -57,7 +58,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	c := config{path: *path, out: *out, cache: *cache, offline: *offline, verbose: *verbose, jobs: *jobs,
-		mirrors: mirrors, lock: *lock, epoch: os.Getenv("SOURCE_DATE_EPOCH")}
+		mirrors: mirrors, lock: *lock, epoch: os.Getenv("SOURCE_DATE_EPOCH"), builder: *builder}
 	os.Exit(run(ctx, c, os.Stdout, os.Stderr))
 }
 
@@ -68,6 +69,7 @@ type config struct {
 	mirrors          mirrorFlag
 	lock             string
 	epoch            string
+	builder          string
 }
 
 type mirrorFlag []string
@@ -143,6 +145,9 @@ func run(ctx context.Context, c config, stdout, stderr io.Writer) int {
 		log := slog.New(slog.NewTextHandler(stderr, nil))
 		opts = append(opts, resolve.WithLogger(log))
 		build = append(build, artifacts.WithLogger(log))
+	}
+	if c.builder != "" {
+		build = append(build, artifacts.WithProvenance(c.builder))
 	}
 	if c.epoch != "" {
 		sec, err := strconv.ParseInt(c.epoch, 10, 64)

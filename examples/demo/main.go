@@ -45,6 +45,10 @@ import (
 	"github.com/releasekit/releasekit/validate"
 )
 
+// builderID names the demo as the builder in the release's provenance; a CI job names itself
+// (its job URL) instead.
+const builderID = "https://github.com/releasekit/releasekit/examples/demo"
+
 func main() {
 	dir := flag.String("dir", "", "working directory (default: a new temporary one)")
 	reg := flag.String("registry", "", "publish to this registry host (default: one served in-process)")
@@ -106,6 +110,7 @@ func run(ctx context.Context, dir, registryHost string, stdout, progress io.Writ
 		artifacts.WithPackager(pkg.New()),
 		artifacts.WithLicenseScanner(licenses.New()),
 		artifacts.WithChartPackager(chart.New()),
+		artifacts.WithProvenance(builderID),
 		artifacts.WithProgress(progress))
 	if err != nil {
 		return err

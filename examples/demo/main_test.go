@@ -82,9 +82,16 @@ artifact        archive   hello-0.1.0-linux-arm64.tar.gz
 artifact        archive   hello-0.1.0-windows-amd64.zip
 artifact        helm      helm/hello-0.1.0.tgz
 artifact        licenses  licenses/hello.tar.gz
+artifact        provenance provenance.intoto.json
+artifact        sbom      sbom/hello-darwin-arm64.spdx.json
+artifact        sbom      sbom/hello-linux-amd64.spdx.json
+artifact        sbom      sbom/hello-linux-arm64.spdx.json
+artifact        sbom      sbom/hello-windows-amd64.spdx.json
+artifact        sbom      sbom/images/hello.spdx.json
+artifact        sbom      sbom/sources.spdx.json
 artifact        sources   sources.tar.gz
 image           registry.example/demo/hello:0.1.0@$DIGEST
-SHA256SUMS      30 files, sha256 $SUM
+SHA256SUMS      44 files, sha256 $SUM
 release directory: $DIR/out
 PASS manifest
 PASS checksums
@@ -96,9 +103,11 @@ PASS packages
 PASS licenses
 PASS grafana
 SKIP scanner: the manifest asks for no scans
+PASS sbom
+PASS provenance
 PASS sources
 Release validation PASSED
-publish plan    28 to push, 0 identical, 0 refused (registry $REGISTRY, bucket $DIR/bucket)
+publish plan    42 to push, 0 identical, 0 refused (registry $REGISTRY, bucket $DIR/bucket)
 published       $REGISTRY/demo/hello:0.1.0@$DIGEST
 published       $REGISTRY/demo/hello:latest@$DIGEST
 published       oci://$REGISTRY/demo/charts/hello:0.1.0@$CHART
@@ -118,8 +127,8 @@ published       oci://$REGISTRY/demo/charts/hello:0.1.0@$CHART
 	if d := m.Dependencies["hello"]; d.Sha != "2fe313b19e3ca08e9e5b075222a074cd7b7c9fd0" || d.Git != sample.URL || m.Directory != "" {
 		t.Errorf("resolved manifest: git %s sha %s, directory %q", d.Git, d.Sha, m.Directory)
 	}
-	if len(m.Artifacts) != 11 {
-		t.Errorf("manifest records %d artifacts, want 11", len(m.Artifacts))
+	if len(m.Artifacts) != 18 {
+		t.Errorf("manifest records %d artifacts, want 18", len(m.Artifacts))
 	}
 	// The chart is pinned to the image built in the same run.
 	values := chartFile(t, filepath.Join(dir, "out", "helm", "hello-0.1.0.tgz"), "hello/values.yaml")
