@@ -50,6 +50,8 @@ var confined = []struct {
 	{"github.com/google/go-licenses", []string{"artifacts/licenses"}},
 	{"github.com/google/go-github", []string{"publish/github", "branch/github", "examples/"}},
 	{"gocloud.dev", []string{"publish/blob", "examples/"}},
+	{"github.com/sigstore/", []string{"publish/sign", "examples/"}},
+	{"github.com/secure-systems-lab/", []string{"publish/sign"}},
 }
 
 // violations returns every import of pkgs (package dir relative to the module → its imports)

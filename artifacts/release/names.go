@@ -327,3 +327,20 @@ func SBOMPaths(m *manifest.Manifest) []string {
 	slices.Sort(out)
 	return out
 }
+
+// ImageSBOMFor returns the bill of materials of the image built as ref, if the manifest
+// builds one.
+func ImageSBOMFor(m *manifest.Manifest, ref string) (string, bool) {
+	if m.SkipGenerateBillOfMaterials {
+		return "", false
+	}
+	for i := range m.Build.Images {
+		spec := &m.Build.Images[i]
+		for _, v := range ImageVariants(spec) {
+			if ImageRef(m, spec, v) == ref {
+				return ImageSBOMPath(ImageName(spec.Name, v)), true
+			}
+		}
+	}
+	return "", false
+}

@@ -27,6 +27,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	gh "github.com/google/go-github/v92/github"
+	"github.com/sigstore/sigstore/pkg/signature"
 	_ "gocloud.dev/blob/gcsblob" // gs:// buckets
 	_ "gocloud.dev/blob/s3blob"  // s3:// buckets
 
@@ -35,13 +36,14 @@ import (
 	"github.com/releasekit/releasekit/publish"
 	"github.com/releasekit/releasekit/publish/blob"
 	"github.com/releasekit/releasekit/publish/github"
+	"github.com/releasekit/releasekit/publish/sign"
 	"github.com/releasekit/releasekit/validate"
 )
 
 type config struct {
 	release, tags, bucket, prefix, aliases    string
 	helmBucket, helmURL, github, tokenFile    string
-	githubAPI, checksumsName                  string
+	githubAPI, checksumsName, signKey         string
 	notesFile, notesGit, notesDependency      string
 	report, list                              string
 	dockerHubs, helmHubs                      hubs
@@ -67,6 +69,7 @@ func main() {
 	var c config
 	flag.StringVar(&c.release, "release", "", "release directory (required)")
 	flag.Var(&c.dockerHubs, "docker-hub", "push images to this registry prefix, e.g. ghcr.io/org (repeatable)")
+	flag.StringVar(&c.signKey, "sign-key", "", "sign the pushed images with this cosign key (cosign.key; its password in $COSIGN_PASSWORD) and attach the provenance and SBOMs")
 	flag.StringVar(&c.tags, "tags", "", "comma-separated tags to push besides the version, e.g. latest")
 	flag.StringVar(&c.bucket, "bucket", "", "copy files to this bucket URL (file://, mem://, gs://, s3://)")
 	flag.StringVar(&c.prefix, "bucket-prefix", "", "folder in -bucket; files go under <prefix>/<version>/")
@@ -139,12 +142,27 @@ func publishRelease(ctx context.Context, c config, getenv func(string) string, s
 		reg = append(reg, publish.WithForce())
 	}
 	var targets []publish.Target
+	signer, err := signer(c.signKey, getenv)
+	if err != nil {
+		return usageError{err}
+	}
+	if signer != nil && len(c.dockerHubs) == 0 {
+		return usageError{errors.New("-sign-key signs images: give -docker-hub")}
+	}
 	for _, hub := range c.dockerHubs {
 		t, err := publish.Images(hub, append(reg, publish.WithTags(split(c.tags)...), publish.WithProgress(stderr))...)
 		if err != nil {
 			return usageError{err}
 		}
 		targets = append(targets, t)
+		if signer != nil {
+			// After the images: a signature is pushed once its image is there.
+			st, err := sign.Images(hub, signer, sign.WithKeychain(authn.DefaultKeychain))
+			if err != nil {
+				return usageError{err}
+			}
+			targets = append(targets, st)
+		}
 	}
 	for _, hub := range c.helmHubs {
 		t, err := publish.Charts(hub, reg...)
@@ -279,6 +297,19 @@ func publishRelease(ctx context.Context, c config, getenv func(string) string, s
 		}
 	}
 	return nil
+}
+
+// signer loads the cosign key in file, with the password in COSIGN_PASSWORD as cosign reads it;
+// nil when no file is given.
+func signer(file string, getenv func(string) string) (signature.SignerVerifier, error) {
+	if file == "" {
+		return nil, nil
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	return sign.LoadKey(data, []byte(getenv("COSIGN_PASSWORD")))
 }
 
 // githubToken reads the token from the file, else GITHUB_TOKEN, else GH_TOKEN.

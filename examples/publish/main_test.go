@@ -121,6 +121,8 @@ func TestUsage(t *testing.T) {
 		"a missing release":            {release: filepath.Join(rel, "nowhere"), bucket: "mem://"},
 		"a folder with no release":     {release: t.TempDir(), bucket: "mem://"},
 		"a bucket of no known scheme":  {release: rel, bucket: "ftp://host/x"},
+		"a missing sign key":           {release: rel, dockerHubs: hubs{"ghcr.io/org"}, signKey: filepath.Join(rel, "cosign.key")},
+		"a sign key that is no key":    {release: rel, dockerHubs: hubs{"ghcr.io/org"}, signKey: filepath.Join(rel, "SHA256SUMS")},
 	} {
 		var out, errOut bytes.Buffer
 		if code := run(t.Context(), c, noenv, &out, &errOut); code != 2 {
