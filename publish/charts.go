@@ -60,8 +60,42 @@ type rawManifest []byte
 func (m rawManifest) RawManifest() ([]byte, error)        { return m, nil }
 func (m rawManifest) MediaType() (types.MediaType, error) { return types.OCIManifestSchema1, nil }
 
+// ChartRef is a chart of a release as Charts(hub) pushes it: its tag and manifest digest.
+type ChartRef struct {
+	Tag    name.Tag
+	Digest v1.Hash
+	// Path is the chart's file in the release.
+	Path string
+}
+
+// ChartRefs returns where Charts(hub) pushes each chart of d, and with which digest (a chart's
+// OCI digest depends only on the chart), for targets that act on pushed charts.
+func ChartRefs(hub string, d *release.Dir) ([]ChartRef, error) {
+	hub = strings.TrimSuffix(strings.TrimPrefix(hub, "oci://"), "/")
+	if err := checkHub(hub); err != nil {
+		return nil, fmt.Errorf("charts: %w", err)
+	}
+	charts, err := d.Charts()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ChartRef, len(charts))
+	for i, c := range charts {
+		o, err := chartArtifact(hub, d, c)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = ChartRef{Tag: o.tag, Digest: o.digest, Path: c.Path}
+	}
+	return out, nil
+}
+
 func (t *charts) artifact(d *release.Dir, c release.Chart) (*chartOCI, error) {
-	tag, err := name.NewTag(t.hub + "/" + c.Name + ":" + strings.ReplaceAll(c.Version, "+", "_"))
+	return chartArtifact(t.hub, d, c)
+}
+
+func chartArtifact(hub string, d *release.Dir, c release.Chart) (*chartOCI, error) {
+	tag, err := name.NewTag(hub + "/" + c.Name + ":" + strings.ReplaceAll(c.Version, "+", "_"))
 	if err != nil {
 		return nil, err
 	}

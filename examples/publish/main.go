@@ -69,7 +69,7 @@ func main() {
 	var c config
 	flag.StringVar(&c.release, "release", "", "release directory (required)")
 	flag.Var(&c.dockerHubs, "docker-hub", "push images to this registry prefix, e.g. ghcr.io/org (repeatable)")
-	flag.StringVar(&c.signKey, "sign-key", "", "sign the pushed images with this cosign key (cosign.key; its password in $COSIGN_PASSWORD) and attach the provenance and SBOMs")
+	flag.StringVar(&c.signKey, "sign-key", "", "sign the pushed images and charts with this cosign key (cosign.key; its password in $COSIGN_PASSWORD) and attach the provenance and SBOMs")
 	flag.StringVar(&c.tags, "tags", "", "comma-separated tags to push besides the version, e.g. latest")
 	flag.StringVar(&c.bucket, "bucket", "", "copy files to this bucket URL (file://, mem://, gs://, s3://)")
 	flag.StringVar(&c.prefix, "bucket-prefix", "", "folder in -bucket; files go under <prefix>/<version>/")
@@ -146,8 +146,8 @@ func publishRelease(ctx context.Context, c config, getenv func(string) string, s
 	if err != nil {
 		return usageError{err}
 	}
-	if signer != nil && len(c.dockerHubs) == 0 {
-		return usageError{errors.New("-sign-key signs images: give -docker-hub")}
+	if signer != nil && len(c.dockerHubs)+len(c.helmHubs) == 0 {
+		return usageError{errors.New("-sign-key signs images and charts in registries: give -docker-hub or -helm-hub")}
 	}
 	for _, hub := range c.dockerHubs {
 		t, err := publish.Images(hub, append(reg, publish.WithTags(split(c.tags)...), publish.WithProgress(stderr))...)
@@ -170,6 +170,13 @@ func publishRelease(ctx context.Context, c config, getenv func(string) string, s
 			return usageError{err}
 		}
 		targets = append(targets, t)
+		if signer != nil {
+			st, err := sign.Charts(hub, signer, sign.WithKeychain(authn.DefaultKeychain))
+			if err != nil {
+				return usageError{err}
+			}
+			targets = append(targets, st)
+		}
 	}
 	if c.bucket != "" {
 		b, err := blob.Open(ctx, c.bucket)

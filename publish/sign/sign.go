@@ -92,11 +92,19 @@ func WithoutAttestations() Option {
 }
 
 type target struct {
+	name     string
 	hub      string
+	subjects func(t *target, d *release.Dir) ([]subject, error)
 	sv       signature.SignerVerifier
 	keychain authn.Keychain
 	rt       http.RoundTripper
 	attest   bool
+}
+
+// subject is a pushed object to sign: its digest reference and, when it has one, its SBOM.
+type subject struct {
+	ref  name.Digest
+	sbom string
 }
 
 // Images returns the target that signs the release's images where publish.Images(hub) pushes
@@ -108,13 +116,24 @@ type target struct {
 // attestation counts as present when one there verifies with sv's key (and an attestation also
 // carries the same statement): a second run signs nothing.
 func Images(hub string, sv signature.SignerVerifier, opts ...Option) (publish.Target, error) {
+	return newTarget("signatures", hub, imageSubjects, sv, opts)
+}
+
+// Charts returns the target that signs the release's charts where publish.Charts(hub) pushes
+// them, as Images signs images, with the provenance attached (a chart has no SBOM).
+func Charts(hub string, sv signature.SignerVerifier, opts ...Option) (publish.Target, error) {
+	return newTarget("chart signatures", strings.TrimPrefix(hub, "oci://"), chartSubjects, sv, opts)
+}
+
+func newTarget(kind, hub string, subjects func(*target, *release.Dir) ([]subject, error), sv signature.SignerVerifier, opts []Option) (publish.Target, error) {
 	if sv == nil {
 		return nil, errors.New("sign: nil signer")
 	}
 	if _, err := name.NewRepository(strings.TrimSuffix(hub, "/") + "/x"); err != nil || hub == "" {
 		return nil, fmt.Errorf("sign: hub %q is not a registry path", hub)
 	}
-	t := &target{hub: strings.TrimSuffix(hub, "/"), sv: sv, keychain: authn.NewMultiKeychain(), rt: remote.DefaultTransport, attest: true}
+	t := &target{name: kind, hub: strings.TrimSuffix(hub, "/"), subjects: subjects, sv: sv,
+		keychain: authn.NewMultiKeychain(), rt: remote.DefaultTransport, attest: true}
 	for _, o := range opts {
 		if err := o(t); err != nil {
 			return nil, fmt.Errorf("sign: %w", err)
@@ -123,13 +142,43 @@ func Images(hub string, sv signature.SignerVerifier, opts ...Option) (publish.Ta
 	return t, nil
 }
 
-func (t *target) Name() string { return "signatures" }
+func (t *target) Name() string { return t.name }
 
 func (t *target) remote(ctx context.Context) []remote.Option {
 	return []remote.Option{remote.WithContext(ctx), remote.WithAuthFromKeychain(t.keychain), remote.WithTransport(t.rt)}
 }
 
-// item is one signature or attestation to attach to one image.
+func imageSubjects(t *target, d *release.Dir) ([]subject, error) {
+	l, err := d.Layout()
+	if err != nil {
+		return nil, err
+	}
+	var out []subject
+	for _, img := range l.Images {
+		repo, err := name.NewRepository(t.hub + "/" + img.Name(d.Manifest.Docker))
+		if err != nil {
+			return nil, err
+		}
+		s := subject{ref: repo.Digest(img.Digest().String())}
+		s.sbom, _ = release.ImageSBOMFor(d.Manifest, img.Ref)
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+func chartSubjects(t *target, d *release.Dir) ([]subject, error) {
+	refs, err := publish.ChartRefs(t.hub, d)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]subject, len(refs))
+	for i, r := range refs {
+		out[i] = subject{ref: r.Tag.Context().Digest(r.Digest.String())}
+	}
+	return out, nil
+}
+
+// item is one signature or attestation to attach to one object.
 type item struct {
 	kind    string // "signature" or "attestation"
 	image   name.Digest
@@ -138,10 +187,18 @@ type item struct {
 	pred    string // an attestation's predicate type
 }
 
-// items lists what the release's images need: a signature each and, unless turned off, the
-// provenance and the image's SBOM as attestations.
+// detail names the item in a plan's action.
+func (it item) detail() string {
+	if it.pred != "" {
+		return it.pred + " of " + it.image.String()
+	}
+	return "signs " + it.image.String()
+}
+
+// items lists what the release's subjects need: a signature each and, unless turned off, the
+// provenance and the subject's SBOM as attestations.
 func (t *target) items(d *release.Dir) ([]item, error) {
-	l, err := d.Layout()
+	subjects, err := t.subjects(t, d)
 	if err != nil {
 		return nil, err
 	}
@@ -152,38 +209,41 @@ func (t *target) items(d *release.Dir) ([]item, error) {
 		}
 	}
 	var out []item
-	for _, img := range l.Images {
-		repo, err := name.NewRepository(t.hub + "/" + img.Name(d.Manifest.Docker))
+	for _, s := range subjects {
+		dig := s.ref
+		h, err := v1.NewHash(dig.DigestStr())
 		if err != nil {
 			return nil, err
 		}
-		dig := repo.Digest(img.Digest().String())
 		sigPayload, err := json.Marshal(payload.Cosign{Image: dig}.SimpleContainerImage())
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, item{kind: "signature", image: dig, tag: repo.Tag(tagFor(img.Digest(), "sig")), payload: sigPayload})
+		out = append(out, item{kind: "signature", image: dig, tag: dig.Context().Tag(tagFor(h, "sig")), payload: sigPayload})
 		if !t.attest {
 			continue
 		}
-		att := repo.Tag(tagFor(img.Digest(), "att"))
-		if prov != nil {
-			st, err := statement(dig, provenanceFileType, prov["predicate"])
-			if err != nil {
-				return nil, err
+		att := dig.Context().Tag(tagFor(h, "att"))
+		attach := func(pred string, predicate any) error {
+			st, err := statement(dig, pred, predicate)
+			if err == nil {
+				out = append(out, item{kind: "attestation", image: dig, tag: att, payload: st, pred: pred})
 			}
-			out = append(out, item{kind: "attestation", image: dig, tag: att, payload: st, pred: provenanceFileType})
+			return err
 		}
-		if rel, ok := release.ImageSBOMFor(d.Manifest, img.Ref); ok {
-			doc, err := readJSON(d, rel)
+		if prov != nil {
+			if err := attach(provenanceFileType, prov["predicate"]); err != nil {
+				return nil, err
+			}
+		}
+		if s.sbom != "" {
+			doc, err := readJSON(d, s.sbom)
 			if err != nil {
 				return nil, err
 			}
-			st, err := statement(dig, spdxPredicateType, doc)
-			if err != nil {
+			if err := attach(spdxPredicateType, doc); err != nil {
 				return nil, err
 			}
-			out = append(out, item{kind: "attestation", image: dig, tag: att, payload: st, pred: spdxPredicateType})
 		}
 	}
 	return out, nil
@@ -232,10 +292,7 @@ func (t *target) Plan(ctx context.Context, d *release.Dir) ([]publish.Action, er
 			}
 			attached[key] = layers
 		}
-		a := publish.Action{Kind: it.kind, Object: it.tag.String(), Op: publish.Push, Digest: it.image.DigestStr(), Detail: "signs " + it.image.String()}
-		if it.pred != "" {
-			a.Detail = it.pred + " of " + it.image.String()
-		}
+		a := publish.Action{Kind: it.kind, Object: it.tag.String(), Op: publish.Push, Digest: it.image.DigestStr(), Detail: it.detail()}
 		if t.present(it, layers) {
 			a.Op = publish.Skip
 		}
@@ -340,15 +397,11 @@ func (t *target) Apply(ctx context.Context, d *release.Dir, push []publish.Actio
 	var tags []name.Tag
 	adds := map[string][]mutate.Addendum{}
 	for _, it := range items {
-		detail := "signs " + it.image.String()
-		if it.pred != "" {
-			detail = it.pred + " of " + it.image.String()
-		}
-		if !want[it.kind+" "+it.tag.String()+" "+detail] {
+		if !want[it.kind+" "+it.tag.String()+" "+it.detail()] {
 			continue
 		}
 		if _, err := remote.Head(it.image, t.remote(ctx)...); err != nil {
-			return fmt.Errorf("sign %s: the image is not in the registry (publish it first): %w", it.image, err)
+			return fmt.Errorf("sign %s: not in the registry (publish it first): %w", it.image, err)
 		}
 		add, err := t.layer(it)
 		if err != nil {

@@ -130,18 +130,32 @@ func TestSignAndAttest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, pl := plan(t, d, images, signatures)
+	charts, err := publish.Charts("oci://" + host + "/charts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	chartSignatures, err := sign.Charts("oci://"+host+"/charts", sv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, pl := plan(t, d, images, signatures, charts, chartSignatures)
 	want := map[string]int{"signature push": 1, "attestation push": 2}
 	if got := counts(pl, "signatures"); !equal(got, want) {
 		t.Fatalf("first plan: %v, want %v", got, want)
 	}
+	if got := counts(pl, "chart signatures"); !equal(got, map[string]int{"signature push": 1, "attestation push": 1}) {
+		t.Fatalf("first plan for the chart: %v", got)
+	}
 	if err := p.Apply(t.Context(), pl); err != nil {
 		t.Fatal(err)
 	}
-	_, pl = plan(t, d, images, signatures)
+	_, pl = plan(t, d, images, signatures, charts, chartSignatures)
 	want = map[string]int{"signature skip (identical)": 1, "attestation skip (identical)": 2}
 	if got := counts(pl, "signatures"); !equal(got, want) {
 		t.Errorf("second plan: %v, want %v (signed by this key already)", got, want)
+	}
+	if got := counts(pl, "chart signatures"); !equal(got, map[string]int{"signature skip (identical)": 1, "attestation skip (identical)": 1}) {
+		t.Errorf("second plan for the chart: %v", got)
 	}
 	// Another key's signature is not ours: the plan signs again, keeping the other.
 	otherKey, _ := newKey(t, "other")
@@ -188,6 +202,13 @@ func TestSignAndAttest(t *testing.T) {
 	for _, typ := range []string{"slsaprovenance1", "spdxjson"} {
 		run("verify-attestation", "--key", pubFile, "--insecure-ignore-tlog=true", "--allow-http-registry", "--type", typ, ref)
 	}
+	refs, err := publish.ChartRefs(host+"/charts", d)
+	if err != nil || len(refs) != 1 {
+		t.Fatalf("chart refs %v: %v", refs, err)
+	}
+	chartRef := refs[0].Tag.Context().Digest(refs[0].Digest.String()).String()
+	run("verify", "--key", pubFile, "--insecure-ignore-tlog=true", "--allow-http-registry", chartRef)
+	run("verify-attestation", "--key", pubFile, "--insecure-ignore-tlog=true", "--allow-http-registry", "--type", "slsaprovenance1", chartRef)
 	tree := run("tree", "--allow-http-registry", ref)
 	for _, want := range []string{"Signatures for an image tag", "Attestations for an image tag"} {
 		if !strings.Contains(tree, want) {
