@@ -2,13 +2,16 @@ package main
 
 import (
 	"bytes"
+	"crypto/elliptic"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/registry"
+	"github.com/sigstore/sigstore/pkg/cryptoutils"
 
 	"github.com/releasekit/releasekit/examples/sample"
 )
@@ -63,6 +66,48 @@ func TestIstioFlow(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(bucket, "0.1.0", "grafana", "hello-dashboard.json")); err != nil {
 		t.Errorf("the dashboard is not in the bucket: %v", err)
 	}
+
+	// Again with a cosign key: the image and the chart are signed, and their provenance (and
+	// the image's SBOM) attached.
+	const password = "istio release"
+	priv, _, err := cryptoutils.GeneratePEMEncodedECDSAKeyPair(elliptic.P256(), cryptoutils.StaticPasswordFunc([]byte(password)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := filepath.Join(dir, "cosign.key")
+	os.WriteFile(key, priv, 0o600)
+	t.Setenv("COSIGN_PASSWORD", password)
+	signed := func() string {
+		t.Helper()
+		out.Reset()
+		if code := run(t.Context(), []string{"publish", "--release", rel, "--cosignkey", key,
+			"--helmhub", hub + "/charts", "--dockerhub", hub + "/istio"}, &out, &errOut); code != 0 {
+			t.Fatalf("publish --cosignkey: exit %d\n%s%s", code, out.String(), errOut.String())
+		}
+		return out.String()
+	}
+	first := signed()
+	pushes := func(target, kind, object string) bool {
+		for _, line := range strings.Split(first, "\n") {
+			f := strings.Fields(line)
+			if len(f) > 3 && f[0] == "push" && strings.Contains(line, " "+target+"  ") && slices.Contains(f, kind) && strings.Contains(line, object) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, want := range [][3]string{
+		{"signatures", "signature", hub + "/istio/hello:sha256-"},
+		{"signatures", "attestation", "https://spdx.dev/Document of " + hub + "/istio/hello@sha256:"},
+		{"chart signatures", "signature", hub + "/charts/hello:sha256-"},
+	} {
+		if !pushes(want[0], want[1], want[2]) {
+			t.Errorf("publish --cosignkey plans no %v:\n%s", want, first)
+		}
+	}
+	if again := signed(); !strings.Contains(again, "plan: 0 to push") {
+		t.Errorf("a second signing run pushed something:\n%s", again)
+	}
 }
 
 // TestFlags: Istio's flags are there, each subcommand's --help lists them; a flag that cannot be
@@ -92,7 +137,6 @@ func TestFlags(t *testing.T) {
 	}{
 		{[]string{"build", "--manifest", "m.yaml", "--githubtoken", "/tmp/token"}, "--githubtoken is not supported"},
 		{[]string{"build", "--manifest", "m.yaml", "--build-base-images"}, "--build-base-images is not supported"},
-		{[]string{"publish", "--release", rel, "--cosignkey", "cosign.key"}, "--cosignkey is not supported"},
 		{[]string{"branch", "--manifest", "m.yaml", "--step", "1"}, "does not cut release branches yet"},
 		{[]string{"publish", "--release", rel, "--github", "istio"}, "--github is not supported: Istio's --github istio also tags every dependency's repository"},
 		{[]string{"publish", "--release", rel, "--dokerhub", "x"}, "flag provided but not defined: -dokerhub"},

@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	gh "github.com/google/go-github/v92/github"
+	"github.com/sigstore/sigstore/pkg/signature"
 	_ "gocloud.dev/blob/gcsblob" // gs:// buckets
 	_ "gocloud.dev/blob/s3blob"  // s3:// buckets
 
@@ -20,6 +21,7 @@ import (
 	"github.com/releasekit/releasekit/publish"
 	"github.com/releasekit/releasekit/publish/blob"
 	"github.com/releasekit/releasekit/publish/github"
+	"github.com/releasekit/releasekit/publish/sign"
 )
 
 type publishFlags struct {
@@ -62,15 +64,12 @@ func publishCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.StringVar(&f.githubRepo, "github", "", "create a GitHub release in this org/repo (Istio's org alone is refused: see the README)")
 	fs.StringVar(&f.githubtoken, "githubtoken", "", "file holding the GitHub token (default $GITHUB_TOKEN)")
 	fs.StringVar(&f.grafanatoken, "grafanatoken", "", "file holding the grafana.com token: publish the dashboards")
-	fs.StringVar(&f.cosignkey, "cosignkey", "", "sign images with this cosign key (not supported yet)")
+	fs.StringVar(&f.cosignkey, "cosignkey", "", "sign images and charts with this cosign key (password in $COSIGN_PASSWORD)")
 	if err := flags(fs, args, stderr); err != nil {
 		return err
 	}
 	if f.release == "" {
 		return usageError{errors.New("--release is required")}
-	}
-	if f.cosignkey != "" {
-		return unsupported("cosignkey", "releasekit does not sign yet")
 	}
 	if f.githubRepo != "" && !strings.Contains(f.githubRepo, "/") {
 		return unsupported("github", "Istio's --github "+f.githubRepo+" also tags every dependency's repository in that org through the GitHub API, "+
@@ -119,9 +118,24 @@ func (f publishFlags) targets(ctx context.Context, rel *release.Dir) ([]publish.
 		return nil
 	}
 	reg := []publish.TargetOption{publish.WithKeychain(authn.DefaultKeychain)}
+	var signer signature.SignerVerifier
+	if f.cosignkey != "" {
+		data, err := os.ReadFile(f.cosignkey)
+		if err == nil {
+			signer, err = sign.LoadKey(data, []byte(f.getenv("COSIGN_PASSWORD")))
+		}
+		if err != nil {
+			return nil, closers, usageError{fmt.Errorf("--cosignkey: %w", err)}
+		}
+	}
 	if f.dockerhub != "" {
 		if err := add(publish.Images(f.dockerhub, append(reg, publish.WithTags(f.dockertags...))...)); err != nil {
 			return nil, closers, err
+		}
+		if signer != nil {
+			if err := add(sign.Images(f.dockerhub, signer, sign.WithKeychain(authn.DefaultKeychain))); err != nil {
+				return nil, closers, err
+			}
 		}
 	}
 	if f.helmhub != "" {
@@ -131,6 +145,11 @@ func (f publishFlags) targets(ctx context.Context, rel *release.Dir) ([]publish.
 		}
 		if err := add(publish.Charts(hub, reg...)); err != nil {
 			return nil, closers, err
+		}
+		if signer != nil {
+			if err := add(sign.Charts(hub, signer, sign.WithKeychain(authn.DefaultKeychain))); err != nil {
+				return nil, closers, err
+			}
 		}
 	}
 	for _, b := range []struct {
