@@ -9,6 +9,7 @@ import (
 	gh "github.com/google/go-github/v92/github"
 
 	"github.com/releasekit/releasekit/artifacts"
+	"github.com/releasekit/releasekit/branch"
 	"github.com/releasekit/releasekit/digest"
 	"github.com/releasekit/releasekit/manifest"
 	"github.com/releasekit/releasekit/publish"
@@ -34,6 +35,11 @@ func TestOptionsRejected(t *testing.T) {
 			_, err := artifacts.Build(ctx, nil, t.TempDir(), artifacts.WithJobs(0))
 			return err
 		},
+		"WithProvenance": func() error {
+			_, err := artifacts.Build(ctx, nil, t.TempDir(), artifacts.WithProvenance("https://token:x@ci.example/job"))
+			return err
+		},
+		"WithWorkDir":       func() error { _, err := branch.Run(ctx, nil, m, "1.0", 1, branch.WithWorkDir("")); return err },
 		"WithJobs validate": func() error { _, err := validate.Release(ctx, t.TempDir(), validate.WithJobs(0)); return err },
 		"WithJobs digest":   func() error { _, err := digest.Find(nil, "values.yaml", digest.WithJobs(0)); return err },
 		"WithJobs publish":  func() error { _, err := publish.Images("registry.example/org", publish.WithJobs(0)); return err },
