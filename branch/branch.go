@@ -274,7 +274,8 @@ func resolveStep(ctx context.Context, o options, m *manifest.Manifest, step *Ste
 		}
 		rm.Dependencies[name] = d
 	}
-	ropts := []resolve.Option{resolve.WithDir(o.work), resolve.WithJobs(o.jobs), resolve.WithLogger(o.log)}
+	// Branch actions read tags and history (a tag's commit, a module's newest tag).
+	ropts := []resolve.Option{resolve.WithDir(o.work), resolve.WithJobs(o.jobs), resolve.WithLogger(o.log), resolve.WithHistory()}
 	if o.cache != "" {
 		ropts = append(ropts, resolve.WithCacheDir(o.cache))
 	}

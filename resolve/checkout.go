@@ -13,10 +13,12 @@ import (
 	"github.com/releasekit/releasekit/manifest"
 )
 
-// checkout makes dest a clean checkout of sha cloned from the repository at from. A tree that is
-// already there at sha and clean is kept; anything else is replaced by a fresh clone made under a
-// temporary name and renamed into place.
-func checkout(ctx context.Context, from, dest, sha, origin string) error {
+// checkout makes dest a clean checkout of sha from the repository at from (the cache, or a
+// localpath repository). With whole it is a clone of from, all history; else depth 1 with the
+// tags there that name sha (so that git describe in a build gives the release's tag): a build
+// reads the tree, not the history. A tree that is already there at sha and clean is kept;
+// anything else is replaced by one made under a temporary name and renamed into place.
+func checkout(ctx context.Context, from, dest, sha, origin string, whole bool) error {
 	if clean, err := isCleanAt(ctx, dest, sha); err == nil && clean {
 		return nil
 	}
@@ -25,19 +27,47 @@ func checkout(ctx context.Context, from, dest, sha, origin string) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	if _, err := gitx.At("").Run(ctx, "clone", "--quiet", "--no-checkout", from, tmp); err != nil {
+	g := gitx.At(tmp)
+	if whole {
+		if _, err := gitx.At("").Run(ctx, "clone", "--quiet", "--no-checkout", from, tmp); err != nil {
+			return err
+		}
+		if _, err := g.Run(ctx, "remote", "remove", "origin"); err != nil {
+			return err
+		}
+	} else if err := fetchCommit(ctx, g, from, sha); err != nil {
 		return err
 	}
-	g := gitx.At(tmp)
 	if _, err := g.Run(ctx, "-c", "advice.detachedHead=false", "checkout", "--quiet", "--detach", sha); err != nil {
 		return err
 	}
 	if origin != "" {
-		if _, err := g.Run(ctx, "remote", "set-url", "origin", origin); err != nil {
+		if _, err := g.Run(ctx, "remote", "add", "origin", origin); err != nil {
 			return err
 		}
 	}
 	return replaceDir(tmp, dest)
+}
+
+// fetchCommit makes an empty repository at g hold sha from the repository at from, at depth 1,
+// with the tags there that name it.
+func fetchCommit(ctx context.Context, g *gitx.Git, from, sha string) error {
+	if _, err := g.Run(ctx, "init", "--quiet"); err != nil {
+		return err
+	}
+	tags, err := gitx.At(from).Run(ctx, "tag", "--points-at", sha)
+	if err != nil {
+		return err
+	}
+	want := []string{sha}
+	for _, t := range strings.Fields(tags) {
+		want = append(want, "+refs/tags/"+t+":refs/tags/"+t)
+	}
+	// The commit may be named by no branch or tag of from: the local upload-pack serves it
+	// by its SHA (the setting reaches it through the environment).
+	fetch := gitx.At(g.Dir, "GIT_CONFIG_COUNT=1", "GIT_CONFIG_KEY_0=uploadpack.allowAnySHA1InWant", "GIT_CONFIG_VALUE_0=true")
+	_, err = fetch.Run(ctx, append([]string{"fetch", "--quiet", "--no-tags", "--depth=1", "--no-auto-gc", from}, want...)...)
+	return err
 }
 
 func isCleanAt(ctx context.Context, dir, sha string) (bool, error) {
@@ -91,7 +121,7 @@ func (r *resolver) local(ctx context.Context, name string, d *manifest.Dependenc
 		}
 		defer os.RemoveAll(tmp)
 		work := filepath.Join(tmp, "tree")
-		if err := checkout(ctx, d.LocalPath, work, sha, ""); err != nil {
+		if err := checkout(ctx, d.LocalPath, work, sha, "", r.o.history); err != nil {
 			return nil, "", err
 		}
 		if err := overlay(ctx, repo, d.LocalPath, work); err != nil {
@@ -100,7 +130,7 @@ func (r *resolver) local(ctx context.Context, name string, d *manifest.Dependenc
 		if err := replaceDir(work, dest); err != nil {
 			return nil, "", err
 		}
-	} else if err := checkout(ctx, d.LocalPath, dest, sha, ""); err != nil {
+	} else if err := checkout(ctx, d.LocalPath, dest, sha, "", r.o.history); err != nil {
 		return nil, "", err
 	}
 	return &Source{Name: name, Dir: dest, SHA: sha, CommitTime: t, Dirty: dirty, Shallow: repo.IsShallow(ctx), Repo: d.LocalPath}, "localpath HEAD", nil

@@ -6,7 +6,9 @@
 // deps (an istio.deps entry) and proxy_workspace (a SHA pinned in a WORKSPACE file), applied in
 // the order their references require.
 //
-// Fetched repositories are kept in a cache, one bare repository per URL, so that an offline run
-// resolves the same manifest to the same commits without network. Git runs through
+// Requests are answered from each remote's ref list (git ls-remote, once per run), and only the
+// commits a release needs are fetched, at depth 1, into a cache: one bare repository per URL,
+// with the ref list kept beside, so that an offline run resolves the same manifest to the same
+// commits without network. WithHistory fetches whole histories instead. Git runs through
 // internal/gitx. The package imports manifest and internal packages only.
 package resolve

@@ -10,12 +10,14 @@ import (
 type Option func(*options) error
 
 type options struct {
-	dir     string
-	cache   string
-	offline bool
-	jobs    int
-	log     *slog.Logger
-	mirrors map[string]string
+	dir      string
+	cache    string
+	offline  bool
+	history  bool
+	jobs     int
+	log      *slog.Logger
+	mirrors  map[string]string
+	progress io.Writer
 }
 
 // WithDir sets the working directory; source trees go to <dir>/sources/<name>.
@@ -47,6 +49,25 @@ func WithCacheDir(dir string) Option {
 func WithOffline(offline bool) Option {
 	return func(o *options) error {
 		o.offline = offline
+		return nil
+	}
+}
+
+// WithHistory fetches every branch and tag of each remote with its whole history, for callers
+// that read history (tags reachable from a commit, logs between two tags). Default: only the
+// commits the release needs, at depth 1, resolved from the remote's ref list.
+func WithHistory() Option {
+	return func(o *options) error { o.history = true; return nil }
+}
+
+// WithProgress reports long fetches to w: objects and bytes received, a line a second at
+// most. Default: none.
+func WithProgress(w io.Writer) Option {
+	return func(o *options) error {
+		if w == nil {
+			return errors.New("WithProgress: nil writer")
+		}
+		o.progress = w
 		return nil
 	}
 }

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -83,9 +85,10 @@ func Dependencies(ctx context.Context, m *manifest.Manifest, opts ...Option) (*R
 		return nil, err
 	}
 	r := &resolver{
-		o:       o,
-		m:       m,
-		cache:   &cache{dir: o.cache, offline: o.offline, mirrors: o.mirrors, fetches: map[string]*fetch{}},
+		o: o,
+		m: m,
+		cache: &cache{dir: o.cache, offline: o.offline, history: o.history, mirrors: o.mirrors, remotes: map[string]*remote{},
+			progress: &fetchProgress{w: o.progress, interval: time.Second, now: time.Now}},
 		sources: filepath.Join(o.dir, "sources"),
 		done:    map[string]*Source{},
 	}
@@ -207,23 +210,29 @@ func (r *resolver) one(ctx context.Context, name string) (*Source, string, error
 	if d.LocalPath != "" {
 		return r.local(ctx, name, d, dest)
 	}
-	repo, err := r.cache.repo(ctx, d.Git)
+	rem, err := r.cache.remote(ctx, d.Git)
 	if err != nil {
 		return nil, "", err
 	}
+	repo := rem.git
 	var sha, from string
 	switch {
 	case d.Auto != "":
-		sha, from, err = r.auto(ctx, name, d, repo)
+		sha, from, err = r.auto(ctx, name, d, rem)
 	case d.Sha != "":
-		sha, err = r.commit(ctx, repo, d.Git, d.Sha)
+		sha, err = r.commit(ctx, rem, d.Sha)
 		from = "sha " + d.Sha
 	case d.Tag != "":
-		sha, from, err = tag(ctx, repo, d.Tag)
+		var ref string
+		if sha, from, ref, err = tag(rem.refs, d.Tag); err == nil {
+			err = r.cache.fetch(ctx, rem, sha, ref)
+		}
 	case d.Branch != "":
-		sha, err = repo.Run(ctx, "rev-parse", "--verify", "--quiet", "refs/heads/"+d.Branch+"^{commit}")
-		if err != nil {
+		var ok bool
+		if sha, ok = rem.refs.heads[d.Branch]; !ok {
 			err = fmt.Errorf("branch %q not found in %s", d.Branch, gitx.RedactURL(d.Git))
+		} else {
+			err = r.cache.fetch(ctx, rem, sha, "refs/heads/"+d.Branch)
 		}
 		from = "branch " + d.Branch
 	default:
@@ -232,7 +241,7 @@ func (r *resolver) one(ctx context.Context, name string) (*Source, string, error
 	if err != nil {
 		return nil, "", err
 	}
-	// A ref per pinned commit keeps it in every clone of the cache and safe from git gc.
+	// A ref per pinned commit keeps it in the cache and safe from git gc.
 	if _, err := repo.Run(ctx, "update-ref", "refs/releasekit/"+sha, sha); err != nil {
 		return nil, "", err
 	}
@@ -240,53 +249,65 @@ func (r *resolver) one(ctx context.Context, name string) (*Source, string, error
 	if err != nil {
 		return nil, "", err
 	}
-	if err := checkout(ctx, repo.Dir, dest, sha, gitx.RedactURL(d.Git)); err != nil {
+	if err := checkout(ctx, repo.Dir, dest, sha, gitx.RedactURL(d.Git), r.o.history); err != nil {
 		return nil, "", err
 	}
-	return &Source{Name: name, Dir: dest, SHA: sha, CommitTime: t, Shallow: repo.IsShallow(ctx), Repo: repo.Dir}, from, nil
+	return &Source{Name: name, Dir: dest, SHA: sha, CommitTime: t, Shallow: rem.shallow, Repo: repo.Dir}, from, nil
 }
 
-// commit expands rev to the full SHA of a commit in repo, fetching it by SHA when no branch or
-// tag reaches it.
-func (r *resolver) commit(ctx context.Context, repo *gitx.Git, url, rev string) (string, error) {
-	sha, err := repo.Run(ctx, "rev-parse", "--verify", "--quiet", rev+"^{commit}")
-	if err == nil {
+// commit expands rev (a full or abbreviated commit) to the full SHA of a commit of the remote
+// and makes it present in the cache: a full SHA is fetched by itself; an abbreviated one is
+// looked up in the cache, then among the remote's branch and tag commits, then in the whole
+// history, fetched for it.
+func (r *resolver) commit(ctx context.Context, rem *remote, rev string) (string, error) {
+	if gitx.IsFullSHA(rev) {
+		return rev, r.cache.fetch(ctx, rem, rev, "")
+	}
+	if sha, err := rem.git.Run(ctx, "rev-parse", "--verify", "--quiet", rev+"^{commit}"); err == nil {
 		return sha, nil
 	}
-	if !gitx.IsFullSHA(rev) {
-		return "", fmt.Errorf("commit %s not found in %s", rev, gitx.RedactURL(url))
-	}
-	if err := r.cache.fetchSHA(ctx, repo, url, rev); err != nil {
-		if repo.IsShallow(ctx) {
-			return "", fmt.Errorf("%s: remote is shallow; commit %s is not in it", gitx.RedactURL(url), rev)
+	var matches []string
+	for _, refs := range []map[string]string{rem.refs.heads, rem.refs.tags} {
+		for _, sha := range refs {
+			if strings.HasPrefix(sha, rev) && !slices.Contains(matches, sha) {
+				matches = append(matches, sha)
+			}
 		}
-		return "", fmt.Errorf("commit %s not found in %s: %w", rev, gitx.RedactURL(url), err)
 	}
-	return repo.Run(ctx, "rev-parse", "--verify", "--quiet", rev+"^{commit}")
+	if len(matches) == 1 {
+		return matches[0], r.cache.fetch(ctx, rem, matches[0], "")
+	}
+	if err := r.cache.deepen(ctx, rem); err != nil {
+		return "", err
+	}
+	sha, err := rem.git.Run(ctx, "rev-parse", "--verify", "--quiet", rev+"^{commit}")
+	if err != nil {
+		if rem.shallow {
+			return "", fmt.Errorf("%s: remote is shallow; commit %s is not in it", gitx.RedactURL(rem.url), rev)
+		}
+		return "", fmt.Errorf("commit %s not found in %s", rev, gitx.RedactURL(rem.url))
+	}
+	return sha, nil
 }
 
-// tag resolves an exact tag, or else the highest tag matching a semver constraint.
-func tag(ctx context.Context, repo *gitx.Git, want string) (sha, from string, err error) {
-	if sha, err := repo.Run(ctx, "rev-parse", "--verify", "--quiet", "refs/tags/"+want+"^{commit}"); err == nil {
-		return sha, "tag " + want, nil
+// tag resolves an exact tag, or else the highest tag matching a semver constraint, from the
+// remote's tags. It returns the tag's ref, to fetch.
+func tag(refs *refList, want string) (sha, from, ref string, err error) {
+	if sha, ok := refs.tags[want]; ok {
+		return sha, "tag " + want, "refs/tags/" + want, nil
 	}
 	if !IsConstraint(want) {
-		return "", "", fmt.Errorf("tag %q not found", want)
+		return "", "", "", fmt.Errorf("tag %q not found", want)
 	}
-	list, err := repo.Run(ctx, "for-each-ref", "--format=%(refname:strip=2)", "refs/tags/")
+	best, err := LatestTag(slices.Collect(maps.Keys(refs.tags)), want)
 	if err != nil {
-		return "", "", err
+		return "", "", "", err
 	}
-	best, err := LatestTag(strings.Fields(list), want)
-	if err != nil {
-		return "", "", err
-	}
-	sha, err = repo.Run(ctx, "rev-parse", "--verify", "--quiet", "refs/tags/"+best+"^{commit}")
-	return sha, fmt.Sprintf("tag %s (%s)", best, want), err
+	return refs.tags[best], fmt.Sprintf("tag %s (%s)", best, want), "refs/tags/" + best, nil
 }
 
 // auto applies the dependency's auto rule to the already checked-out tree it reads.
-func (r *resolver) auto(ctx context.Context, name string, d *manifest.Dependency, repo *gitx.Git) (sha, from string, err error) {
+func (r *resolver) auto(ctx context.Context, name string, d *manifest.Dependency, rem *remote) (sha, from string, err error) {
 	a := r.m.AutoSources.WithDefaults()
 	src := r.done[r.m.AutoSource(name)]
 	read := func(file string) ([]byte, string, error) {
@@ -317,11 +338,14 @@ func (r *resolver) auto(ctx context.Context, name string, d *manifest.Dependency
 			return fail(err)
 		}
 		if isTag {
-			sha, err = repo.Run(ctx, "rev-parse", "--verify", "--quiet", "refs/tags/"+rev+"^{commit}")
-			if err != nil {
+			var ok bool
+			if sha, ok = rem.refs.tags[rev]; !ok {
 				return fail(fmt.Errorf("%s %s: tag %s not found in %s", path, version, rev, gitx.RedactURL(d.Git)))
 			}
-		} else if sha, err = r.commit(ctx, repo, d.Git, rev); err != nil {
+			if err := r.cache.fetch(ctx, rem, sha, "refs/tags/"+rev); err != nil {
+				return fail(err)
+			}
+		} else if sha, err = r.commit(ctx, rem, rev); err != nil {
 			return fail(fmt.Errorf("%s %s: %w", path, version, err))
 		}
 		return sha, fmt.Sprintf("auto modules: %s %s in %s", path, version, file), nil
@@ -334,7 +358,7 @@ func (r *resolver) auto(ctx context.Context, name string, d *manifest.Dependency
 		if err != nil {
 			return fail(err)
 		}
-		if sha, err = r.commit(ctx, repo, d.Git, want); err != nil {
+		if sha, err = r.commit(ctx, rem, want); err != nil {
 			return fail(err)
 		}
 		return sha, "auto deps: " + file, nil
@@ -347,7 +371,7 @@ func (r *resolver) auto(ctx context.Context, name string, d *manifest.Dependency
 		if err != nil {
 			return fail(err)
 		}
-		if sha, err = r.commit(ctx, repo, d.Git, want); err != nil {
+		if sha, err = r.commit(ctx, rem, want); err != nil {
 			return fail(err)
 		}
 		return sha, fmt.Sprintf("auto proxy_workspace: %s %s", file, a.WorkspaceKey), nil

@@ -110,7 +110,7 @@ func run(ctx context.Context, c config, stdout, stderr io.Writer) int {
 	if out == "" {
 		out = filepath.Join(m.Directory, "out")
 	}
-	opts := []resolve.Option{resolve.WithOffline(c.offline)}
+	opts := []resolve.Option{resolve.WithOffline(c.offline), resolve.WithProgress(stderr)}
 	build := []artifacts.Option{artifacts.WithJobs(c.jobs), artifacts.WithProgress(stderr),
 		artifacts.WithPackager(pkg.New()), artifacts.WithLicenseScanner(licenses.New()),
 		artifacts.WithChartPackager(chart.New()), artifacts.WithKeychain(authn.DefaultKeychain)}

@@ -63,7 +63,7 @@ func build(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		opts = append(opts, artifacts.WithTime(time.Unix(sec, 0)))
 	}
-	res, err := resolve.Dependencies(ctx, m)
+	res, err := resolve.Dependencies(ctx, m, resolve.WithProgress(stderr))
 	if err != nil {
 		if errors.Is(err, resolve.ErrNoSpec) || len(manifest.Problems(err)) > 0 {
 			return usageError{err}

@@ -1,6 +1,7 @@
 package gitx
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"net/url"
@@ -108,4 +109,54 @@ func IsFullSHA(s string) bool {
 		}
 	}
 	return true
+}
+
+// RunProgress runs git with args as Run does, and calls progress with each line of progress git
+// writes to its standard error (lines end in \r or \n), with credentials removed.
+func (g *Git) RunProgress(ctx context.Context, progress func(line string), args ...string) error {
+	cmd := exec.CommandContext(ctx, "git", args...)
+	cmd.Dir = g.Dir
+	cmd.Env = append(cmd.Environ(), "GIT_TERMINAL_PROMPT=0", "GIT_ASKPASS=", "LC_ALL=C")
+	cmd.Env = append(cmd.Env, g.Env...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		return err
+	}
+	if err := cmd.Start(); err != nil {
+		return &Error{Args: redactAll(args), Err: err}
+	}
+	// The last lines are kept for the error, as Run keeps standard error.
+	var tail []string
+	sc := bufio.NewScanner(stderr)
+	sc.Split(splitProgress)
+	for sc.Scan() {
+		line := Redact(strings.TrimSpace(sc.Text()))
+		if line == "" {
+			continue
+		}
+		progress(line)
+		if tail = append(tail, line); len(tail) > 20 {
+			tail = tail[1:]
+		}
+	}
+	if err := cmd.Wait(); err != nil {
+		if ctx.Err() != nil {
+			err = ctx.Err()
+		}
+		return &Error{Args: redactAll(args), Stderr: strings.Join(tail, "\n"), Err: err}
+	}
+	return nil
+}
+
+// splitProgress splits git's progress output, whose lines end in \r or \n.
+func splitProgress(data []byte, atEOF bool) (int, []byte, error) {
+	for i, b := range data {
+		if b == '\r' || b == '\n' {
+			return i + 1, data[:i], nil
+		}
+	}
+	if atEOF && len(data) > 0 {
+		return len(data), data, nil
+	}
+	return 0, nil, nil
 }
