@@ -47,29 +47,34 @@ func (p *Packager) Package(ctx context.Context, c *artifacts.ChartSpec, w io.Wri
 	}
 	// Renders that prove pins see the chart as it is released: .Chart.AppVersion is the version.
 	ch.Metadata.Version, ch.Metadata.AppVersion = c.Version, c.Version
-	values := files[chartutil.ValuesfileName]
 	if len(c.Values) > 0 {
-		if values, err = yamledit.Set(values, c.Path+"/values.yaml", c.Values); err != nil {
+		values, err := yamledit.Set(files[chartutil.ValuesfileName], c.Path+"/values.yaml", c.Values)
+		if err != nil {
 			return err
 		}
+		files[chartutil.ValuesfileName] = values
 	}
+	var subRefused []error
 	if !c.Tags() {
 		// Every pin is proved by rendering the chart with it; one the templates do not bear out
 		// is refused, and the chart is not released.
-		var refused []refusal
-		values, refused, _, err = pinValues(ctx, ch, values, c.Path+"/values.yaml", c.Images, digest.WithImages(c.Chart.Images))
+		pc, err := pinChart(ctx, ch, files, c.Path+"/", c.Images, digest.WithImages(c.Chart.Images))
 		if err != nil {
 			return err
 		}
 		var errs []error
-		for _, r := range refused {
+		for _, r := range pc.refused {
 			errs = append(errs, r.err)
 		}
 		if err := errors.Join(errs...); err != nil {
 			return err
 		}
+		// A subchart's value its parent overrides cannot be proved, and need not be: its
+		// refusals matter only for an image left unpinned, which Check reports.
+		for _, r := range pc.subRefused {
+			subRefused = append(subRefused, r.err)
+		}
 	}
-	files[chartutil.ValuesfileName] = values
 
 	entries := make([]archive.Entry, 0, len(files))
 	for _, name := range slices.Sorted(maps.Keys(files)) {
@@ -80,7 +85,7 @@ func (p *Packager) Package(ctx context.Context, c *artifacts.ChartSpec, w io.Wri
 		return err
 	}
 	if err := Check(ctx, tgz.Bytes(), c); err != nil {
-		return err
+		return errors.Join(append([]error{err}, subRefused...)...)
 	}
 	_, err = w.Write(tgz.Bytes())
 	return err
@@ -153,6 +158,27 @@ func Check(ctx context.Context, tgz []byte, c *artifacts.ChartSpec) error {
 	if err != nil {
 		return err
 	}
+	// Components the defaults turn off are released too: their images are checked with each
+	// one's toggle on.
+	var values []byte
+	for _, f := range ch.Raw {
+		if f.Name == chartutil.ValuesfileName {
+			values = f.Data
+		}
+	}
+	seen := map[string]bool{}
+	for _, im := range images {
+		seen[im.file+" "+im.ref.String()] = true
+	}
+	for _, t := range toggleRenders(values, chartutil.ValuesfileName, valuesOf(ch)) {
+		for _, im := range t.before.images {
+			if !seen[im.file+" "+im.ref.String()] {
+				seen[im.file+" "+im.ref.String()] = true
+				im.file += " (with " + t.path + ": true)"
+				images = append(images, im)
+			}
+		}
+	}
 	var problems []error
 	for _, im := range images {
 		switch {
@@ -160,7 +186,7 @@ func Check(ctx context.Context, tgz []byte, c *artifacts.ChartSpec) error {
 			if strings.HasPrefix(im.ref.Repository, strings.TrimSuffix(c.Docker, "/")+"/") && im.ref.Tag != c.Version {
 				problems = append(problems, fmt.Errorf("%s: image %q does not have the release tag %s", im.file, im.ref, c.Version))
 			}
-		case !im.ref.Pinned() && c.MayStayUnpinned(im.file):
+		case !im.ref.Pinned() && c.MayStayUnpinned(strings.SplitN(im.file, " ", 2)[0]):
 			// Listed by the spec (helm test hooks): reported by the release's checks, not pinned.
 		case !im.ref.Pinned():
 			problems = append(problems, fmt.Errorf("%s: image %q is not pinned: no value of values.yaml pins it (written in the template, or refused above); a template file listed in the chart's unpinned may keep it", im.file, im.ref))

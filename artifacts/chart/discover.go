@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
-	helmchart "helm.sh/helm/v3/pkg/chart"
 
 	"github.com/releasekit/releasekit/digest"
 	"github.com/releasekit/releasekit/internal/yamledit"
@@ -89,7 +88,7 @@ func slots(values []byte, ref digest.Reference, d digest.Digest) []slot {
 
 // discover tries the slots of a rendered image no detected value pins, and returns the values
 // with the first a render proves and its path, or why none is.
-func discover(ctx context.Context, ch *helmchart.Chart, values []byte, file string, before *rendered, ref digest.Reference, r digest.Resolver) ([]byte, string, error) {
+func discover(ctx context.Context, render renderer, values []byte, file string, before *rendered, ref digest.Reference, r digest.Resolver) ([]byte, string, error) {
 	d, err := r.Resolve(ctx, ref)
 	if err != nil {
 		return nil, "", fmt.Errorf("cannot resolve %s: %w", ref, err)
@@ -103,7 +102,7 @@ func discover(ctx context.Context, ch *helmchart.Chart, values []byte, file stri
 		if err != nil {
 			continue
 		}
-		after, err := renderValues(ch, out)
+		after, err := render(out)
 		if err != nil {
 			continue
 		}

@@ -1,11 +1,14 @@
 package chart
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
+	helmchart "helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chart/loader"
 	"helm.sh/helm/v3/pkg/chartutil"
 
@@ -43,6 +46,9 @@ type ImageState struct {
 type PinResult struct {
 	// Values is values.yaml with every proved pin written; the chart's own bytes when none.
 	Values []byte
+	// Changed are the values files with pins written, by their path in the chart: values.yaml
+	// and subcharts' (charts/<name>/values.yaml).
+	Changed map[string][]byte
 	// Images are the images the chart renders, sorted by file and path.
 	Images []ImageState
 }
@@ -55,27 +61,31 @@ func (p *Packager) Pin(ctx context.Context, dir string, r digest.Resolver, opts 
 	if err != nil {
 		return nil, fmt.Errorf("load chart %s: %w", dir, err)
 	}
-	var values []byte
+	files, original := map[string][]byte{}, map[string][]byte{}
 	for _, f := range ch.Raw {
-		if f.Name == chartutil.ValuesfileName {
-			values = f.Data
+		files[f.Name], original[f.Name] = f.Data, f.Data
+	}
+	before, err := renderFiles(ch, files)
+	if err != nil {
+		return nil, err
+	}
+	pc, err := pinChart(ctx, ch, files, "", r, opts...)
+	if err != nil {
+		return nil, err
+	}
+	after, err := renderFiles(ch, files)
+	if err != nil {
+		return nil, err
+	}
+	refused, written := append(pc.refused, pc.subRefused...), pc.written
+	out := files[chartutil.ValuesfileName]
+	was, now := before.images, after.images
+	res := &PinResult{Values: out, Changed: map[string][]byte{}}
+	for name, data := range files {
+		if !bytes.Equal(data, original[name]) {
+			res.Changed[name] = data
 		}
 	}
-	file := chartutil.ValuesfileName
-	out, refused, written, err := pinValues(ctx, ch, values, file, r, opts...)
-	if err != nil {
-		return nil, err
-	}
-	before, err := renderValues(ch, values)
-	if err != nil {
-		return nil, err
-	}
-	after, err := renderValues(ch, out)
-	if err != nil {
-		return nil, err
-	}
-	was, now := before.images, after.images
-	res := &PinResult{Values: out}
 	for i, b := range was {
 		st := ImageState{File: b.file, Path: b.path, Ref: b.ref}
 		switch {
@@ -102,4 +112,69 @@ func (p *Packager) Pin(ctx context.Context, dir string, r digest.Resolver, opts 
 func sameRepository(a, b digest.Reference) bool {
 	a.Tag, a.Digest, b.Tag, b.Digest = "", "", "", ""
 	return a.Key() == b.Key()
+}
+
+// pinnedChart is what pinning a chart's values and its subcharts' did.
+type pinnedChart struct {
+	// refused are the chart's own values whose pins no render bears out; subRefused its
+	// subcharts'.
+	refused, subRefused []refusal
+	// written is the values path (a subchart's prefixed with its file) each pin was written
+	// at, by image key.
+	written map[string]string
+}
+
+// pinChart pins ch's values.yaml and then each subchart's own values.yaml in files (the chart's
+// files by name, values.yaml and charts/<sub>/values.yaml are replaced), proving every pin by
+// rendering the whole chart. A subchart packaged as an archive is left as it is.
+func pinChart(ctx context.Context, ch *helmchart.Chart, files map[string][]byte, prefix string, r digest.Resolver, opts ...digest.Option) (*pinnedChart, error) {
+	values := files[chartutil.ValuesfileName]
+	out, refused, written, err := pinValues(ctx, valuesOf(ch), values, prefix+chartutil.ValuesfileName, r, opts...)
+	if err != nil {
+		return nil, err
+	}
+	files[chartutil.ValuesfileName] = out
+	pc := &pinnedChart{refused: refused, written: map[string]string{}}
+	maps.Copy(pc.written, written)
+	for _, sub := range ch.Dependencies() {
+		name := "charts/" + sub.Name() + "/" + chartutil.ValuesfileName
+		sv, ok := files[name]
+		if !ok {
+			continue
+		}
+		sout, srefused, swritten, err := pinValues(ctx, subchartValues(ch, out, sub), sv, prefix+name, r, opts...)
+		if err != nil {
+			return nil, err
+		}
+		files[name] = sout
+		pc.subRefused = append(pc.subRefused, srefused...)
+		for k, v := range swritten {
+			if _, ok := pc.written[k]; !ok {
+				pc.written[k] = name + ": " + v
+			}
+		}
+	}
+	return pc, nil
+}
+
+// renderFiles renders ch with the values files of files in place of its own and its
+// subcharts'.
+func renderFiles(ch *helmchart.Chart, files map[string][]byte) (*rendered, error) {
+	c := *ch
+	var err error
+	if c.Values, err = chartutil.ReadValues(files[chartutil.ValuesfileName]); err != nil {
+		return nil, err
+	}
+	deps := make([]*helmchart.Chart, 0, len(ch.Dependencies()))
+	for _, d := range ch.Dependencies() {
+		cp := *d
+		if sv, ok := files["charts/"+d.Name()+"/"+chartutil.ValuesfileName]; ok {
+			if cp.Values, err = chartutil.ReadValues(sv); err != nil {
+				return nil, err
+			}
+		}
+		deps = append(deps, &cp)
+	}
+	c.SetDependencies(deps...)
+	return renderChart(&c)
 }

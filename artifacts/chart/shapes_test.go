@@ -14,6 +14,7 @@ import (
 	"github.com/releasekit/releasekit/artifacts"
 	"github.com/releasekit/releasekit/artifacts/chart"
 	"github.com/releasekit/releasekit/digest"
+	"github.com/releasekit/releasekit/internal/golden"
 	"github.com/releasekit/releasekit/manifest"
 )
 
@@ -31,6 +32,12 @@ type shape struct {
 	templates map[string]string
 	written   string
 	refused   string
+	// toggles are values the real helm client turns on to check the pins it renders.
+	toggles []string
+	// files are more files of the chart (a Chart.yaml of its own, subcharts), and writtenIn
+	// the values file written holds (default values.yaml).
+	files     map[string]string
+	writtenIn string
 }
 
 var shapes = []shape{
@@ -134,11 +141,38 @@ var shapes = []shape{
 		refused: `templates/deployment.yaml: image "quay.io/example/reloader:v0.93.1" is not pinned`,
 	},
 	{
-		// A component the defaults turn off: its image renders nowhere, so nothing is written
-		// and nothing fails.
+		// A component the defaults turn off is shipped to those who turn it on: its image is
+		// pinned where the render with its toggle on proves it.
 		name:      "disabled",
 		values:    "extra:\n  enabled: false\n  image: busybox:1.36\napp:\n  image: envoyproxy/envoy:v1.19.3\n",
 		templates: map[string]string{"deployment.yaml": deployment(`{{ .Values.app.image | quote }}`), "extra.yaml": "{{ if .Values.extra.enabled }}" + deployment(`{{ .Values.extra.image }}`) + "{{ end }}"},
+		written:   "  image: busybox:1.36@sha256:",
+		toggles:   []string{"extra.enabled"},
+	},
+	{
+		// A subchart's image in its own values.yaml (a redis chart vendored under charts/, off
+		// by default): pinned there, proved through the parent's render, which helm renders
+		// with the condition on.
+		name:      "subchart",
+		values:    "redis:\n  enabled: false\napp:\n  image: envoyproxy/envoy:v1.19.3\n",
+		templates: map[string]string{"deployment.yaml": deployment(`{{ .Values.app.image | quote }}`)},
+		files: map[string]string{
+			"Chart.yaml":                              "apiVersion: v2\nname: app\nversion: 0.1.0\nappVersion: 0.1.0\ndependencies:\n- name: redis\n  version: 0.1.0\n  repository: file://charts/redis\n  condition: redis.enabled\n",
+			"charts/redis/Chart.yaml":                 "apiVersion: v2\nname: redis\nversion: 0.1.0\n",
+			"charts/redis/values.yaml":                "image:\n  registry: docker.io\n  repository: bitnami/redis\n  tag: 7.2.4 # the server\n",
+			"charts/redis/templates/statefulset.yaml": strings.Replace(deployment(`"{{ .Values.image.registry }}/{{ .Values.image.repository }}:{{ .Values.image.tag }}"`), "name: app\n", "name: redis\n", 1),
+		},
+		written:   "  tag: 7.2.4@sha256:",
+		writtenIn: "charts/redis/values.yaml",
+		toggles:   []string{"redis.enabled"},
+	},
+	{
+		// The same component with its image written in the template: turned on, it would run an
+		// unpinned image, so the chart is not released.
+		name:      "disabled-hard-coded",
+		values:    "extra:\n  enabled: false\napp:\n  image: envoyproxy/envoy:v1.19.3\n",
+		templates: map[string]string{"deployment.yaml": deployment(`{{ .Values.app.image | quote }}`), "extra.yaml": "{{ if .Values.extra.enabled }}" + deployment(`quay.io/example/reloader:v0.93.1`) + "{{ end }}"},
+		refused:   `templates/extra.yaml (with extra.enabled: true): image "quay.io/example/reloader:v0.93.1" is not pinned`,
 	},
 }
 
@@ -155,12 +189,17 @@ func TestShapes(t *testing.T) {
 			for name, text := range s.templates {
 				os.WriteFile(filepath.Join(dir, "templates", name), []byte(text), 0o644)
 			}
+			for name, text := range s.files {
+				os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755)
+				os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644)
+			}
 			spec := &artifacts.ChartSpec{
 				Chart: &manifest.Chart{Name: "app", Path: "charts/app"}, Dir: dir, Version: "1.0.0", Docker: "registry.example/app",
 				Images: lock("docker.io/istio/pilot:1.24.0", "docker.io/openservicemesh/osm-controller:v1.2.0", "quay.io/prometheus/prometheus:v2.50.0",
 					"envoyproxy/envoy:v1.19.3", "busybox:1.36", "ghcr.io/example/app:latest", "ghcr.io/example/app:1.0.0",
 					"ghcr.io/example/redis_exporter:latest", "ghcr.io/example/redis_exporter:v1.75.0", "ingress-nginx/controller:latest",
-					"docker.io/library/busybox:1.36", "registry.k8s.io/kubectl:v1.29.0", "quay.io/example/reloader:v0.93.1"),
+					"docker.io/library/busybox:1.36", "registry.k8s.io/kubectl:v1.29.0", "quay.io/example/reloader:v0.93.1",
+					"docker.io/bitnami/redis:7.2.4"),
 				Time: time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC),
 			}
 			var buf bytes.Buffer
@@ -179,13 +218,22 @@ func TestShapes(t *testing.T) {
 				// Every image the packaged chart renders is pinned: Package checked it, and
 				// the real helm client agrees when there is one.
 				helmTemplateAllPinned(t, buf.Bytes())
+				for _, toggle := range s.toggles {
+					helmTemplateAllPinned(t, buf.Bytes(), "--set", toggle+"=true")
+				}
 				ch, err := loader.LoadArchive(bytes.NewReader(buf.Bytes()))
 				if err != nil {
 					t.Fatal(err)
 				}
+				in := s.writtenIn
+				if in == "" {
+					in = "values.yaml"
+				}
 				for _, f := range ch.Raw {
-					if f.Name == "values.yaml" {
-						t.Logf("values:\n%s", f.Data)
+					if f.Name == in {
+						// The whole file after pinning: only the bytes of the pins differ.
+						golden.Assert(t, "testdata/shapes/"+s.name+".golden", f.Data)
+						t.Logf("%s:\n%s", in, f.Data)
 						if !strings.Contains(string(f.Data), s.written) {
 							wrong++
 							t.Errorf("values lack %q", s.written)
@@ -239,7 +287,7 @@ spec:
 
 // helmTemplateAllPinned renders a packaged chart with the helm CLI (RELEASEKIT_HELM) and fails
 // unless every image of the output is pinned.
-func helmTemplateAllPinned(t *testing.T, tgz []byte) {
+func helmTemplateAllPinned(t *testing.T, tgz []byte, args ...string) {
 	t.Helper()
 	helm := os.Getenv("RELEASEKIT_HELM")
 	if helm == "" {
@@ -249,7 +297,7 @@ func helmTemplateAllPinned(t *testing.T, tgz []byte) {
 	if err := os.WriteFile(p, tgz, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.CommandContext(t.Context(), helm, "template", "release", p)
+	cmd := exec.CommandContext(t.Context(), helm, append([]string{"template", "release", p}, args...)...)
 	cmd.Env = append(os.Environ(), "HELM_CACHE_HOME="+t.TempDir(), "HELM_CONFIG_HOME="+t.TempDir(), "HELM_DATA_HOME="+t.TempDir())
 	out, err := cmd.CombinedOutput()
 	if err != nil {

@@ -7,10 +7,12 @@ import (
 	"slices"
 	"strings"
 
+	"go.yaml.in/yaml/v3"
 	helmchart "helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chartutil"
 
 	"github.com/releasekit/releasekit/digest"
+	"github.com/releasekit/releasekit/internal/yamledit"
 )
 
 // Pins in a chart's values are proved by rendering: a value the detector takes for an image is
@@ -30,6 +32,15 @@ type rendered struct {
 	images []renderedImage
 }
 
+// renderer renders the chart with values (the whole values file being pinned, as YAML) in place
+// of that file's: the chart's own values.yaml, or a subchart's.
+type renderer func(values []byte) (*rendered, error)
+
+// valuesOf renders ch with values in place of its own values.yaml.
+func valuesOf(ch *helmchart.Chart) renderer {
+	return func(values []byte) (*rendered, error) { return renderValues(ch, values) }
+}
+
 // renderValues renders ch with values (the whole values file, as YAML) in place of its own.
 func renderValues(ch *helmchart.Chart, values []byte) (*rendered, error) {
 	vals, err := chartutil.ReadValues(values)
@@ -38,7 +49,41 @@ func renderValues(ch *helmchart.Chart, values []byte) (*rendered, error) {
 	}
 	c := *ch
 	c.Values = vals
-	files, err := render(&c)
+	return renderChart(&c)
+}
+
+// subchartValues renders ch with parentValues in place of its values.yaml and values in place
+// of its subchart sub's: how a subchart's own values are proved, through the parent's render
+// (whose values may override them).
+func subchartValues(ch *helmchart.Chart, parentValues []byte, sub *helmchart.Chart) renderer {
+	return func(values []byte) (*rendered, error) {
+		pv, err := chartutil.ReadValues(parentValues)
+		if err != nil {
+			return nil, fmt.Errorf("values.yaml: %w", err)
+		}
+		sv, err := chartutil.ReadValues(values)
+		if err != nil {
+			return nil, fmt.Errorf("charts/%s/values.yaml: %w", sub.Name(), err)
+		}
+		c := *ch
+		c.Values = pv
+		// Copies, so that the chart loaded once is never changed by a render.
+		deps := make([]*helmchart.Chart, 0, len(ch.Dependencies()))
+		for _, d := range ch.Dependencies() {
+			cp := *d
+			if d == sub {
+				cp.Values = sv
+			}
+			deps = append(deps, &cp)
+		}
+		c.SetDependencies(deps...)
+		return renderChart(&c)
+	}
+}
+
+// renderChart renders c and reads the images of its output.
+func renderChart(c *helmchart.Chart) (*rendered, error) {
+	files, err := render(c)
 	if err != nil {
 		return nil, err
 	}
@@ -123,33 +168,40 @@ type refusal struct {
 // values of rendered images no detected value pins, and applies the proved pins together,
 // proving them again as a whole. It returns the new values, the refusals, each with its reason,
 // and the values path written for each image key pinned.
-func pinValues(ctx context.Context, ch *helmchart.Chart, values []byte, file string, r digest.Resolver, opts ...digest.Option) ([]byte, []refusal, map[string]string, error) {
+func pinValues(ctx context.Context, render renderer, values []byte, file string, r digest.Resolver, opts ...digest.Option) ([]byte, []refusal, map[string]string, error) {
 	// Detection may take a value for an image the chart does not render as such: a reference
 	// that does not resolve is a problem only when the chart renders its repository.
 	changes, err := digest.Plan(ctx, values, file, r, append(slices.Clone(opts), digest.WithUnresolved())...)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	before, err := renderValues(ch, values)
+	before, err := render(values)
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	toggles := toggleRenders(values, file, render)
 	var proved []digest.Change
 	var refused []refusal
 	pins := map[string]digest.Digest{} // the digest each proved pin renders, by image key
 	written := map[string]string{}     // the values path each pin is written at, by image key
 	for _, c := range changes {
+		// A value's pin is proved where its image renders: by default, or else with a
+		// component's toggle on (a component the defaults turn off is shipped to those who
+		// turn it on). No render at all (a value detection misread): not written, and the
+		// images the chart renders are checked on their own.
+		vals, base := values, before
 		if !rendersRepository(before, c.Ref) {
-			// No image of this value's repository renders (a component the defaults turn
-			// off, a value detection misread): what cannot be proved is not written, and the
-			// images the chart does render are checked on their own.
-			continue
+			t := showing(toggles, c.Ref)
+			if t == nil {
+				continue
+			}
+			vals, base = t.values, t.before
 		}
 		if c.Err != nil {
 			refused = append(refused, refusal{c, c.Err})
 			continue
 		}
-		p, key, err := prove(ctx, ch, values, file, before, c, r, opts)
+		p, key, err := prove(ctx, render, vals, file, base, c, r, opts)
 		switch {
 		case err != nil:
 			refused = append(refused, refusal{c, err})
@@ -168,7 +220,7 @@ func pinValues(ctx context.Context, ch *helmchart.Chart, values []byte, file str
 		}
 	}
 	// Images the render shows that no detected value pins: look for the values that make them.
-	current, err := renderValues(ch, out)
+	current, err := render(out)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -178,11 +230,11 @@ func pinValues(ctx context.Context, ch *helmchart.Chart, values []byte, file str
 			continue
 		}
 		tried[im.ref.Key()] = true
-		next, path, err := discover(ctx, ch, out, file, current, im.ref, r)
+		next, path, err := discover(ctx, render, out, file, current, im.ref, r)
 		if err != nil {
 			continue // the render check reports the image, unpinned
 		}
-		if current, err = renderValues(ch, next); err != nil {
+		if current, err = render(next); err != nil {
 			return nil, nil, nil, err
 		}
 		out = next
@@ -195,14 +247,90 @@ func pinValues(ctx context.Context, ch *helmchart.Chart, values []byte, file str
 	if len(pins) == 0 {
 		return values, refused, nil, nil
 	}
-	after, err := renderValues(ch, out)
+	after, err := render(out)
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	if _, err := proof(before, after, pins); err != nil {
 		return nil, nil, nil, fmt.Errorf("%s: the pins, each right alone, render wrong together: %w", file, err)
 	}
+	for _, t := range toggles {
+		on, err := yamledit.Set(out, file, map[string]string{t.path: "true"})
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		after, err := render(on)
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("%s: with %s: true: %w", file, t.path, err)
+		}
+		if _, err := proof(t.before, after, pins); err != nil {
+			return nil, nil, nil, fmt.Errorf("%s: with %s: true, the pins render wrong: %w", file, t.path, err)
+		}
+	}
 	return out, refused, written, nil
+}
+
+// toggled is a render of the chart with one component's toggle turned on.
+type toggled struct {
+	// path is the toggle's values path (extra.enabled), values the values with it true.
+	path   string
+	values []byte
+	before *rendered
+}
+
+// maxToggles bounds the renders made for toggles.
+const maxToggles = 32
+
+// toggleRenders renders the chart with each "enabled: false" of values turned on in turn (a
+// component, or a subchart's condition), skipping those the chart does not render with.
+func toggleRenders(values []byte, file string, render renderer) []toggled {
+	var doc yaml.Node
+	if yaml.Unmarshal(values, &doc) != nil || len(doc.Content) == 0 {
+		return nil
+	}
+	var paths []string
+	var walk func(n *yaml.Node, path string, depth int)
+	walk = func(n *yaml.Node, path string, depth int) {
+		if n.Kind != yaml.MappingNode || depth > 16 {
+			return
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i].Value, n.Content[i+1]
+			if strings.ContainsAny(k, ".[]") {
+				continue
+			}
+			p := strings.TrimPrefix(path+"."+k, ".")
+			if k == "enabled" && v.Kind == yaml.ScalarNode && v.Tag == "!!bool" && v.Value == "false" {
+				paths = append(paths, p)
+			}
+			walk(v, p, depth+1)
+		}
+	}
+	walk(doc.Content[0], "", 0)
+	var out []toggled
+	for _, p := range paths {
+		if len(out) == maxToggles {
+			break
+		}
+		on, err := yamledit.Set(values, file, map[string]string{p: "true"})
+		if err != nil {
+			continue
+		}
+		if r, err := render(on); err == nil {
+			out = append(out, toggled{path: p, values: on, before: r})
+		}
+	}
+	return out
+}
+
+// showing returns the first toggle whose render holds an image of ref's repository.
+func showing(toggles []toggled, ref digest.Reference) *toggled {
+	for i := range toggles {
+		if rendersRepository(toggles[i].before, ref) {
+			return &toggles[i]
+		}
+	}
+	return nil
 }
 
 // rendersRepository reports whether the rendered chart holds an image of ref's repository.
@@ -226,14 +354,14 @@ func renderedOf(r *rendered, ref digest.Reference) []digest.Reference {
 // appVersion, a tag kept in a sibling key), pinned in the slot c writes. It returns the first
 // candidate a render proves, with the key of the image it pins, nil when c changes nothing, or
 // the refusal of c.
-func prove(ctx context.Context, ch *helmchart.Chart, values []byte, file string, before *rendered,
+func prove(ctx context.Context, render renderer, values []byte, file string, before *rendered,
 	c digest.Change, r digest.Resolver, opts []digest.Option) (*digest.Change, string, error) {
 	try := func(c digest.Change, key string) ([]renderedImage, error) {
 		one, _, err := digest.Apply(values, file, []digest.Change{c}, opts...)
 		if err != nil {
 			return nil, err
 		}
-		after, err := renderValues(ch, one)
+		after, err := render(one)
 		if err != nil {
 			return nil, fmt.Errorf("the chart does not render with it: %w", err)
 		}

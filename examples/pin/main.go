@@ -23,9 +23,11 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -265,14 +267,13 @@ func pinChart(ctx context.Context, c config, r digest.Resolver, opts []digest.Op
 	if c.check {
 		return status
 	}
-	values := filepath.Join(c.chart, "values.yaml")
-	old, err := readFile(values)
-	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return 2
-	}
-	if string(old) != string(res.Values) {
-		if err := writeFile(values, res.Values); err != nil {
+	// Only values files the chart loaded are written: values.yaml and its subcharts'.
+	for _, name := range slices.Sorted(maps.Keys(res.Changed)) {
+		if !filepath.IsLocal(filepath.FromSlash(name)) {
+			fmt.Fprintf(stderr, "%s: not a file of the chart\n", name)
+			return 1
+		}
+		if err := writeFile(filepath.Join(c.chart, filepath.FromSlash(name)), res.Changed[name]); err != nil {
 			fmt.Fprintln(stderr, err)
 			return 1
 		}
