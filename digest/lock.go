@@ -95,6 +95,22 @@ func (l *Lock) Merge(other *Lock) {
 	l.mu.Unlock()
 }
 
+// References returns every reference of the lock with its digest, sorted.
+func (l *Lock) References() []Reference {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := make([]Reference, 0, len(l.digests))
+	for _, k := range slices.Sorted(maps.Keys(l.digests)) {
+		ref, err := Parse(k)
+		if err != nil {
+			continue // keys are parsed references
+		}
+		ref.Digest = l.digests[k]
+		out = append(out, ref)
+	}
+	return out
+}
+
 // Len is the number of references in the lock.
 func (l *Lock) Len() int {
 	l.mu.Lock()

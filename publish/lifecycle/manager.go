@@ -1,0 +1,317 @@
+package lifecycle
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/releasekit/releasekit/digest"
+)
+
+// ObsoletePrefix marks an obsolete tag: obsolete-<tag> names what <tag> named.
+const ObsoletePrefix = "obsolete-"
+
+// ErrKeptObsolete is wrapped by Plan's error for an image both obsolete and kept for good.
+var ErrKeptObsolete = errors.New("obsolete and kept for good")
+
+// Option configures a Manager.
+type Option func(*Manager) error
+
+// WithClock sets the clock (a main passes time.Now; tests a fake). Required.
+func WithClock(now func() time.Time) Option {
+	return func(m *Manager) error {
+		if now == nil {
+			return errors.New("WithClock: nil")
+		}
+		m.now = now
+		return nil
+	}
+}
+
+// WithObsoleteAfter makes images unused for d obsolete. Default: 30 days.
+func WithObsoleteAfter(d time.Duration) Option {
+	return func(m *Manager) error {
+		if d <= 0 {
+			return errors.New("WithObsoleteAfter: want a positive duration")
+		}
+		m.obsoleteAfter = d
+		return nil
+	}
+}
+
+// WithPruneAfter prunes images obsolete for d. Default: 30 days.
+func WithPruneAfter(d time.Duration) Option {
+	return func(m *Manager) error {
+		if d <= 0 {
+			return errors.New("WithPruneAfter: want a positive duration")
+		}
+		m.pruneAfter = d
+		return nil
+	}
+}
+
+// WithProtected names pinned references (from charts and lock files) whose digests are never
+// pruned. Default: none.
+func WithProtected(refs ...digest.Reference) Option {
+	return func(m *Manager) error {
+		for _, r := range refs {
+			if r.Digest != "" {
+				m.protected[string(r.Digest)] = r.String()
+			}
+		}
+		return nil
+	}
+}
+
+// WithKeychain authenticates to registries. Default: anonymous.
+func WithKeychain(k authn.Keychain) Option {
+	return func(m *Manager) error {
+		if k == nil {
+			return errors.New("WithKeychain: nil")
+		}
+		m.keychain = k
+		return nil
+	}
+}
+
+// WithTransport sets the HTTP transport. Default: remote.DefaultTransport.
+func WithTransport(rt http.RoundTripper) Option {
+	return func(m *Manager) error {
+		if rt == nil {
+			return errors.New("WithTransport: nil")
+		}
+		m.rt = rt
+		return nil
+	}
+}
+
+// Manager plans and applies the lifecycle of repositories' images.
+type Manager struct {
+	store                     *Store
+	now                       func() time.Time
+	obsoleteAfter, pruneAfter time.Duration
+	protected                 map[string]string // digest → the pinned reference
+	keychain                  authn.Keychain
+	rt                        http.RoundTripper
+}
+
+// NewManager returns a manager of images whose usage store keeps.
+func NewManager(store *Store, opts ...Option) (*Manager, error) {
+	if store == nil {
+		return nil, errors.New("lifecycle: nil store")
+	}
+	const month = 30 * 24 * time.Hour
+	m := &Manager{store: store, obsoleteAfter: month, pruneAfter: month, protected: map[string]string{},
+		keychain: authn.NewMultiKeychain(), rt: remote.DefaultTransport}
+	for _, o := range opts {
+		if err := o(m); err != nil {
+			return nil, fmt.Errorf("lifecycle: %w", err)
+		}
+	}
+	if m.now == nil {
+		return nil, errors.New("lifecycle: no clock: give WithClock")
+	}
+	return m, nil
+}
+
+func (m *Manager) remote(ctx context.Context) []remote.Option {
+	return []remote.Option{remote.WithContext(ctx), remote.WithAuthFromKeychain(m.keychain), remote.WithTransport(m.rt)}
+}
+
+// The operations of a plan.
+const (
+	// Obsolete moves a tag under ObsoletePrefix.
+	Obsolete = "obsolete"
+	// Prune deletes an obsolete image by digest.
+	Prune = "prune"
+	// Leave changes nothing; Why says why.
+	Leave = "leave"
+)
+
+// Action is one line of a plan.
+type Action struct {
+	Op, Tag, Digest, Why string
+}
+
+// Plan is what Apply would do to one repository.
+type Plan struct {
+	Repo    string
+	Now     time.Time
+	Actions []Action
+}
+
+// WriteTo prints the plan, a line per tag, then a summary.
+func (p *Plan) WriteTo(w io.Writer) (int64, error) {
+	var b strings.Builder
+	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+	n := map[string]int{}
+	for _, a := range p.Actions {
+		fmt.Fprintf(tw, "%s\t%s:%s\t%s\t%s\n", a.Op, p.Repo, a.Tag, a.Digest, a.Why)
+		n[a.Op]++
+	}
+	tw.Flush()
+	fmt.Fprintf(&b, "plan for %s at %s: %d to obsolete, %d to prune, %d left\n", p.Repo, p.Now.UTC().Format(time.RFC3339), n[Obsolete], n[Prune], n[Leave])
+	k, err := io.WriteString(w, b.String())
+	return int64(k), err
+}
+
+// Plan lists the repository's tags and decides, from its usage table, what becomes obsolete
+// (unused for the obsolete period and not kept), what is pruned (obsolete for the prune period,
+// and referred to by no other tag, keep record or protected reference) and what is left, each
+// with the reason. An image both obsolete and kept stops the plan with ErrKeptObsolete.
+func (m *Manager) Plan(ctx context.Context, repo string) (*Plan, error) {
+	r, err := name.NewRepository(repo)
+	if err != nil {
+		return nil, fmt.Errorf("lifecycle: %w", err)
+	}
+	tags, err := remote.List(r, m.remote(ctx)...)
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", repo, err)
+	}
+	slices.Sort(tags)
+	table, err := m.store.Table(ctx, repo)
+	if err != nil {
+		return nil, err
+	}
+	now := m.now().UTC()
+	p := &Plan{Repo: repo, Now: now}
+	digests := map[string]string{}
+	for _, tag := range tags {
+		desc, err := remote.Head(r.Tag(tag), m.remote(ctx)...)
+		if err != nil {
+			return nil, fmt.Errorf("%s:%s: %w", repo, tag, err)
+		}
+		digests[tag] = desc.Digest.String()
+	}
+	var errs []error
+	live := map[string]bool{} // digests a tag still names after the plan
+	for _, tag := range tags {
+		d := digests[tag]
+		rec := table.Get(d)
+		a := Action{Op: Leave, Tag: tag, Digest: d}
+		switch {
+		case strings.HasPrefix(tag, ObsoletePrefix) && rec != nil && rec.Keep != "":
+			errs = append(errs, fmt.Errorf("%s:%s (%s): %w: %s", repo, tag, d, ErrKeptObsolete, rec.Keep))
+			continue
+		case strings.HasPrefix(tag, ObsoletePrefix):
+			a.Why = "obsolete"
+			if rec != nil && !rec.Obsolete.IsZero() {
+				a.Why = "obsolete since " + rec.Obsolete.Format(time.DateOnly)
+				if now.Sub(rec.Obsolete) >= m.pruneAfter {
+					a.Op = Prune
+				}
+			}
+		case rec == nil || rec.LastUsed.IsZero():
+			a.Why = "no use recorded: left alone"
+			live[d] = true
+		case rec.Keep != "":
+			a.Why = "kept for good: " + rec.Keep
+			live[d] = true
+		case now.Sub(rec.LastUsed) >= m.obsoleteAfter:
+			a.Op, a.Why = Obsolete, "unused since "+rec.LastUsed.Format(time.DateOnly)
+		default:
+			a.Why = "used " + rec.LastUsed.Format(time.DateOnly)
+			live[d] = true
+		}
+		p.Actions = append(p.Actions, a)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	// Never delete what something still refers to.
+	for i, a := range p.Actions {
+		if a.Op != Prune {
+			continue
+		}
+		rec := table.Get(a.Digest)
+		switch {
+		case live[a.Digest]:
+			p.Actions[i].Op, p.Actions[i].Why = Leave, a.Why+"; another tag still names it"
+		case rec != nil && rec.Keep != "":
+			p.Actions[i].Op, p.Actions[i].Why = Leave, a.Why+"; kept for good: "+rec.Keep
+		case m.protected[a.Digest] != "":
+			p.Actions[i].Op, p.Actions[i].Why = Leave, a.Why+"; pinned by "+m.protected[a.Digest]
+		default:
+			p.Actions[i].Why = a.Why + ", more than " + days(m.pruneAfter)
+		}
+	}
+	return p, nil
+}
+
+func days(d time.Duration) string { return fmt.Sprintf("%d days", int(d.Hours()/24)) }
+
+// Apply carries out a plan: an obsolete tag is written as obsolete-<tag> and the tag deleted;
+// a pruned image is deleted by digest. Each is recorded in the usage table.
+func (m *Manager) Apply(ctx context.Context, p *Plan) error {
+	r, err := name.NewRepository(p.Repo)
+	if err != nil {
+		return err
+	}
+	for _, a := range p.Actions {
+		switch a.Op {
+		case Obsolete:
+			if err := m.move(ctx, r, a.Tag, ObsoletePrefix+a.Tag, a.Digest); err != nil {
+				return err
+			}
+			err = m.store.update(ctx, p.Repo, func(t *Table) error { t.record(a.Digest).Obsolete = p.Now; return nil })
+		case Prune:
+			if err := remote.Delete(r.Digest(a.Digest), m.remote(ctx)...); err != nil {
+				return fmt.Errorf("delete %s@%s: %w", p.Repo, a.Digest, err)
+			}
+			err = m.store.update(ctx, p.Repo, func(t *Table) error { t.record(a.Digest).Pruned = p.Now; return nil })
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Restore undoes an obsolete: obsolete-<tag> becomes <tag> again, and the image counts as
+// used now.
+func (m *Manager) Restore(ctx context.Context, repo, tag string) error {
+	r, err := name.NewRepository(repo)
+	if err != nil {
+		return err
+	}
+	tag = strings.TrimPrefix(tag, ObsoletePrefix)
+	desc, err := remote.Head(r.Tag(ObsoletePrefix+tag), m.remote(ctx)...)
+	if err != nil {
+		return fmt.Errorf("restore %s:%s: %w", repo, tag, err)
+	}
+	d := desc.Digest.String()
+	if err := m.move(ctx, r, ObsoletePrefix+tag, tag, d); err != nil {
+		return err
+	}
+	now := m.now().UTC()
+	return m.store.update(ctx, repo, func(t *Table) error {
+		rec := t.record(d)
+		rec.Obsolete, rec.LastUsed = time.Time{}, now
+		return nil
+	})
+}
+
+// move writes the manifest tag from names (digest d) under tag to, then deletes from.
+func (m *Manager) move(ctx context.Context, r name.Repository, from, to, d string) error {
+	desc, err := remote.Get(r.Digest(d), m.remote(ctx)...)
+	if err != nil {
+		return fmt.Errorf("read %s@%s: %w", r, d, err)
+	}
+	if err := remote.Tag(r.Tag(to), desc, m.remote(ctx)...); err != nil {
+		return fmt.Errorf("tag %s:%s: %w", r, to, err)
+	}
+	if err := remote.Delete(r.Tag(from), m.remote(ctx)...); err != nil {
+		return fmt.Errorf("delete tag %s:%s: %w", r, from, err)
+	}
+	return nil
+}
