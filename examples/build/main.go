@@ -47,6 +47,9 @@ func main() {
 	verbose := flag.Bool("v", false, "log each step")
 	jobs := flag.Int("jobs", runtime.NumCPU(), "artifacts built at once")
 	lock := flag.String("lock", "", "image lock file: third-party images resolve from it first, and new answers are added to it")
+	changed := flag.String("changed", "", "a presubmit: a file of changed paths (git diff --name-only base..head), one per line; build nothing when no output can change")
+	changedDep := flag.String("changed-dependency", "", "the dependency -changed lists paths of (default: the only one)")
+	title := flag.String("title", "", "the pull request's title: [CI:DOCS] or [CI:TOOLING] builds nothing")
 	builder := flag.String("provenance-builder", "", "write the build provenance naming this builder id (a URI of the CI job)")
 	var mirrors mirrorFlag
 	flag.Var(&mirrors, "mirror", "url=path: fetch url from path (repeatable)")
@@ -58,7 +61,8 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	c := config{path: *path, out: *out, cache: *cache, offline: *offline, verbose: *verbose, jobs: *jobs,
-		mirrors: mirrors, lock: *lock, epoch: os.Getenv("SOURCE_DATE_EPOCH"), builder: *builder}
+		mirrors: mirrors, lock: *lock, epoch: os.Getenv("SOURCE_DATE_EPOCH"), builder: *builder,
+		changed: *changed, changedDep: *changedDep, title: *title}
 	os.Exit(run(ctx, c, os.Stdout, os.Stderr))
 }
 
@@ -70,6 +74,8 @@ type config struct {
 	lock             string
 	epoch            string
 	builder          string
+	// changed, changedDep and title describe a presubmit's change.
+	changed, changedDep, title string
 }
 
 type mirrorFlag []string
@@ -169,6 +175,17 @@ func run(ctx context.Context, c config, stdout, stderr io.Writer) int {
 		d := res.Manifest.Dependencies[name]
 		fmt.Fprintf(stdout, "%-12s %s  %s\n", name, d.Sha, d.Resolved.From)
 	}
+	if c.changed != "" || c.title != "" {
+		a, err := affected(res.Manifest, c)
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			return 2
+		}
+		fmt.Fprint(stdout, a)
+		if len(a.Outputs) == 0 {
+			return 0
+		}
+	}
 	set, err := artifacts.Build(ctx, res, out, build...)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
@@ -207,4 +224,28 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// affected reads a presubmit's change and says which outputs it affects.
+func affected(m *manifest.Manifest, c config) (*artifacts.Affected, error) {
+	changes := map[string][]string{}
+	if c.changed != "" {
+		dep := c.changedDep
+		if dep == "" {
+			names := m.DependencyNames()
+			if len(names) != 1 {
+				return nil, fmt.Errorf("-changed: the manifest has %d dependencies: name one with -changed-dependency", len(names))
+			}
+			dep = names[0]
+		}
+		if _, ok := m.Dependencies[dep]; !ok {
+			return nil, fmt.Errorf("-changed-dependency %q: no such dependency", dep)
+		}
+		data, err := os.ReadFile(c.changed)
+		if err != nil {
+			return nil, err
+		}
+		changes[dep] = strings.Fields(string(data))
+	}
+	return artifacts.AffectedOutputs(m, changes, c.title), nil
 }

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/releasekit/releasekit/examples/sample"
 )
 
 func TestExitCodes(t *testing.T) {
@@ -93,5 +95,27 @@ func TestSummary(t *testing.T) {
 		if got := summary(c.files, c.images, "out"); got != c.want {
 			t.Errorf("summary(%d, %d) = %q, want %q", c.files, c.images, got, c.want)
 		}
+	}
+}
+
+// TestPresubmitSkips: a change only to documentation builds nothing, and says so.
+func TestPresubmitSkips(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src", "hello")
+	if err := sample.Write(t.Context(), src, nil); err != nil {
+		t.Fatal(err)
+	}
+	m := filepath.Join(dir, "manifest.yaml")
+	os.WriteFile(m, []byte(sample.Manifest(dir)), 0o644)
+	changed := filepath.Join(dir, "changed.txt")
+	os.WriteFile(changed, []byte("CONTRIBUTING.md\ndocs/design.md\n"), 0o644) // files no output holds (the archive holds README.md)
+	out := filepath.Join(dir, "out")
+	var stdout, stderr bytes.Buffer
+	c := config{path: m, out: out, jobs: 1, mirrors: mirrorFlag{sample.URL + "=" + src}, changed: changed}
+	if code := run(t.Context(), c, &stdout, &stderr); code != 0 || !strings.Contains(stdout.String(), "nothing to build") {
+		t.Fatalf("exit %d\n%s%s", code, stdout.String(), stderr.String())
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("a docs-only change built %s: %v", out, err)
 	}
 }
