@@ -119,3 +119,27 @@ func (p *PullRequests) update(ctx context.Context, owner, name string, open *gh.
 	}
 	return edited.GetHTMLURL(), false, nil
 }
+
+// PushURL returns a branch.WithPushURL function that pushes to https://github.com remotes with
+// token (as the x-access-token user, as GitHub Apps and Actions tokens are used) and to every
+// other remote as it is. The token is in no output: git errors are redacted.
+func PushURL(token string) func(repo, remote string) string {
+	return func(_, remote string) string {
+		u, err := url.Parse(remote)
+		if err != nil || u.Scheme != "https" || u.Host != "github.com" || token == "" {
+			return remote
+		}
+		u.User = url.UserPassword("x-access-token", token)
+		return u.String()
+	}
+}
+
+// ForkURL returns a branch.WithFork URL function: the repository's namesake in owner's GitHub
+// account, pushed to with token.
+func ForkURL(owner, token string) func(repo, remote string) string {
+	push := PushURL(token)
+	return func(repo, remote string) string {
+		name := strings.TrimSuffix(path.Base(strings.TrimSuffix(remote, "/")), ".git")
+		return push(repo, "https://github.com/"+owner+"/"+name+".git")
+	}
+}

@@ -102,3 +102,20 @@ func newClient() *gh.Client {
 	}
 	return c
 }
+
+func TestPushURL(t *testing.T) {
+	push := github.PushURL("ghs_Secret")
+	for in, want := range map[string]string{
+		"https://github.com/istio/istio": "https://x-access-token:ghs_Secret@github.com/istio/istio",
+		"https://gitlab.com/istio/istio": "https://gitlab.com/istio/istio",
+		"/srv/git/istio.git":             "/srv/git/istio.git",
+		"git@github.com:istio/istio.git": "git@github.com:istio/istio.git",
+	} {
+		if got := push("istio", in); got != want {
+			t.Errorf("PushURL(%s) = %s, want %s", in, got, want)
+		}
+	}
+	if got := github.ForkURL("istio-bot", "tok")("istio", "https://github.com/istio/istio.git"); got != "https://x-access-token:tok@github.com/istio-bot/istio.git" {
+		t.Errorf("ForkURL = %s", got)
+	}
+}

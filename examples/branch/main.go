@@ -21,10 +21,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"os/signal"
-	"path"
 	"strings"
 	"syscall"
 
@@ -146,21 +144,9 @@ func githubOptions(c config, token string) ([]branch.Option, error) {
 	if err != nil {
 		return nil, err
 	}
-	withToken := func(_, remote string) string {
-		u, err := url.Parse(remote)
-		if err != nil || u.Scheme != "https" || u.Host != "github.com" {
-			return remote
-		}
-		u.User = url.UserPassword("x-access-token", token)
-		return u.String()
-	}
-	opts := []branch.Option{branch.WithPullRequests(prs), branch.WithPushURL(withToken)}
+	opts := []branch.Option{branch.WithPullRequests(prs), branch.WithPushURL(github.PushURL(token))}
 	if c.prOrg != "" {
-		fork := func(repo, remote string) string {
-			name := strings.TrimSuffix(path.Base(remote), ".git")
-			return withToken(repo, "https://github.com/"+c.prOrg+"/"+name+".git")
-		}
-		opts = append(opts, branch.WithFork(c.prOrg, fork))
+		opts = append(opts, branch.WithFork(c.prOrg, github.ForkURL(c.prOrg, token)))
 	}
 	return opts, nil
 }

@@ -12,6 +12,12 @@
 package main
 
 import (
+	gh "github.com/google/go-github/v92/github"
+
+	"github.com/releasekit/releasekit/branch"
+	bgithub "github.com/releasekit/releasekit/branch/github"
+	"github.com/releasekit/releasekit/manifest"
+
 	"context"
 	"errors"
 	"flag"
@@ -99,14 +105,79 @@ func trimSpace(b []byte) []byte {
 	return b
 }
 
-func branchCmd(_ context.Context, args []string, _, stderr io.Writer) error {
+// branchCmd is Istio's "branch --manifest M --step N [--dryrun]": the step of a branch plan,
+// which releasekit takes from a file (--plan; examples/branch/istio.yaml holds Istio's five
+// steps), over the manifest's dependencies, for its version.
+func branchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("branch", flag.ContinueOnError)
-	fs.String("manifest", "", "release manifest")
-	fs.String("step", "", "the branch cutting step to run")
-	fs.Bool("dryrun", true, "change nothing")
-	fs.String("githubtoken", "", "file holding the GitHub token")
+	manifestFile := fs.String("manifest", "", "release manifest: its version is the one branched, its dependencies the repositories")
+	step := fs.Int("step", 0, "the branch cutting step to run")
+	dryrun := fs.Bool("dryrun", true, "change nothing: print what would be pushed and opened, with the diffs")
+	tokenFile := fs.String("githubtoken", "", "file holding the GitHub token (default $GITHUB_TOKEN): push to github.com and open pull requests")
+	planFile := fs.String("plan", "", "the branch plan (releasekit's; Istio's steps are in examples/branch/istio.yaml)")
 	if err := flags(fs, args, stderr); err != nil {
 		return err
 	}
-	return usageError{errors.New("releasekit does not cut release branches yet")}
+	if *manifestFile == "" || *step < 1 {
+		return usageError{errors.New("--manifest and --step are required")}
+	}
+	if *planFile == "" {
+		return usageError{errors.New("--plan is required: releasekit runs the steps of a plan file; examples/branch/istio.yaml holds Istio's")}
+	}
+	plan, err := branch.Load(*planFile)
+	if err != nil {
+		return usageError{err}
+	}
+	m, err := manifest.Load(*manifestFile)
+	if err != nil {
+		return usageError{err}
+	}
+	opts := []branch.Option{branch.WithDryRun(*dryrun), branch.WithEnv(passEnv("PATH", "HOME", "TMPDIR", "GOPATH", "GOCACHE", "GOMODCACHE", "GOPROXY", "GOFLAGS", "GOTOOLCHAIN"))}
+	if m.Directory == "" {
+		tmp, err := os.MkdirTemp("", "branch-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		opts = append(opts, branch.WithWorkDir(tmp))
+	}
+	token := os.Getenv("GITHUB_TOKEN")
+	if *tokenFile != "" {
+		if token, err = readToken("githubtoken", *tokenFile); err != nil {
+			return err
+		}
+	}
+	if !*dryrun && token != "" {
+		client, err := gh.NewClient(gh.WithAuthToken(token))
+		if err != nil {
+			return err
+		}
+		prs, err := bgithub.New(client, "")
+		if err != nil {
+			return err
+		}
+		opts = append(opts, branch.WithPullRequests(prs), branch.WithPushURL(bgithub.PushURL(token)))
+	}
+	report, err := branch.Run(ctx, plan, m, m.Version, *step, opts...)
+	if report != nil {
+		if werr := report.Write(stdout); werr != nil {
+			return werr
+		}
+	}
+	var problem *manifest.Error
+	if err != nil && report == nil && (errors.As(err, &problem) || errors.Is(err, branch.ErrNoStep) || errors.Is(err, branch.ErrInput)) {
+		return usageError{err}
+	}
+	return err
+}
+
+// passEnv is the named variables of this environment that are set, as KEY=value.
+func passEnv(keys ...string) []string {
+	var env []string
+	for _, k := range keys {
+		if v := os.Getenv(k); v != "" {
+			env = append(env, k+"="+v)
+		}
+	}
+	return env
 }

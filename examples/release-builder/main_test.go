@@ -118,7 +118,7 @@ func TestFlags(t *testing.T) {
 		"validate": {"-release"},
 		"publish": {"-release", "-dockerhub", "-dockertags", "-gcsbucket", "-s3bucket", "-s3-base-endpoint", "-helmbucket",
 			"-s3helmbucket", "-helmhub", "-gcsaliases", "-s3aliases", "-github", "-githubtoken", "-grafanatoken", "-cosignkey"},
-		"branch": {"-manifest", "-step", "-dryrun", "-githubtoken"},
+		"branch": {"-manifest", "-step", "-dryrun", "-githubtoken", "-plan"},
 	} {
 		var out, errOut bytes.Buffer
 		if code := run(t.Context(), []string{cmd, "--help"}, &out, &errOut); code != 0 {
@@ -137,7 +137,7 @@ func TestFlags(t *testing.T) {
 	}{
 		{[]string{"build", "--manifest", "m.yaml", "--githubtoken", "/tmp/token"}, "--githubtoken is not supported"},
 		{[]string{"build", "--manifest", "m.yaml", "--build-base-images"}, "--build-base-images is not supported"},
-		{[]string{"branch", "--manifest", "m.yaml", "--step", "1"}, "does not cut release branches yet"},
+		{[]string{"branch", "--manifest", "m.yaml", "--step", "1"}, "--plan is required"},
 		{[]string{"publish", "--release", rel, "--github", "istio"}, "--github is not supported: Istio's --github istio also tags every dependency's repository"},
 		{[]string{"publish", "--release", rel, "--dokerhub", "x"}, "flag provided but not defined: -dokerhub"},
 		{[]string{"build"}, "--manifest is required"},
@@ -147,5 +147,24 @@ func TestFlags(t *testing.T) {
 		if code := run(t.Context(), tc.args, &out, &errOut); code != 2 || !strings.Contains(errOut.String(), tc.want) {
 			t.Errorf("%v: exit %d, %q, want %q", tc.args, code, errOut.String(), tc.want)
 		}
+	}
+}
+
+// TestBranch: Istio's branch command runs a step of a plan over the manifest's dependencies, a
+// dry run by default.
+func TestBranch(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src", "hello")
+	if err := sample.Write(t.Context(), src, nil); err != nil {
+		t.Fatal(err)
+	}
+	m := filepath.Join(dir, "manifest.yaml")
+	os.WriteFile(m, []byte("version: 1.30\ndependencies:\n  hello: {git: "+src+", branch: main}\n"), 0o644)
+	plan := filepath.Join(dir, "plan.yaml")
+	os.WriteFile(plan, []byte("steps:\n  - step: 1\n    actions: [{branch: {}}]\n"), 0o644)
+	var out, errOut bytes.Buffer
+	if code := run(t.Context(), []string{"branch", "--manifest", m, "--step", "1", "--plan", plan}, &out, &errOut); code != 0 ||
+		!strings.Contains(out.String(), "would create branch release-1.30 at ") {
+		t.Errorf("exit %d\n%s%s", code, out.String(), errOut.String())
 	}
 }
