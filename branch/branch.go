@@ -107,6 +107,9 @@ func Run(ctx context.Context, p *Plan, m *manifest.Manifest, version string, n i
 	if err != nil {
 		return nil, err
 	}
+	if p == nil {
+		return nil, errors.New("branch: nil plan")
+	}
 	if version == "" || strings.ContainsAny(version, " \t\n/~^:?*[\\") {
 		return nil, fmt.Errorf("%w: version %q: want a version such as 1.19", ErrInput, version)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/releasekit/releasekit/digest"
 )
@@ -185,13 +186,26 @@ func (m *Manager) Plan(ctx context.Context, repo string) (*Plan, error) {
 	}
 	now := m.now().UTC()
 	p := &Plan{Repo: repo, Now: now}
+	// One HEAD per tag, a few at once; results by index, so the plan's order is the tags'.
+	found := make([]string, len(tags))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(8)
+	for i, tag := range tags {
+		g.Go(func() error {
+			desc, err := remote.Head(r.Tag(tag), m.remote(gctx)...)
+			if err != nil {
+				return fmt.Errorf("%s:%s: %w", repo, tag, err)
+			}
+			found[i] = desc.Digest.String()
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
 	digests := map[string]string{}
-	for _, tag := range tags {
-		desc, err := remote.Head(r.Tag(tag), m.remote(ctx)...)
-		if err != nil {
-			return nil, fmt.Errorf("%s:%s: %w", repo, tag, err)
-		}
-		digests[tag] = desc.Digest.String()
+	for i, tag := range tags {
+		digests[tag] = found[i]
 	}
 	var errs []error
 	live := map[string]bool{} // digests a tag still names after the plan
