@@ -9,11 +9,13 @@
 //	resolve    turn branches, tags, semver constraints and auto rules into exact commits and
 //	           check the sources out, through a cache that lets a rebuild run offline
 //	artifacts  build binaries, archives, packages, images, charts, license bundles, Grafana
-//	           dashboards and image scans, byte-for-byte reproducibly, into a release directory
+//	           dashboards, image scans, SPDX bills of materials and SLSA provenance,
+//	           byte-for-byte reproducibly, into a release directory
 //	digest     resolve image references to digests and pin them into Helm values and YAML
 //	validate   check a release directory against its manifest; version policy
 //	publish    push a release directory to registries, buckets, git, GitHub and Grafana,
-//	           idempotently
+//	           idempotently; sign what it pushes (publish/sign); keep CI images alive while
+//	           used and prune them after (publish/lifecycle)
 //	branch     cut release branches across many repositories in numbered steps
 //
 // The release directory (outputs, resolved manifest, SHA256SUMS) is the contract between building
