@@ -61,6 +61,9 @@ func (b *builder) planArchives(ctx context.Context) error {
 	}
 	for _, j := range b.archives {
 		b.packing = append(b.packing, func(ctx context.Context) error {
+			if !b.o.sel.picks(manifest.OutputArchive, j.rel, j.platform) {
+				return nil // another shard's
+			}
 			entries := append([]archive.Entry(nil), j.files...)
 			ids := append([]string{"archive", string(j.format), b.o.time.String()}, j.ids...)
 			for _, name := range j.spec.Binaries {

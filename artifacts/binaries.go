@@ -37,6 +37,8 @@ type binary struct {
 	key       string
 	goVersion string
 	info      *sbom.Binary // read from the binary when first needed
+	// needed is set when an output this build makes holds the binary (markNeeded).
+	needed bool
 }
 
 // fileName is the binary's name on its platform.
@@ -196,7 +198,7 @@ func (b *builder) buildBinaries(ctx context.Context, late bool) error {
 	g, ctx := errgroup.WithContext(ctx)
 	g.SetLimit(b.o.jobs)
 	for _, x := range b.binaries {
-		if x.late == late {
+		if x.late == late && x.needed {
 			g.Go(func() error { return b.compile(ctx, x, b.versions) })
 		}
 	}
@@ -205,7 +207,7 @@ func (b *builder) buildBinaries(ctx context.Context, late bool) error {
 	}
 	// The resolved manifest records the toolchain each binary was built with.
 	for _, x := range b.binaries {
-		if x.late == late {
+		if x.late == late && x.needed {
 			x.spec.GoVersion = x.goVersion
 		}
 	}
@@ -232,6 +234,9 @@ func (b *builder) compile(ctx context.Context, x *binary, versions *goVersions) 
 	if st, err := os.Stat(x.path); err == nil {
 		b.progress.line("reused", label, st.Size(), time.Since(start))
 		return nil
+	}
+	if b.o.reuseOnly {
+		return fmt.Errorf("binary %s for %s: %w", x.spec.Name, x.platform, ErrNotBuilt)
 	}
 	if err := os.MkdirAll(filepath.Dir(x.path), 0o755); err != nil {
 		return err

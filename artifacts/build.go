@@ -159,6 +159,8 @@ type builder struct {
 	images      []*imageJob
 	versions    *goVersions
 	charts      []*chartJob
+	// assembles is set when this build assembles the images (markNeeded).
+	assembles bool
 
 	mu        sync.Mutex
 	artifacts []Artifact

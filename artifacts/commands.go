@@ -71,7 +71,14 @@ func (b *builder) runCommands(ctx context.Context) error {
 		k := key(append([]string{"command", id, b.m.Version, b.m.Docker, b.o.time.String(), strings.Join(j.spec.Run, "\x00")}, j.spec.Outputs...)...)
 		ran := false
 		for i, o := range j.spec.Outputs {
-			if _, _, ok := b.reusable(j.outputs[i], k); !ran && !ok {
+			if !b.o.sel.picks(manifest.OutputCommand, j.outputs[i], "") {
+				continue // another shard's
+			}
+			_, _, ok := b.reusable(j.outputs[i], k)
+			if !ok && b.o.reuseOnly {
+				return fmt.Errorf("%s: %w", j.outputs[i], ErrNotBuilt)
+			}
+			if !ran && !ok {
 				if err := b.run(ctx, j.spec, s.Dir, env); err != nil {
 					return err
 				}

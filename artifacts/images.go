@@ -128,12 +128,18 @@ func checkBase(base string) error {
 
 // buildImages assembles every image, writes the OCI layout and, when asked, docker tarballs.
 func (b *builder) buildImages(ctx context.Context) error {
+	if !b.assembles {
+		return nil // a shard that needs no image
+	}
 	for _, j := range b.images {
 		start := time.Now()
 		if err := b.assemble(ctx, j); err != nil {
 			return fmt.Errorf("image %s: %w", j.ref, err)
 		}
 		j.took = time.Since(start)
+	}
+	if !b.o.sel.picksKind(manifest.OutputDocker) {
+		return nil // assembled for the charts, scans or binaries that need their digests
 	}
 	if err := b.writeLayout(ctx); err != nil {
 		return err
@@ -418,6 +424,9 @@ func (b *builder) writeLayout(ctx context.Context) error {
 	}
 	oldIndex, err := os.ReadFile(filepath.Join(final, "index.json"))
 	reused := err == nil && bytes.Equal(oldIndex, newIndex) && layoutComplete(final)
+	if !reused && b.o.reuseOnly {
+		return fmt.Errorf("%s/: %w", release.ImagesDir, ErrNotBuilt)
+	}
 	if !reused {
 		if err := os.RemoveAll(final); err != nil {
 			return err

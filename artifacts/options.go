@@ -32,6 +32,9 @@ type options struct {
 	charts   ChartPackager
 	resolver digest.Resolver
 	builder  string
+	sel      *Selector
+	// reuseOnly builds nothing: every output must be reused (Merge's finishing build).
+	reuseOnly bool
 }
 
 // WithJobs sets how many artifacts are built at once. Default: the number of CPUs.

@@ -183,6 +183,9 @@ func (b *builder) depFile(ctx context.Context, pos manifest.Pos, field, dep, rel
 }
 
 func (b *builder) buildPackage(ctx context.Context, j *packageJob) error {
+	if !b.o.sel.picks(release.PackageOutput(j.spec.Format), j.rel, j.platform) {
+		return nil // another shard's
+	}
 	ids := j.ids
 	for _, pb := range j.binaries {
 		x, _ := b.binary(pb.name, j.platform)

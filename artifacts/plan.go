@@ -58,5 +58,6 @@ func (b *builder) plan(ctx context.Context, resolved []byte) error {
 	b.planScanner()
 	b.planSBOMs()
 	b.claimNames()
+	b.markNeeded()
 	return manifest.Join(b.problems...)
 }

@@ -20,6 +20,15 @@ import (
 // from inputs with the same key and it is still there. fill writes the content; the file appears
 // only if fill succeeds.
 func (b *builder) produce(ctx context.Context, rel string, kind manifest.Output, k string, fill func(w io.Writer) error) error {
+	if !b.o.sel.picks(kind, rel, "") {
+		return nil // another shard's
+	}
+	return b.produceOutput(ctx, rel, kind, k, fill)
+}
+
+// produceOutput is produce for an output this build makes whatever the selector says (a bill
+// of materials follows what it describes).
+func (b *builder) produceOutput(ctx context.Context, rel string, kind manifest.Output, k string, fill func(w io.Writer) error) error {
 	start := time.Now()
 	dest := filepath.Join(b.out, filepath.FromSlash(rel))
 	stamp := b.stampPath(rel)
@@ -30,6 +39,9 @@ func (b *builder) produce(ctx context.Context, rel string, kind manifest.Output,
 	}
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	if b.o.reuseOnly {
+		return fmt.Errorf("%s: %w", rel, ErrNotBuilt)
 	}
 	for _, dir := range []string{filepath.Dir(dest), filepath.Dir(stamp)} {
 		if err := os.MkdirAll(dir, 0o755); err != nil {

@@ -75,12 +75,16 @@ func (b *builder) writeSBOMs(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		return b.produce(ctx, rel, manifest.OutputSBOM, key("sbom", sha(data)), func(w io.Writer) error {
+		// A bill of materials follows what it describes, which the caller checked was built.
+		return b.produceOutput(ctx, rel, manifest.OutputSBOM, key("sbom", sha(data)), func(w io.Writer) error {
 			_, err := w.Write(data)
 			return err
 		})
 	}
 	for _, x := range b.binaries {
+		if !x.needed {
+			continue
+		}
 		err := write(release.BinarySBOMPath(x.spec.Name, x.platform), func() (*sbom.Document, error) {
 			info, err := b.info(x)
 			return sbom.ForBinary(info, b.o.time), err
@@ -90,11 +94,14 @@ func (b *builder) writeSBOMs(ctx context.Context) error {
 		}
 	}
 	for _, j := range b.images {
+		if !b.assembles || !b.o.sel.picksKind(manifest.OutputDocker) {
+			break
+		}
 		if err := write(release.ImageSBOMPath(j.name), func() (*sbom.Document, error) { return b.imageSBOM(j) }); err != nil {
 			return err
 		}
 	}
-	if slices.Contains(release.SBOMPaths(b.m), release.SourcesSBOM) {
+	if slices.Contains(release.SBOMPaths(b.m), release.SourcesSBOM) && b.o.sel.picks(manifest.OutputSources, release.SourcesFile, "") {
 		var sources []sbom.Source
 		for _, name := range b.m.DependencyNames() {
 			d := b.m.Dependencies[name]
@@ -156,8 +163,8 @@ func (b *builder) baseName(j *imageJob) string {
 // output so far and every image as subjects; the sources, base images, toolchains and modules
 // as resolved dependencies; the resolved manifest as the external parameters.
 func (b *builder) writeProvenance() error {
-	if b.o.builder == "" {
-		return nil
+	if b.o.builder == "" || b.o.sel != nil {
+		return nil // a shard's provenance is written by Merge
 	}
 	var subjects []provenance.Subject
 	for _, a := range b.artifacts {

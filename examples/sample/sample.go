@@ -14,6 +14,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/releasekit/releasekit/manifest"
+	"github.com/releasekit/releasekit/resolve"
 	"golang.org/x/tools/txtar"
 )
 
@@ -74,6 +76,20 @@ dependencies:
     tag: "~0.1"
     spec: release/releasekit.yaml
 `, directory, URL)
+}
+
+// Resolve writes the project under dir/src/hello and resolves its manifest (working directory
+// dir) from that copy: what the release flow's tests build.
+func Resolve(ctx context.Context, dir string) (*resolve.Result, error) {
+	src := filepath.Join(dir, "src", "hello")
+	if err := Write(ctx, src, nil); err != nil {
+		return nil, err
+	}
+	m, err := manifest.Parse(strings.NewReader(Manifest(dir)), "manifest.yaml")
+	if err != nil {
+		return nil, err
+	}
+	return resolve.Dependencies(ctx, m, resolve.WithMirror(URL, src))
 }
 
 func git(ctx context.Context, dir string, args ...string) error {

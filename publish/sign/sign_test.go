@@ -18,25 +18,15 @@ import (
 	"github.com/releasekit/releasekit/artifacts/release"
 	"github.com/releasekit/releasekit/examples/sample"
 	"github.com/releasekit/releasekit/internal/registrytest"
-	"github.com/releasekit/releasekit/manifest"
 	"github.com/releasekit/releasekit/publish"
 	"github.com/releasekit/releasekit/publish/sign"
-	"github.com/releasekit/releasekit/resolve"
 )
 
 // demoRelease builds the sample project's release, with provenance, once per test binary.
 func demoRelease(t *testing.T) *release.Dir {
 	t.Helper()
 	dir := t.TempDir()
-	src := filepath.Join(dir, "src", "hello")
-	if err := sample.Write(t.Context(), src, nil); err != nil {
-		t.Fatal(err)
-	}
-	m, err := manifest.Parse(strings.NewReader(sample.Manifest(dir)), "manifest.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := resolve.Dependencies(t.Context(), m, resolve.WithMirror(sample.URL, src))
+	res, err := sample.Resolve(t.Context(), dir)
 	if err != nil {
 		t.Fatal(err)
 	}
