@@ -198,8 +198,14 @@ func (b *builder) buildBinaries(ctx context.Context, late bool) error {
 	g, ctx := errgroup.WithContext(ctx)
 	g.SetLimit(b.o.jobs)
 	for _, x := range b.binaries {
-		if x.late == late && x.needed {
+		switch {
+		case x.late != late:
+		case x.needed:
 			g.Go(func() error { return b.compile(ctx, x, b.versions) })
+		default:
+			// Another shard's: its toolchain is still recorded, so that every shard's
+			// resolved manifest is the same.
+			g.Go(func() error { return b.toolchain(ctx, x, b.versions) })
 		}
 	}
 	if err := g.Wait(); err != nil {
@@ -207,9 +213,21 @@ func (b *builder) buildBinaries(ctx context.Context, late bool) error {
 	}
 	// The resolved manifest records the toolchain each binary was built with.
 	for _, x := range b.binaries {
-		if x.late == late && x.needed {
+		if x.late == late {
 			x.spec.GoVersion = x.goVersion
 		}
+	}
+	return nil
+}
+
+// toolchain finds the Go version x would be built with, without building it.
+func (b *builder) toolchain(ctx context.Context, x *binary, versions *goVersions) error {
+	s, err := b.source(x.spec.Dependency)
+	if err != nil {
+		return err
+	}
+	if x.goVersion, err = versions.get(ctx, b, s.Dir, x.spec.GoVersion); err != nil {
+		return fmt.Errorf("binary %s: %w", x.spec.Name, err)
 	}
 	return nil
 }

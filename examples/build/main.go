@@ -47,6 +47,10 @@ func main() {
 	verbose := flag.Bool("v", false, "log each step")
 	jobs := flag.Int("jobs", runtime.NumCPU(), "artifacts built at once")
 	lock := flag.String("lock", "", "image lock file: third-party images resolve from it first, and new answers are added to it")
+	kinds := flag.String("kinds", "", "a shard: build only these output kinds, comma-separated (archive, debian, rpm, docker, helm, licenses, sources, grafana, scanner, command)")
+	names := flag.String("names", "", "a shard: build only outputs whose release path (an image: its reference) matches one of these globs, comma-separated")
+	platforms := flag.String("platforms", "", "a shard: build archives and packages only for these platforms, comma-separated")
+	merge := flag.String("merge", "", "merge these shards' release directories (comma-separated) into -out instead of building")
 	changed := flag.String("changed", "", "a presubmit: a file of changed paths (git diff --name-only base..head), one per line; build nothing when no output can change")
 	changedDep := flag.String("changed-dependency", "", "the dependency -changed lists paths of (default: the only one)")
 	title := flag.String("title", "", "the pull request's title: [CI:DOCS] or [CI:TOOLING] builds nothing")
@@ -62,7 +66,8 @@ func main() {
 	defer stop()
 	c := config{path: *path, out: *out, cache: *cache, offline: *offline, verbose: *verbose, jobs: *jobs,
 		mirrors: mirrors, lock: *lock, epoch: os.Getenv("SOURCE_DATE_EPOCH"), builder: *builder,
-		changed: *changed, changedDep: *changedDep, title: *title}
+		changed: *changed, changedDep: *changedDep, title: *title,
+		kinds: split(*kinds), names: split(*names), platforms: split(*platforms), merge: split(*merge)}
 	os.Exit(run(ctx, c, os.Stdout, os.Stderr))
 }
 
@@ -76,6 +81,8 @@ type config struct {
 	builder          string
 	// changed, changedDep and title describe a presubmit's change.
 	changed, changedDep, title string
+	// kinds, names and platforms select a shard; merge lists shards to merge.
+	kinds, names, platforms, merge []string
 }
 
 type mirrorFlag []string
@@ -186,7 +193,19 @@ func run(ctx context.Context, c config, stdout, stderr io.Writer) int {
 			return 0
 		}
 	}
-	set, err := artifacts.Build(ctx, res, out, build...)
+	if len(c.kinds)+len(c.names)+len(c.platforms) > 0 {
+		sel := artifacts.Selector{Names: c.names, Platforms: c.platforms}
+		for _, k := range c.kinds {
+			sel.Kinds = append(sel.Kinds, manifest.Output(k))
+		}
+		build = append(build, artifacts.WithSelector(sel))
+	}
+	var set *artifacts.Set
+	if len(c.merge) > 0 {
+		set, err = artifacts.Merge(ctx, res, out, c.merge, build...)
+	} else {
+		set, err = artifacts.Build(ctx, res, out, build...)
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		if len(manifest.Problems(err)) > 0 {
@@ -248,4 +267,15 @@ func affected(m *manifest.Manifest, c config) (*artifacts.Affected, error) {
 		changes[dep] = strings.Fields(string(data))
 	}
 	return artifacts.AffectedOutputs(m, changes, c.title), nil
+}
+
+// split splits a comma-separated flag value.
+func split(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
 }

@@ -119,3 +119,33 @@ func TestPresubmitSkips(t *testing.T) {
 		t.Errorf("a docs-only change built %s: %v", out, err)
 	}
 }
+
+// TestShardsAndMerge: two machines build a shard each, a third merges them into the release.
+func TestShardsAndMerge(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src", "hello")
+	if err := sample.Write(t.Context(), src, nil); err != nil {
+		t.Fatal(err)
+	}
+	m := filepath.Join(dir, "manifest.yaml")
+	os.WriteFile(m, []byte(sample.Manifest(dir)), 0o644)
+	mirror := mirrorFlag{sample.URL + "=" + src}
+	var stdout, stderr bytes.Buffer
+	for name, kinds := range map[string][]string{"files": {"archive", "debian", "sources", "licenses", "grafana"}, "images": {"docker", "helm"}} {
+		c := config{path: m, out: filepath.Join(dir, name, "out"), jobs: 2, mirrors: mirror, kinds: kinds}
+		if code := run(t.Context(), c, &stdout, &stderr); code != 0 {
+			t.Fatalf("shard %s: exit %d\n%s", name, code, stderr.String())
+		}
+	}
+	out := filepath.Join(dir, "release", "out")
+	c := config{path: m, out: out, jobs: 2, mirrors: mirror, merge: []string{filepath.Join(dir, "files", "out"), filepath.Join(dir, "images", "out")}}
+	if code := run(t.Context(), c, &stdout, &stderr); code != 0 {
+		t.Fatalf("merge: exit %d\n%s", code, stderr.String())
+	}
+	if _, err := os.Stat(filepath.Join(out, "SHA256SUMS")); err != nil {
+		t.Error(err)
+	}
+	if !strings.Contains(stdout.String(), "image registry.example/demo/hello:0.1.0@sha256:") {
+		t.Errorf("merge output:\n%s", stdout.String())
+	}
+}
