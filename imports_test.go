@@ -34,7 +34,7 @@ var allowed = map[string][]string{
 	"branch":            {"manifest", "resolve"},
 	"internal":          {},
 	"examples":          {"manifest", "resolve", "digest", "artifacts", "validate", "publish", "branch"},
-	"bench":             {"manifest", "resolve", "digest", "artifacts", "validate", "publish", "branch"},
+	"bench":             {"manifest", "resolve", "digest", "artifacts", "validate", "publish", "branch", "examples/sample"},
 }
 
 // confined lists heavy third-party imports and the only packages that may import them, so that
