@@ -227,3 +227,75 @@ func (a *Affected) String() string {
 	}
 	return b.String()
 }
+
+// Selector picks the affected outputs, for a build of them alone (a presubmit): their release
+// paths by name, and the images by kind.
+func (a *Affected) Selector(m *manifest.Manifest) Selector {
+	var sel Selector
+	kinds := map[manifest.Output]bool{}
+	name := func(p string) { sel.Names = append(sel.Names, p) }
+	for _, out := range a.Outputs {
+		kind, what, _ := strings.Cut(out, " ")
+		switch kind {
+		case "archive":
+			if spec := archiveSpec(m, what); spec != nil {
+				kinds[manifest.OutputArchive] = true
+				for _, pl := range release.ArchivePlatforms(m, spec) {
+					if p, _, _, err := release.ArchivePath(m, spec, pl); err == nil {
+						name(p)
+					}
+				}
+			}
+		case "package":
+			for i := range m.Build.Packages {
+				spec := &m.Build.Packages[i]
+				if spec.Name != what {
+					continue
+				}
+				for _, f := range spec.Formats {
+					kinds[release.PackageOutput(f)] = true
+					for _, pl := range release.PackagePlatforms(m, spec) {
+						if p, err := release.PackagePath(m, spec, f, pl); err == nil {
+							name(p)
+						}
+					}
+				}
+			}
+		case "image":
+			kinds[manifest.OutputDocker] = true
+		case "chart":
+			kinds[manifest.OutputHelm] = true
+			name(release.ChartPath(what, m.Version))
+		case "licenses":
+			kinds[manifest.OutputLicenses] = true
+			name("licenses/*")
+		case "grafana":
+			kinds[manifest.OutputGrafana] = true
+			name("grafana/*")
+		case "command":
+			kinds[manifest.OutputCommand] = true
+			for _, c := range m.Build.Commands {
+				if c.Name == what {
+					for _, o := range c.Outputs {
+						name(path.Base(o))
+					}
+				}
+			}
+		}
+	}
+	for k := range kinds {
+		sel.Kinds = append(sel.Kinds, k)
+	}
+	slices.Sort(sel.Kinds)
+	slices.Sort(sel.Names)
+	return sel
+}
+
+func archiveSpec(m *manifest.Manifest, name string) *manifest.Archive {
+	for i := range m.Build.Archives {
+		if m.Build.Archives[i].Name == name {
+			return &m.Build.Archives[i]
+		}
+	}
+	return nil
+}

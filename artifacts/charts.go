@@ -115,13 +115,18 @@ func (b *builder) planCharts(ctx context.Context) {
 func (b *builder) buildCharts(ctx context.Context) error {
 	built := digest.NewLock()
 	var ids []string
-	for _, im := range b.built {
-		ref, err := digest.Parse(im.Ref)
+	// The images assembled in this build, recorded as outputs or not (a shard that builds
+	// charts without the layout).
+	for _, j := range b.images {
+		if j.digest == "" {
+			continue
+		}
+		ref, err := digest.Parse(j.ref)
 		if err != nil {
 			return err
 		}
-		built.Add(ref, im.Digest)
-		ids = append(ids, im.Ref, string(im.Digest))
+		built.Add(ref, j.digest)
+		ids = append(ids, j.ref, string(j.digest))
 	}
 	for _, j := range b.charts {
 		// The third-party digests a chart is pinned to are kept beside its stamp, so that a

@@ -192,6 +192,8 @@ func run(ctx context.Context, c config, stdout, stderr io.Writer) int {
 		if len(a.Outputs) == 0 {
 			return 0
 		}
+		// Only what the change can change: a partial release directory.
+		build = append(build, artifacts.WithSelector(a.Selector(res.Manifest)))
 	}
 	if len(c.kinds)+len(c.names)+len(c.platforms) > 0 {
 		sel := artifacts.Selector{Names: c.names, Platforms: c.platforms}

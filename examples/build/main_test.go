@@ -149,3 +149,29 @@ func TestShardsAndMerge(t *testing.T) {
 		t.Errorf("merge output:\n%s", stdout.String())
 	}
 }
+
+// TestPresubmitBuildsAffected: a change to the chart builds the chart (and the images it pins,
+// recorded by no one) and no archive.
+func TestPresubmitBuildsAffected(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src", "hello")
+	if err := sample.Write(t.Context(), src, nil); err != nil {
+		t.Fatal(err)
+	}
+	m := filepath.Join(dir, "manifest.yaml")
+	os.WriteFile(m, []byte(sample.Manifest(dir)), 0o644)
+	changed := filepath.Join(dir, "changed.txt")
+	os.WriteFile(changed, []byte("charts/hello/values.yaml\n"), 0o644)
+	out := filepath.Join(dir, "out")
+	var stdout, stderr bytes.Buffer
+	c := config{path: m, out: out, jobs: 2, mirrors: mirrorFlag{sample.URL + "=" + src}, changed: changed}
+	if code := run(t.Context(), c, &stdout, &stderr); code != 0 || !strings.Contains(stdout.String(), "chart hello: hello/charts/hello/values.yaml") {
+		t.Fatalf("exit %d\n%s%s", code, stdout.String(), stderr.String())
+	}
+	if _, err := os.Stat(filepath.Join(out, "helm", "hello-0.1.0.tgz")); err != nil {
+		t.Errorf("the chart was not built: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(out, "hello-0.1.0-linux-amd64.tar.gz")); !os.IsNotExist(err) {
+		t.Errorf("an archive the change cannot change was built: %v", err)
+	}
+}
