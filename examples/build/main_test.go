@@ -100,18 +100,12 @@ func TestSummary(t *testing.T) {
 
 // TestPresubmitSkips: a change only to documentation builds nothing, and says so.
 func TestPresubmitSkips(t *testing.T) {
-	dir := t.TempDir()
-	src := filepath.Join(dir, "src", "hello")
-	if err := sample.Write(t.Context(), src, nil); err != nil {
-		t.Fatal(err)
-	}
-	m := filepath.Join(dir, "manifest.yaml")
-	os.WriteFile(m, []byte(sample.Manifest(dir)), 0o644)
+	dir, m, mirror := sampleProject(t)
 	changed := filepath.Join(dir, "changed.txt")
 	os.WriteFile(changed, []byte("CONTRIBUTING.md\ndocs/design.md\n"), 0o644) // files no output holds (the archive holds README.md)
 	out := filepath.Join(dir, "out")
 	var stdout, stderr bytes.Buffer
-	c := config{path: m, out: out, jobs: 1, mirrors: mirrorFlag{sample.URL + "=" + src}, changed: changed}
+	c := config{path: m, out: out, jobs: 1, mirrors: mirror, changed: changed}
 	if code := run(t.Context(), c, &stdout, &stderr); code != 0 || !strings.Contains(stdout.String(), "nothing to build") {
 		t.Fatalf("exit %d\n%s%s", code, stdout.String(), stderr.String())
 	}
@@ -122,14 +116,7 @@ func TestPresubmitSkips(t *testing.T) {
 
 // TestShardsAndMerge: two machines build a shard each, a third merges them into the release.
 func TestShardsAndMerge(t *testing.T) {
-	dir := t.TempDir()
-	src := filepath.Join(dir, "src", "hello")
-	if err := sample.Write(t.Context(), src, nil); err != nil {
-		t.Fatal(err)
-	}
-	m := filepath.Join(dir, "manifest.yaml")
-	os.WriteFile(m, []byte(sample.Manifest(dir)), 0o644)
-	mirror := mirrorFlag{sample.URL + "=" + src}
+	dir, m, mirror := sampleProject(t)
 	var stdout, stderr bytes.Buffer
 	for name, kinds := range map[string][]string{"files": {"archive", "debian", "sources", "licenses", "grafana"}, "images": {"docker", "helm"}} {
 		c := config{path: m, out: filepath.Join(dir, name, "out"), jobs: 2, mirrors: mirror, kinds: kinds}
@@ -153,18 +140,12 @@ func TestShardsAndMerge(t *testing.T) {
 // TestPresubmitBuildsAffected: a change to the chart builds the chart (and the images it pins,
 // recorded by no one) and no archive.
 func TestPresubmitBuildsAffected(t *testing.T) {
-	dir := t.TempDir()
-	src := filepath.Join(dir, "src", "hello")
-	if err := sample.Write(t.Context(), src, nil); err != nil {
-		t.Fatal(err)
-	}
-	m := filepath.Join(dir, "manifest.yaml")
-	os.WriteFile(m, []byte(sample.Manifest(dir)), 0o644)
+	dir, m, mirror := sampleProject(t)
 	changed := filepath.Join(dir, "changed.txt")
 	os.WriteFile(changed, []byte("charts/hello/values.yaml\n"), 0o644)
 	out := filepath.Join(dir, "out")
 	var stdout, stderr bytes.Buffer
-	c := config{path: m, out: out, jobs: 2, mirrors: mirrorFlag{sample.URL + "=" + src}, changed: changed}
+	c := config{path: m, out: out, jobs: 2, mirrors: mirror, changed: changed}
 	if code := run(t.Context(), c, &stdout, &stderr); code != 0 || !strings.Contains(stdout.String(), "chart hello: hello/charts/hello/values.yaml") {
 		t.Fatalf("exit %d\n%s%s", code, stdout.String(), stderr.String())
 	}
@@ -174,4 +155,20 @@ func TestPresubmitBuildsAffected(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(out, "hello-0.1.0-linux-amd64.tar.gz")); !os.IsNotExist(err) {
 		t.Errorf("an archive the change cannot change was built: %v", err)
 	}
+}
+
+// sampleProject writes the sample project and its manifest to a new folder and returns the
+// folder, the manifest and the mirror flag that fetches the project from there.
+func sampleProject(t *testing.T) (dir, manifestFile string, mirror mirrorFlag) {
+	t.Helper()
+	dir = t.TempDir()
+	src := filepath.Join(dir, "src", "hello")
+	if err := sample.Write(t.Context(), src, nil); err != nil {
+		t.Fatal(err)
+	}
+	manifestFile = filepath.Join(dir, "manifest.yaml")
+	if err := os.WriteFile(manifestFile, []byte(sample.Manifest(dir)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir, manifestFile, mirrorFlag{sample.URL + "=" + src}
 }
