@@ -304,6 +304,8 @@ type TemplateData struct {
 	CommitDate string
 	OS         string
 	Arch       string
+	// Suffix is the build's unique suffix (Manifest.Suffix), "" when it has none.
+	Suffix string
 	// Images are the images the release builds, by name (name-variant for variants), as
 	// ref@sha256:…, for ldflags such as -X main.image={{index .Images "pilot"}}: a CLI built in
 	// the release installs pinned images. Binaries that use it are built after the images.
@@ -314,7 +316,7 @@ type TemplateData struct {
 // and goarch ("" when the output has no platform): the release's version and hub, and the
 // dependency's resolved commit and commit time.
 func (m *Manifest) TemplateData(name, dep, goos, goarch string) TemplateData {
-	d := TemplateData{Name: name, Version: m.Version, Docker: m.Docker, OS: goos, Arch: goarch}
+	d := TemplateData{Name: name, Version: m.Version, Docker: m.Docker, OS: goos, Arch: goarch, Suffix: m.Suffix}
 	if x, ok := m.Dependencies[dep]; ok && x != nil {
 		d.Commit = x.Sha
 		if x.Resolved != nil {

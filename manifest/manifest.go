@@ -36,6 +36,10 @@ type Manifest struct {
 	// git tags and chart repository entries are dated with when it is published. Only builds
 	// write it.
 	ReleaseTime string `yaml:"releaseTime,omitempty"`
+	// Suffix names this build uniquely (publish/lifecycle's Suffix, such as
+	// c20261130t080102z-f9152e2, committed beside the sources): .Suffix in name templates, so
+	// that a build never overwrites outputs CI still uses.
+	Suffix string `yaml:"suffix,omitempty"`
 	// Artifacts records every output of a built release with its digest. Only builds write it.
 	Artifacts []Artifact `yaml:"artifacts,omitempty"`
 }

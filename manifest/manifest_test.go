@@ -222,3 +222,24 @@ func TestProblemsAreTyped(t *testing.T) {
 		t.Errorf("errors.As gives %+v, want the first problem (line 1, dependencies)", e)
 	}
 }
+
+// TestSuffixInTemplates: a build's suffix names its outputs through .Suffix.
+func TestSuffixInTemplates(t *testing.T) {
+	m, err := manifest.Parse(strings.NewReader(`version: 1.2.0
+suffix: c20261130t080102z-f9152e2
+dependencies:
+  app: {git: https://git.example/app.git, branch: main}
+build:
+  binaries:
+  - {name: app, package: ./cmd/app}
+  archives:
+  - {name: app, binaries: [app], nameTemplate: "{{.Name}}-{{.Suffix}}-{{.OS}}-{{.Arch}}"}
+`), "m.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := m.TemplateData("app", "app", "linux", "amd64").Execute(m.Build.Archives[0].NameTemplate)
+	if err != nil || got != "app-c20261130t080102z-f9152e2-linux-amd64" {
+		t.Errorf("name = %q, %v", got, err)
+	}
+}

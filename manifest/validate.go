@@ -90,6 +90,9 @@ func (v *validator) manifest() {
 			v.errorf("version", "%q is not a semantic version (want MAJOR.MINOR.PATCH[-PRERELEASE])", m.Version)
 		}
 	}
+	if m.Suffix != "" && !suffixRe.MatchString(m.Suffix) {
+		v.errorf("suffix", "%q: want letters, digits, '.', '_' and '-', starting with a letter, at most 64", m.Suffix)
+	}
 	if m.DockerOutput != "" && m.DockerOutput != "tar" && m.DockerOutput != "context" {
 		v.errorf("dockerOutput", "unknown value %q (want tar, context)", m.DockerOutput)
 	}
@@ -550,7 +553,10 @@ func (v *validator) imageBase(p, base string) {
 }
 
 // templateFields are the fields of [TemplateData].
-var templateFields = []string{"Name", "Version", "Docker", "Commit", "CommitDate", "OS", "Arch", "Images"}
+var templateFields = []string{"Name", "Version", "Docker", "Commit", "CommitDate", "OS", "Arch", "Suffix", "Images"}
+
+// suffixRe is what a suffix may hold: what image tags, file names and resource names all take.
+var suffixRe = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9._-]{0,63}$`)
 
 // template checks that s parses and uses only the fields of [TemplateData].
 func (v *validator) template(p, s string) { v.templateOf(p, s, templateFields, "Images") }

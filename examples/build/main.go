@@ -50,6 +50,7 @@ func main() {
 	kinds := flag.String("kinds", "", "a shard: build only these output kinds, comma-separated (archive, debian, rpm, docker, helm, licenses, sources, grafana, scanner, command)")
 	names := flag.String("names", "", "a shard: build only outputs whose release path (an image: its reference) matches one of these globs, comma-separated")
 	platforms := flag.String("platforms", "", "a shard: build archives and packages only for these platforms, comma-separated")
+	suffix := flag.String("suffix", "", "the build's unique suffix (.Suffix in name templates), e.g. from lifecycle suffix; default the manifest's")
 	merge := flag.String("merge", "", "merge these shards' release directories (comma-separated) into -out instead of building")
 	changed := flag.String("changed", "", "a presubmit: a file of changed paths (git diff --name-only base..head), one per line; build nothing when no output can change")
 	changedDep := flag.String("changed-dependency", "", "the dependency -changed lists paths of (default: the only one)")
@@ -67,7 +68,7 @@ func main() {
 	c := config{path: *path, out: *out, cache: *cache, offline: *offline, verbose: *verbose, jobs: *jobs,
 		mirrors: mirrors, lock: *lock, epoch: os.Getenv("SOURCE_DATE_EPOCH"), builder: *builder,
 		changed: *changed, changedDep: *changedDep, title: *title,
-		kinds: split(*kinds), names: split(*names), platforms: split(*platforms), merge: split(*merge)}
+		kinds: split(*kinds), names: split(*names), platforms: split(*platforms), merge: split(*merge), suffix: *suffix}
 	os.Exit(run(ctx, c, os.Stdout, os.Stderr))
 }
 
@@ -83,6 +84,7 @@ type config struct {
 	changed, changedDep, title string
 	// kinds, names and platforms select a shard; merge lists shards to merge.
 	kinds, names, platforms, merge []string
+	suffix                         string
 }
 
 type mirrorFlag []string
@@ -107,6 +109,13 @@ func run(ctx context.Context, c config, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 2
+	}
+	if c.suffix != "" {
+		m.Suffix = c.suffix
+		if err := m.Validate(); err != nil {
+			fmt.Fprintln(stderr, err)
+			return 2
+		}
 	}
 	if out != "" {
 		if st, err := os.Stat(out); err == nil && !st.IsDir() {

@@ -70,6 +70,7 @@ func TestExitCodes(t *testing.T) {
 		"a directory as the manifest": {path: dir, jobs: 1},
 		"-out is a file":              {path: unresolvable, out: file, jobs: 1},
 		"-jobs 0":                     {path: unresolvable, jobs: 0},
+		"a suffix with a space":       {path: unresolvable, jobs: 1, suffix: "c2026 x"},
 		"a missing spec file":         {path: noSpec, jobs: 1, out: filepath.Join(dir, "spec-out")},
 	} {
 		stderr.Reset()
