@@ -216,6 +216,25 @@ func globHas(g, p string) bool {
 	return false
 }
 
+// Drop removes the outputs a pull request's labels turn off: no_<name> drops every output
+// named name (the containers org's no_<image> labels).
+func (a *Affected) Drop(labels ...string) {
+	for _, l := range labels {
+		name, ok := strings.CutPrefix(l, "no_")
+		if !ok || name == "" {
+			continue
+		}
+		a.Outputs = slices.DeleteFunc(a.Outputs, func(out string) bool {
+			_, n, _ := strings.Cut(out, " ")
+			if n == name {
+				delete(a.Why, out)
+				return true
+			}
+			return false
+		})
+	}
+}
+
 // String lists the affected outputs and why, a line each.
 func (a *Affected) String() string {
 	if len(a.Outputs) == 0 {

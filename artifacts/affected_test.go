@@ -43,6 +43,11 @@ func TestAffectedOutputs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	a := artifacts.AffectedOutputs(m, map[string][]string{"app": {"cmd/app/main.go"}}, "")
+	a.Drop("no_app", "lgtm")
+	if len(a.Outputs) != 0 {
+		t.Errorf("no_app left %v", a.Outputs)
+	}
 	for _, c := range []struct {
 		name    string
 		changed []string

@@ -55,6 +55,7 @@ func main() {
 	changed := flag.String("changed", "", "a presubmit: a file of changed paths (git diff --name-only base..head), one per line; build nothing when no output can change")
 	changedDep := flag.String("changed-dependency", "", "the dependency -changed lists paths of (default: the only one)")
 	title := flag.String("title", "", "the pull request's title: [CI:DOCS] or [CI:TOOLING] builds nothing")
+	labels := flag.String("labels", "", "the pull request's labels, comma-separated: no_<name> builds no output named name")
 	builder := flag.String("provenance-builder", "", "write the build provenance naming this builder id (a URI of the CI job)")
 	var mirrors mirrorFlag
 	flag.Var(&mirrors, "mirror", "url=path: fetch url from path (repeatable)")
@@ -68,7 +69,8 @@ func main() {
 	c := config{path: *path, out: *out, cache: *cache, offline: *offline, verbose: *verbose, jobs: *jobs,
 		mirrors: mirrors, lock: *lock, epoch: os.Getenv("SOURCE_DATE_EPOCH"), builder: *builder,
 		changed: *changed, changedDep: *changedDep, title: *title,
-		kinds: split(*kinds), names: split(*names), platforms: split(*platforms), merge: split(*merge), suffix: *suffix}
+		kinds: split(*kinds), names: split(*names), platforms: split(*platforms), merge: split(*merge), suffix: *suffix,
+		labels: split(*labels)}
 	os.Exit(run(ctx, c, os.Stdout, os.Stderr))
 }
 
@@ -82,6 +84,7 @@ type config struct {
 	builder          string
 	// changed, changedDep and title describe a presubmit's change.
 	changed, changedDep, title string
+	labels                     []string
 	// kinds, names and platforms select a shard; merge lists shards to merge.
 	kinds, names, platforms, merge []string
 	suffix                         string
@@ -191,7 +194,7 @@ func run(ctx context.Context, c config, stdout, stderr io.Writer) int {
 		d := res.Manifest.Dependencies[name]
 		fmt.Fprintf(stdout, "%-12s %s  %s\n", name, d.Sha, d.Resolved.From)
 	}
-	if c.changed != "" || c.title != "" {
+	if c.changed != "" || c.title != "" || len(c.labels) > 0 {
 		a, err := affected(res.Manifest, c)
 		if err != nil {
 			fmt.Fprintln(stderr, err)
@@ -277,7 +280,9 @@ func affected(m *manifest.Manifest, c config) (*artifacts.Affected, error) {
 		}
 		changes[dep] = strings.Fields(string(data))
 	}
-	return artifacts.AffectedOutputs(m, changes, c.title), nil
+	a := artifacts.AffectedOutputs(m, changes, c.title)
+	a.Drop(c.labels...)
+	return a, nil
 }
 
 // split splits a comma-separated flag value.
