@@ -387,7 +387,7 @@ func (v *validator) build(b *Build, p string) {
 	for i, x := range b.Images {
 		ip := at("images", i)
 		v.imageBase(ip+".base", x.Base)
-		if x.BinaryDir != "" && (!path.IsAbs(x.BinaryDir) || path.Clean(x.BinaryDir) != x.BinaryDir || x.BinaryDir == "/") {
+		if x.BinaryDir != "" && (!path.IsAbs(x.BinaryDir) || path.Clean(x.BinaryDir) != x.BinaryDir) {
 			v.errorf(ip+".binaryDir", "%q: want a clean absolute folder, e.g. /ko-app", x.BinaryDir)
 		}
 		for j, name := range x.Binaries {

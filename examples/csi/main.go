@@ -1,0 +1,319 @@
+// Command csi releases Kubernetes-CSI sidecars as their maintainers do (KEP-2264): each sidecar
+// on its own, from its tag vX.Y.Z (or a -rcN pre-release), its binary stamped with the version
+// as release-tools/build.make stamps it (main.version = git describe --long), in a multi-arch
+// image on a pinned distroless base, with licenses, sources and checksums. Then the hostpath
+// driver's deployment is pinned to the images just built, and the version policy checks that
+// the driver bumps at least as much as its largest sidecar bump.
+//
+//	go run ./examples/csi release -name livenessprobe -git https://github.com/kubernetes-csi/livenessprobe -tag v2.19.0 -out out/livenessprobe
+//	go run ./examples/csi pin -deploy csi-driver-host-path/deploy/kubernetes-1.30/hostpath -release out/livenessprobe/out …
+//	go run ./examples/csi policy -prev deploy-old -next deploy-new
+//
+// One recipe serves every sidecar, as release-tools/build.make does: the manifest is made from
+// it (-print-manifest prints it, to commit). Exit status 2 means bad input, 1 a failure.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+
+	"github.com/releasekit/releasekit/artifacts"
+	"github.com/releasekit/releasekit/artifacts/chart"
+	"github.com/releasekit/releasekit/artifacts/licenses"
+	"github.com/releasekit/releasekit/artifacts/release"
+	"github.com/releasekit/releasekit/digest"
+	"github.com/releasekit/releasekit/manifest"
+	"github.com/releasekit/releasekit/resolve"
+	"github.com/releasekit/releasekit/validate"
+	"github.com/releasekit/releasekit/validate/policy"
+)
+
+// DistrolessStatic is the base the sidecars' Dockerfiles name (gcr.io/distroless/static),
+// pinned: images are never built on a floating tag.
+const DistrolessStatic = "gcr.io/distroless/static@sha256:3f2b64ef97bd285e36132c684e6b2ae8f2723293d09aae046196cca64251acac"
+
+// Platforms are the linux platforms of the sidecars' images (BUILD_PLATFORMS in their CI).
+var Platforms = []string{"linux/amd64", "linux/arm64", "linux/ppc64le", "linux/s390x"}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+type usageError struct{ error }
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, "usage: csi release|pin|policy [flags]")
+		return 2
+	}
+	var err error
+	switch args[0] {
+	case "release":
+		err = releaseCmd(ctx, args[1:], stdout)
+	case "pin":
+		err = pinCmd(ctx, args[1:], stdout)
+	case "policy":
+		err = policyCmd(args[1:], stdout)
+	default:
+		err = usageError{fmt.Errorf("unknown command %q", args[0])}
+	}
+	var ue usageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ue) || errors.Is(err, flag.ErrHelp) || len(manifest.Problems(err)) > 0:
+		fmt.Fprintln(stderr, "csi:", err)
+		return 2
+	default:
+		fmt.Fprintln(stderr, "csi:", err)
+		return 1
+	}
+}
+
+// Sidecar is one sidecar release.
+type Sidecar struct {
+	// Name is the command and image name (livenessprobe); Git its repository; Tag the release
+	// tag (v2.19.0, v2.20.0-rc1).
+	Name, Git, Tag string
+	// Hub is where the image is published; Base the image's base, pinned.
+	Hub, Base string
+}
+
+// Manifest is the release manifest of a sidecar: the version is the tag (CSI images are tagged
+// with it, v included); the binary is built as release-tools/build.make builds it.
+func (s Sidecar) Manifest() (*manifest.Manifest, error) {
+	if !strings.HasPrefix(s.Tag, "v") {
+		return nil, usageError{fmt.Errorf("tag %q: CSI tags are vX.Y.Z or vX.Y.Z-rcN", s.Tag)}
+	}
+	m := &manifest.Manifest{
+		Version:       s.Tag,
+		Docker:        s.Hub,
+		Architectures: slices.Clone(Platforms),
+		Dependencies:  map[string]*manifest.Dependency{s.Name: {Git: s.Git, Tag: s.Tag}},
+		Build: manifest.Build{
+			Binaries: []manifest.Binary{{
+				Name: s.Name, Dependency: s.Name, Package: "./cmd/" + s.Name,
+				// git describe --long --tags --match='v*' of the tagged commit.
+				Ldflags: []string{`-X main.version={{.Version}}-0-g{{slice .Commit 0 7}}`},
+			}},
+			Images: []manifest.Image{{
+				Name: s.Name, Binaries: []string{s.Name}, Base: s.Base, BinaryDir: "/",
+				Entrypoint: []string{"/" + s.Name},
+				Labels:     map[string]string{"maintainers": "Kubernetes Authors"},
+			}},
+			Licenses: &manifest.Licenses{},
+		},
+	}
+	if err := m.Validate(manifest.WithSemver()); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+func releaseCmd(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("release", flag.ContinueOnError)
+	var s Sidecar
+	fs.StringVar(&s.Name, "name", "", "the sidecar (livenessprobe, external-provisioner, …)")
+	fs.StringVar(&s.Git, "git", "", "its repository (a URL or a local clone)")
+	fs.StringVar(&s.Tag, "tag", "", "the release tag, vX.Y.Z or vX.Y.Z-rcN")
+	fs.StringVar(&s.Hub, "hub", "registry.k8s.io/sig-storage", "where its image is published")
+	fs.StringVar(&s.Base, "base", DistrolessStatic, "the image's base, pinned by digest (oci-layout:DIR@sha256:… for a local one)")
+	dir := fs.String("dir", "", "working folder; the release goes to <dir>/out (default: a temporary one)")
+	printManifest := fs.Bool("print-manifest", false, "print the manifest and stop")
+	if err := fs.Parse(args); err != nil {
+		return usageError{err}
+	}
+	if s.Name == "" || s.Git == "" || s.Tag == "" {
+		return usageError{errors.New("-name, -git and -tag are required")}
+	}
+	m, err := s.Manifest()
+	if err != nil {
+		return err
+	}
+	if *printManifest {
+		text, err := m.Marshal()
+		if err != nil {
+			return err
+		}
+		_, err = stdout.Write(text)
+		return err
+	}
+	if *dir == "" {
+		if *dir, err = os.MkdirTemp("", "csi-"+s.Name+"-"); err != nil {
+			return err
+		}
+	}
+	res, err := resolve.Dependencies(ctx, m, resolve.WithDir(*dir))
+	if err != nil {
+		return err
+	}
+	resolver, err := digest.NewRegistry(digest.WithKeychain(authn.DefaultKeychain))
+	if err != nil {
+		return err
+	}
+	out := filepath.Join(*dir, "out")
+	set, err := artifacts.Build(ctx, res, out, artifacts.WithLicenseScanner(licenses.New()), artifacts.WithResolver(resolver),
+		artifacts.WithKeychain(authn.DefaultKeychain))
+	if err != nil {
+		return err
+	}
+	for _, im := range set.Images {
+		fmt.Fprintf(stdout, "image %s@%s\n", im.Ref, im.Digest)
+	}
+	rep, err := validate.Release(ctx, out, validate.WithChartRenderer(chart.New()))
+	if err != nil {
+		return err
+	}
+	if _, err := rep.WriteTo(stdout); err != nil {
+		return err
+	}
+	if !rep.Passed() {
+		return errors.New("the release does not validate")
+	}
+	fmt.Fprintf(stdout, "release %s %s: %s\n", s.Name, s.Tag, out)
+	return nil
+}
+
+// pinCmd pins the images of the deployment's YAML files to the sidecars' releases (their OCI
+// layouts): the hostpath driver tested with exactly those.
+func pinCmd(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("pin", flag.ContinueOnError)
+	deploy := fs.String("deploy", "", "the folder of the deployment's YAML files (deploy/kubernetes-*/hostpath)")
+	var releases []string
+	fs.Func("release", "a sidecar's release directory (repeatable)", func(s string) error { releases = append(releases, s); return nil })
+	check := fs.Bool("check", false, "write nothing; fail when an image is not pinned")
+	if err := fs.Parse(args); err != nil {
+		return usageError{err}
+	}
+	if *deploy == "" || len(releases) == 0 {
+		return usageError{errors.New("-deploy and at least one -release are required")}
+	}
+	var chain digest.Chain
+	for _, dir := range releases {
+		l, err := release.OpenLayout(filepath.Join(dir, release.ImagesDir))
+		if err != nil {
+			return usageError{err}
+		}
+		chain = append(chain, l)
+	}
+	files, err := filepath.Glob(filepath.Join(*deploy, "*.yaml"))
+	if err != nil || len(files) == 0 {
+		return usageError{fmt.Errorf("%s: no YAML file", *deploy)}
+	}
+	pinned := 0
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return err
+		}
+		// Only the images the sidecars' releases hold: the driver's own image and third-party
+		// ones are left as they are.
+		changes, err := digest.Plan(ctx, data, filepath.Base(f), chain, digest.WithUnresolved())
+		if err != nil {
+			return err
+		}
+		changes = slices.DeleteFunc(changes, func(c digest.Change) bool { return c.Err != nil })
+		out, _, err := digest.Apply(data, filepath.Base(f), changes)
+		if err != nil {
+			return err
+		}
+		for _, c := range changes {
+			fmt.Fprintf(stdout, "%s:%d: %s -> %s\n", filepath.Base(f), c.Line, c.Ref, c.Digest)
+			pinned++
+		}
+		if !*check && string(out) != string(data) {
+			if err := os.WriteFile(f, out, 0o644); err != nil {
+				return err
+			}
+		}
+	}
+	fmt.Fprintf(stdout, "%d images pinned to the sidecars' releases\n", pinned)
+	return nil
+}
+
+// policyCmd checks the driver's version bump against its sidecars' bumps, between two versions
+// of its deployment: the composite is the hostpathplugin image's tag, its components every
+// other image's tag.
+func policyCmd(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("policy", flag.ContinueOnError)
+	prevDir := fs.String("prev", "", "the deployment folder of the previous release")
+	nextDir := fs.String("next", "", "the deployment folder of the next release")
+	driver := fs.String("driver", "hostpathplugin", "the image whose tag is the composite's version")
+	if err := fs.Parse(args); err != nil {
+		return usageError{err}
+	}
+	prev, err := composite(*prevDir, *driver)
+	if err != nil {
+		return usageError{err}
+	}
+	next, err := composite(*nextDir, *driver)
+	if err != nil {
+		return usageError{err}
+	}
+	change, err := policy.Classify(prev.Version, next.Version)
+	if err != nil {
+		return usageError{err}
+	}
+	fmt.Fprintf(stdout, "%s %s -> %s: %s\n", *driver, prev.Version, next.Version, change)
+	violations := policy.Check(prev, next)
+	for _, v := range violations {
+		fmt.Fprintln(stdout, "FAIL", v.Message)
+	}
+	if len(violations) > 0 {
+		return fmt.Errorf("version policy FAILED (%d violations)", len(violations))
+	}
+	fmt.Fprintln(stdout, "Version policy PASSED")
+	return nil
+}
+
+// composite reads the images of a deployment folder's YAML files: the driver's tag is the
+// version, the others are its components.
+func composite(dir, driver string) (*policy.Composite, error) {
+	if dir == "" {
+		return nil, errors.New("-prev and -next are required")
+	}
+	files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
+	if err != nil || len(files) == 0 {
+		return nil, fmt.Errorf("%s: no YAML file", dir)
+	}
+	c := &policy.Composite{File: dir, Name: driver}
+	seen := map[string]bool{}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		images, err := digest.Find(data, filepath.Base(f))
+		if err != nil {
+			return nil, err
+		}
+		for _, im := range images {
+			name := im.Ref.Repository[strings.LastIndexByte(im.Ref.Repository, '/')+1:]
+			switch {
+			case name == driver:
+				c.Version = im.Ref.Tag
+			case !seen[name] && im.Ref.Tag != "":
+				seen[name] = true
+				c.Components = append(c.Components, policy.Component{Name: name, Version: im.Ref.Tag})
+			}
+		}
+	}
+	if c.Version == "" {
+		return nil, fmt.Errorf("%s: no %s image", dir, driver)
+	}
+	slices.SortFunc(c.Components, func(a, b policy.Component) int { return strings.Compare(a.Name, b.Name) })
+	return c, nil
+}

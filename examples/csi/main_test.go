@@ -1,0 +1,255 @@
+package main
+
+import (
+	"archive/tar"
+	"bytes"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/releasekit/releasekit/artifacts/release"
+)
+
+func git(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1",
+		"GIT_AUTHOR_NAME=K", "GIT_AUTHOR_EMAIL=k@example.com", "GIT_AUTHOR_DATE=2026-03-02T10:00:00Z",
+		"GIT_COMMITTER_NAME=K", "GIT_COMMITTER_EMAIL=k@example.com", "GIT_COMMITTER_DATE=2026-03-02T10:00:00Z")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+const mit = `MIT License
+
+Copyright (c) 2026 The Kubernetes Authors
+
+Permission is hereby granted, free of charge, to any person obtaining a copy of this software and
+associated documentation files (the "Software"), to deal in the Software without restriction,
+including without limitation the rights to use, copy, modify, merge, publish, distribute,
+sublicense, and/or sell copies of the Software, and to permit persons to whom the Software is
+furnished to do so, subject to the following conditions:
+
+The above copyright notice and this permission notice shall be included in all copies or
+substantial portions of the Software.
+
+THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED, INCLUDING BUT
+NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY, FITNESS FOR A PARTICULAR PURPOSE AND
+NONINFRINGEMENT. IN NO EVENT SHALL THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES
+OR OTHER LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM, OUT OF OR IN
+CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE SOFTWARE.
+`
+
+// sidecar writes a repository in a Kubernetes-CSI sidecar's shape (vendored modules,
+// release-tools/, a Dockerfile), tagged v2.19.0, then v2.20.0-rc1 on a second commit.
+func sidecar(t *testing.T, dir, name string) string {
+	t.Helper()
+	files := map[string]string{
+		"go.mod":             "module github.com/kubernetes-csi/" + name + "\n\ngo 1.22\n",
+		"vendor/modules.txt": "",
+		"LICENSE":            mit,
+		"Makefile":           "CMDS=" + name + "\nall: build\n\ninclude release-tools/build.make\n",
+		"release-tools/build.make": "REV=$(shell git describe --long --tags --match='v*' --dirty 2>/dev/null || git rev-list -n1 HEAD)\n" +
+			"IMPORTPATH_LDFLAGS = -X main.version=$(REV)\n",
+		"Dockerfile": "FROM gcr.io/distroless/static:latest\nARG binary=./bin/" + name + "\nCOPY ${binary} /" + name + "\nENTRYPOINT [\"/" + name + "\"]\n",
+		"cmd/" + name + "/main.go": "package main\n\nimport (\n\t\"fmt\"\n\t\"os\"\n)\n\nvar version = \"unknown\"\n\n" +
+			"func main() {\n\tif len(os.Args) > 1 && os.Args[1] == \"--version\" {\n\t\tfmt.Println(version)\n\t}\n}\n",
+	}
+	repo := filepath.Join(dir, name)
+	for p, text := range files {
+		os.MkdirAll(filepath.Dir(filepath.Join(repo, p)), 0o755)
+		os.WriteFile(filepath.Join(repo, p), []byte(text), 0o644)
+	}
+	git(t, repo, "init", "--quiet", "--initial-branch=master")
+	git(t, repo, "add", "--all")
+	git(t, repo, "commit", "--quiet", "-m", "Release v2.19.0")
+	git(t, repo, "tag", "v2.19.0")
+	git(t, repo, "commit", "--quiet", "--allow-empty", "-m", "Release v2.20.0-rc1")
+	git(t, repo, "tag", "v2.20.0-rc1")
+	return repo
+}
+
+// baseLayout writes a four-platform base image (distroless/static's platforms) in an OCI layout
+// and returns it as a pinned base reference.
+func baseLayout(t *testing.T, dir string) string {
+	t.Helper()
+	idx := mutate.IndexMediaType(empty.Index, types.OCIImageIndex)
+	for _, pl := range Platforms {
+		_, arch, _ := strings.Cut(pl, "/")
+		img, err := mutate.ConfigFile(empty.Image, &v1.ConfigFile{OS: "linux", Architecture: arch, RootFS: v1.RootFS{Type: "layers"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		idx = mutate.AppendManifests(idx, mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: arch}}})
+	}
+	p, err := layout.Write(dir, empty.Index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.AppendIndex(idx); err != nil {
+		t.Fatal(err)
+	}
+	d, _ := idx.Digest()
+	return "oci-layout:" + dir + "@" + d.String()
+}
+
+// binaryIn returns the bytes of /name in the image's linux/amd64 layers.
+func binaryIn(t *testing.T, out, ref, name string) []byte {
+	t.Helper()
+	l, err := release.OpenLayout(filepath.Join(out, release.ImagesDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	im, ok := l.Lookup(ref)
+	if !ok || im.Index == nil {
+		t.Fatalf("no image %s in the release", ref)
+	}
+	m, err := im.Index.IndexManifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range m.Manifests {
+		if d.Platform == nil || d.Platform.Architecture != "amd64" {
+			continue
+		}
+		img, err := im.Index.Image(d.Digest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		layers, _ := img.Layers()
+		for _, layer := range layers {
+			rc, _ := layer.Uncompressed()
+			tr := tar.NewReader(rc)
+			for {
+				h, err := tr.Next()
+				if err != nil {
+					break
+				}
+				if h.Name == name {
+					data, _ := io.ReadAll(tr)
+					rc.Close()
+					return data
+				}
+			}
+			rc.Close()
+		}
+	}
+	t.Fatalf("no /%s in %s", name, ref)
+	return nil
+}
+
+// TestSidecarRelease releases a sidecar shaped like livenessprobe from its tag and its -rc1
+// tag, pins a hostpath deployment to the image, and checks the version policy of the driver.
+func TestSidecarRelease(t *testing.T) {
+	dir := t.TempDir()
+	repo := sidecar(t, dir, "livenessprobe")
+	base := baseLayout(t, filepath.Join(dir, "distroless-static"))
+	release := func(tag string) (string, string) {
+		t.Helper()
+		work := filepath.Join(dir, "release-"+tag)
+		var out, errOut bytes.Buffer
+		code := run(t.Context(), []string{"release", "-name", "livenessprobe", "-git", repo, "-tag", tag, "-base", base, "-dir", work}, &out, &errOut)
+		if code != 0 || !strings.Contains(out.String(), "Release validation PASSED") {
+			t.Fatalf("release %s: exit %d\n%s%s", tag, code, out.String(), errOut.String())
+		}
+		return filepath.Join(work, "out"), out.String()
+	}
+	out, text := release("v2.19.0")
+	const ref = "registry.k8s.io/sig-storage/livenessprobe:v2.19.0"
+	if !strings.Contains(text, "image "+ref+"@sha256:") {
+		t.Errorf("release output:\n%s", text)
+	}
+	// Stamped as release-tools/build.make stamps it: git describe --long of the tag.
+	sha := git(t, repo, "rev-parse", "v2.19.0^{commit}")
+	if bin := binaryIn(t, out, ref, "livenessprobe"); !bytes.Contains(bin, []byte("v2.19.0-0-g"+sha[:7])) {
+		t.Errorf("the binary does not carry main.version v2.19.0-0-g%s", sha[:7])
+	}
+	// A pre-release tag gives a pre-release image.
+	rcOut, rcText := release("v2.20.0-rc1")
+	if !strings.Contains(rcText, "image registry.k8s.io/sig-storage/livenessprobe:v2.20.0-rc1@sha256:") {
+		t.Errorf("rc release output:\n%s", rcText)
+	}
+	_ = rcOut
+
+	// The hostpath driver's deployment, pinned to the image just built; others left alone.
+	deploy := filepath.Join(dir, "deploy")
+	os.MkdirAll(deploy, 0o755)
+	plugin := `kind: StatefulSet
+apiVersion: apps/v1
+metadata:
+  name: csi-hostpathplugin
+spec:
+  template:
+    spec:
+      containers:
+        - name: hostpath
+          image: registry.k8s.io/sig-storage/hostpathplugin:v1.17.0
+        - name: node-driver-registrar
+          image: registry.k8s.io/sig-storage/csi-node-driver-registrar:v2.15.0
+        - name: liveness-probe
+          image: registry.k8s.io/sig-storage/livenessprobe:v2.19.0
+`
+	os.WriteFile(filepath.Join(deploy, "csi-hostpath-plugin.yaml"), []byte(plugin), 0o644)
+	var pinOut, errOut bytes.Buffer
+	if code := run(t.Context(), []string{"pin", "-deploy", deploy, "-release", out}, &pinOut, &errOut); code != 0 || !strings.Contains(pinOut.String(), "1 images pinned") {
+		t.Fatalf("pin: exit %d\n%s%s", code, pinOut.String(), errOut.String())
+	}
+	got, _ := os.ReadFile(filepath.Join(deploy, "csi-hostpath-plugin.yaml"))
+	if !strings.Contains(string(got), "image: registry.k8s.io/sig-storage/livenessprobe:v2.19.0@sha256:") ||
+		!strings.Contains(string(got), "image: registry.k8s.io/sig-storage/hostpathplugin:v1.17.0\n") {
+		t.Errorf("pinned deployment:\n%s", got)
+	}
+
+	// The policy: a sidecar's minor bump needs at least a minor driver bump (KEP-2264).
+	write := func(name, driver, probe string) string {
+		d := filepath.Join(dir, name)
+		os.MkdirAll(d, 0o755)
+		text := strings.NewReplacer("hostpathplugin:v1.17.0", "hostpathplugin:"+driver, "livenessprobe:v2.19.0", "livenessprobe:"+probe).Replace(plugin)
+		os.WriteFile(filepath.Join(d, "csi-hostpath-plugin.yaml"), []byte(text), 0o644)
+		return d
+	}
+	prev := write("prev", "v1.16.0", "v2.18.0")
+	for _, c := range []struct {
+		driver string
+		code   int
+		want   string
+	}{
+		{"v1.16.1", 1, "FAIL"},
+		{"v1.17.0", 0, "Version policy PASSED"},
+	} {
+		next := write("next-"+c.driver, c.driver, "v2.19.0")
+		var out, errOut bytes.Buffer
+		if code := run(t.Context(), []string{"policy", "-prev", prev, "-next", next}, &out, &errOut); code != c.code || !strings.Contains(out.String(), c.want) {
+			t.Errorf("driver %s: exit %d, want %d and %q\n%s%s", c.driver, code, c.code, c.want, out.String(), errOut.String())
+		}
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	for _, args := range [][]string{
+		{},
+		{"frob"},
+		{"release", "-name", "livenessprobe", "-git", "x"},
+		{"release", "-name", "livenessprobe", "-git", "x", "-tag", "2.19.0"},
+		{"pin", "-deploy", t.TempDir()},
+		{"policy", "-prev", t.TempDir(), "-next", t.TempDir()},
+	} {
+		var out, errOut bytes.Buffer
+		if code := run(t.Context(), args, &out, &errOut); code != 2 {
+			t.Errorf("%v: exit %d, want 2: %s", args, code, errOut.String())
+		}
+	}
+}
