@@ -85,6 +85,19 @@ func (s *Scanner) Scan(ctx context.Context, dir string, env []string, pkgs ...st
 			f = &found{mod: m}
 			modules[m.Path] = f
 		}
+		if f.mod.Dir == "" {
+			// A vendored module has no folder of its own in go list's answer: it is the
+			// vendor/<module path> folder its packages are under.
+			vendored := string(filepath.Separator) + filepath.Join("vendor", filepath.FromSlash(m.Path))
+			if i := strings.Index(p.Dir, vendored+string(filepath.Separator)); i >= 0 || strings.HasSuffix(p.Dir, vendored) {
+				if i < 0 {
+					i = len(p.Dir) - len(vendored)
+				}
+				cp := *f.mod
+				cp.Dir = p.Dir[:i+len(vendored)]
+				f.mod = &cp
+			}
+		}
 		f.pkgs = append(f.pkgs, p.Dir)
 	}
 	var out []artifacts.License

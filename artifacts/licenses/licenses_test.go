@@ -165,3 +165,42 @@ func untar(t *testing.T, p string) map[string]string {
 		}
 	}
 }
+
+// TestScanVendored: a module that vendors its dependencies (as the Kubernetes-CSI sidecars
+// do) has each dependency's license found in vendor/, where go list gives no module folder.
+func TestScanVendored(t *testing.T) {
+	dir := project(t)
+	// The library as a required module, vendored, rather than replaced by a local folder.
+	lib, err := os.ReadFile(filepath.Join(dir, "lib", "LICENSE"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, err := os.ReadFile(filepath.Join(dir, "lib", "lib.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.RemoveAll(filepath.Join(dir, "lib"))
+	for name, text := range map[string]string{
+		"go.mod":                         "module example.com/app\n\ngo 1.22\n\nrequire example.com/lib v1.0.0\n",
+		"vendor/modules.txt":             "# example.com/lib v1.0.0\n## explicit\nexample.com/lib\n",
+		"vendor/example.com/lib/LICENSE": string(lib),
+		"vendor/example.com/lib/lib.go":  string(code),
+	} {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := licenses.New().Scan(t.Context(), dir, append(os.Environ(), "GOFLAGS=-mod=vendor", "GOPROXY=off"), ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []artifacts.License{
+		{Module: "example.com/app", Names: []string{"MIT"}, Type: "notice", File: filepath.Join(dir, "LICENSE")},
+		{Module: "example.com/lib", Version: "v1.0.0", Names: []string{"WTFPL"}, Type: "forbidden", File: filepath.Join(dir, "vendor", "example.com", "lib", "LICENSE")},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Scan (-want +got):\n%s", diff)
+	}
+}
