@@ -27,6 +27,9 @@ import (
 	"syscall"
 
 	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 
 	"github.com/releasekit/releasekit/artifacts"
 	"github.com/releasekit/releasekit/artifacts/chart"
@@ -132,6 +135,7 @@ func releaseCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.StringVar(&s.Hub, "hub", "registry.k8s.io/sig-storage", "where its image is published")
 	fs.StringVar(&s.Base, "base", DistrolessStatic, "the image's base, pinned by digest (oci-layout:DIR@sha256:… for a local one)")
 	dir := fs.String("dir", "", "working folder; the release goes to <dir>/out (default: a temporary one)")
+	checkPublished := fs.Bool("check-published", false, "ask -hub first: an image published for the tag is never rebuilt")
 	printManifest := fs.Bool("print-manifest", false, "print the manifest and stop")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err}
@@ -150,6 +154,11 @@ func releaseCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		_, err = stdout.Write(text)
 		return err
+	}
+	if *checkPublished {
+		if err := notPublished(ctx, m); err != nil {
+			return err
+		}
 	}
 	if *dir == "" {
 		if *dir, err = os.MkdirTemp("", "csi-"+s.Name+"-"); err != nil {
@@ -316,4 +325,27 @@ func composite(dir, driver string) (*policy.Composite, error) {
 	}
 	slices.SortFunc(c.Components, func(a, b policy.Component) int { return strings.Compare(a.Name, b.Name) })
 	return c, nil
+}
+
+// ErrPublished is returned for a tag whose image is published already: images are built once
+// from a tag and never rebuilt (KEP-2264).
+var ErrPublished = errors.New("published already: images are built once from their tag and never rebuilt")
+
+// notPublished asks the registry whether the sidecar's image exists for its tag.
+func notPublished(ctx context.Context, m *manifest.Manifest) error {
+	ref := release.ImageRef(m, &m.Build.Images[0], "")
+	r, err := name.ParseReference(ref)
+	if err != nil {
+		return err
+	}
+	desc, err := remote.Head(r, remote.WithContext(ctx), remote.WithAuthFromKeychain(authn.DefaultKeychain))
+	var te *transport.Error
+	switch {
+	case err == nil:
+		return fmt.Errorf("%s is %s: %w", ref, desc.Digest, ErrPublished)
+	case errors.As(err, &te) && te.StatusCode == 404:
+		return nil
+	default:
+		return fmt.Errorf("is %s published? %w", ref, err)
+	}
 }

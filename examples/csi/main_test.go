@@ -4,16 +4,22 @@ import (
 	"archive/tar"
 	"bytes"
 	"io"
+	"log"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/releasekit/releasekit/artifacts/release"
@@ -251,5 +257,22 @@ func TestBadInput(t *testing.T) {
 		if code := run(t.Context(), args, &out, &errOut); code != 2 {
 			t.Errorf("%v: exit %d, want 2: %s", args, code, errOut.String())
 		}
+	}
+}
+
+// TestNeverRebuilt: a tag whose image the registry has is not built again.
+func TestNeverRebuilt(t *testing.T) {
+	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
+	defer srv.Close()
+	hub := strings.TrimPrefix(srv.URL, "http://") + "/sig-storage"
+	img, _ := random.Image(64, 1)
+	ref, _ := name.ParseReference(hub + "/livenessprobe:v2.19.0")
+	if err := remote.Write(ref, img); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	args := []string{"release", "-name", "livenessprobe", "-git", "/nonexistent", "-tag", "v2.19.0", "-hub", hub, "-check-published"}
+	if code := run(t.Context(), args, &out, &errOut); code != 1 || !strings.Contains(errOut.String(), "published already: images are built once from their tag and never rebuilt") {
+		t.Errorf("exit %d: %s", code, errOut.String())
 	}
 }
