@@ -1,12 +1,13 @@
 // Command csi releases Kubernetes-CSI sidecars as their maintainers do (KEP-2264): each sidecar
 // on its own, from its tag vX.Y.Z (or a -rcN pre-release), its binary stamped with the version
 // as release-tools/build.make stamps it (main.version = git describe --long), in a multi-arch
-// image on a pinned distroless base, with licenses, sources and checksums. Then the hostpath
-// driver's deployment is pinned to the images just built, and the version policy checks that
-// the driver bumps at least as much as its largest sidecar bump.
+// image on a distroless base the caller pins, with licenses, sources and checksums. Then the
+// hostpath driver's deployment is pinned to the images just built, and the version policy
+// checks that the driver bumps at least as much as its largest sidecar bump.
 //
-//	go run ./examples/csi release -name livenessprobe -git https://github.com/kubernetes-csi/livenessprobe -tag v2.19.0 -out out/livenessprobe
-//	go run ./examples/csi pin -deploy csi-driver-host-path/deploy/kubernetes-1.30/hostpath -release out/livenessprobe/out …
+//	go run ./examples/csi release -name livenessprobe -git https://github.com/kubernetes-csi/livenessprobe -tag v2.19.0 \
+//	    -base gcr.io/distroless/static@sha256:… -dir work/livenessprobe
+//	go run ./examples/csi pin -deploy csi-driver-host-path/deploy/kubernetes-1.34/hostpath -release work/livenessprobe/out …
 //	go run ./examples/csi policy -prev deploy-old -next deploy-new
 //
 // One recipe serves every sidecar, as release-tools/build.make does: the manifest is made from
@@ -41,10 +42,6 @@ import (
 	"github.com/releasekit/releasekit/validate"
 	"github.com/releasekit/releasekit/validate/policy"
 )
-
-// DistrolessStatic is the base the sidecars' Dockerfiles name (gcr.io/distroless/static),
-// pinned: images are never built on a floating tag.
-const DistrolessStatic = "gcr.io/distroless/static@sha256:3f2b64ef97bd285e36132c684e6b2ae8f2723293d09aae046196cca64251acac"
 
 // Platforms are the linux platforms of the sidecars' images (BUILD_PLATFORMS in their CI).
 var Platforms = []string{"linux/amd64", "linux/arm64", "linux/ppc64le", "linux/s390x"}
@@ -133,15 +130,15 @@ func releaseCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.StringVar(&s.Git, "git", "", "its repository (a URL or a local clone)")
 	fs.StringVar(&s.Tag, "tag", "", "the release tag, vX.Y.Z or vX.Y.Z-rcN")
 	fs.StringVar(&s.Hub, "hub", "registry.k8s.io/sig-storage", "where its image is published")
-	fs.StringVar(&s.Base, "base", DistrolessStatic, "the image's base, pinned by digest (oci-layout:DIR@sha256:… for a local one)")
+	fs.StringVar(&s.Base, "base", "", "the image's base, pinned by digest: the digest of gcr.io/distroless/static:latest the\nsidecars' Dockerfiles name, as of the release (oci-layout:DIR@sha256:… for a local one)")
 	dir := fs.String("dir", "", "working folder; the release goes to <dir>/out (default: a temporary one)")
 	checkPublished := fs.Bool("check-published", false, "ask -hub first: an image published for the tag is never rebuilt")
 	printManifest := fs.Bool("print-manifest", false, "print the manifest and stop")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err}
 	}
-	if s.Name == "" || s.Git == "" || s.Tag == "" {
-		return usageError{errors.New("-name, -git and -tag are required")}
+	if s.Name == "" || s.Git == "" || s.Tag == "" || s.Base == "" {
+		return usageError{errors.New("-name, -git, -tag and -base are required")}
 	}
 	m, err := s.Manifest()
 	if err != nil {
@@ -244,13 +241,39 @@ func pinCmd(ctx context.Context, args []string, stdout io.Writer) error {
 			pinned++
 		}
 		if !*check && string(out) != string(data) {
-			if err := os.WriteFile(f, out, 0o644); err != nil {
+			if err := replaceFile(f, out); err != nil {
 				return err
 			}
 		}
 	}
 	fmt.Fprintf(stdout, "%d images pinned to the sidecars' releases\n", pinned)
 	return nil
+}
+
+// replaceFile writes data to a temporary file beside path, then renames it over path: a
+// failure leaves path as it was.
+func replaceFile(path string, data []byte) error {
+	st, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(st.Mode().Perm()); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
 }
 
 // policyCmd checks the driver's version bump against its sidecars' bumps, between two versions

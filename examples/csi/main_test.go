@@ -245,17 +245,23 @@ spec:
 }
 
 func TestBadInput(t *testing.T) {
-	for _, args := range [][]string{
-		{},
-		{"frob"},
-		{"release", "-name", "livenessprobe", "-git", "x"},
-		{"release", "-name", "livenessprobe", "-git", "x", "-tag", "2.19.0"},
-		{"pin", "-deploy", t.TempDir()},
-		{"policy", "-prev", t.TempDir(), "-next", t.TempDir()},
+	const base = "oci-layout:/nonexistent@sha256:0000000000000000000000000000000000000000000000000000000000000000"
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "usage: csi release|pin|policy"},
+		{[]string{"frob"}, `unknown command "frob"`},
+		{[]string{"release", "-name", "livenessprobe", "-git", "x", "-base", base}, "-name, -git, -tag and -base are required"},
+		// No floating base: the digest is the caller's, as of the release.
+		{[]string{"release", "-name", "livenessprobe", "-git", "x", "-tag", "v2.19.0"}, "-name, -git, -tag and -base are required"},
+		{[]string{"release", "-name", "livenessprobe", "-git", "x", "-tag", "2.19.0", "-base", base}, `tag "2.19.0": CSI tags are vX.Y.Z or vX.Y.Z-rcN`},
+		{[]string{"pin", "-deploy", t.TempDir()}, "-deploy and at least one -release are required"},
+		{[]string{"policy", "-prev", t.TempDir(), "-next", t.TempDir()}, "no YAML file"},
 	} {
 		var out, errOut bytes.Buffer
-		if code := run(t.Context(), args, &out, &errOut); code != 2 {
-			t.Errorf("%v: exit %d, want 2: %s", args, code, errOut.String())
+		if code := run(t.Context(), c.args, &out, &errOut); code != 2 || !strings.Contains(errOut.String(), c.want) {
+			t.Errorf("%v: exit %d, want 2 and %q: %s", c.args, code, c.want, errOut.String())
 		}
 	}
 }
@@ -271,7 +277,8 @@ func TestNeverRebuilt(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out, errOut bytes.Buffer
-	args := []string{"release", "-name", "livenessprobe", "-git", "/nonexistent", "-tag", "v2.19.0", "-hub", hub, "-check-published"}
+	args := []string{"release", "-name", "livenessprobe", "-git", "/nonexistent", "-tag", "v2.19.0", "-hub", hub, "-check-published",
+		"-base", "oci-layout:/nonexistent@sha256:0000000000000000000000000000000000000000000000000000000000000000"}
 	if code := run(t.Context(), args, &out, &errOut); code != 1 || !strings.Contains(errOut.String(), "published already: images are built once from their tag and never rebuilt") {
 		t.Errorf("exit %d: %s", code, errOut.String())
 	}
