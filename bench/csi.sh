@@ -21,9 +21,10 @@ for repo in "$src"/*/; do
   [ -f "$repo/release-tools/build.make" ] || continue
   name=$(sed -n 's/^CMDS *= *//p' "$repo/Makefile" | head -1)
   tag=$(git -C "$repo" tag --list 'v*' --sort=-v:refname | head -1)
+  description=$(git -C "$repo" show "$tag:Dockerfile" | sed -n 's/^LABEL description="\(.*\)"$/\1/p' | head -1)
   for run in a b; do
     start=$(date +%s.%N)
-    if ! "$w/csi" release -name "$name" -git "$repo" -tag "$tag" -base "$base" -dir "$w/$name-$run" >"$w/$name-$run.log" 2>&1; then
+    if ! "$w/csi" release -name "$name" -git "$repo" -tag "$tag" -base "$base" -description "$description" -dir "$w/$name-$run" >"$w/$name-$run.log" 2>&1; then
       echo "$name $tag: the release failed"; tail -20 "$w/$name-$run.log"; continue 2
     fi
     end=$(date +%s.%N)

@@ -1,6 +1,6 @@
 // Command csi releases Kubernetes-CSI sidecars as their maintainers do (KEP-2264): each sidecar
 // on its own, from its tag vX.Y.Z (or a -rcN pre-release), its binary stamped with the version
-// as release-tools/build.make stamps it (main.version = git describe --long), in a multi-arch
+// as their release build stamps it (main.version = the tag), in a multi-arch
 // image on a distroless base the caller pins, with licenses, sources and checksums. Then the
 // hostpath driver's deployment is pinned to the images just built, and the version policy
 // checks that the driver bumps at least as much as its largest sidecar bump.
@@ -90,6 +90,18 @@ type Sidecar struct {
 	Name, Git, Tag string
 	// Hub is where the image is published; Base the image's base, pinned.
 	Hub, Base string
+	// Description is the image's description label (their Dockerfile's LABEL description).
+	Description string
+}
+
+// labels are the labels their Dockerfile and build give the image: maintainers, description,
+// and revision (docker build --label revision=$(REV)).
+func (s Sidecar) labels() map[string]string {
+	l := map[string]string{"maintainers": "Kubernetes Authors", "revision": s.Tag}
+	if s.Description != "" {
+		l["description"] = s.Description
+	}
+	return l
 }
 
 // Manifest is the release manifest of a sidecar: the version is the tag (CSI images are tagged
@@ -106,13 +118,14 @@ func (s Sidecar) Manifest() (*manifest.Manifest, error) {
 		Build: manifest.Build{
 			Binaries: []manifest.Binary{{
 				Name: s.Name, Dependency: s.Name, Package: "./cmd/" + s.Name,
-				// git describe --long --tags --match='v*' of the tagged commit.
-				Ldflags: []string{`-X main.version={{.Version}}-0-g{{slice .Commit 0 7}}`},
+				// release-tools/build.make's -X main.version=$(REV), with REV as their
+				// cloud build sets it for a tag push: the tag (git describe --tags of it).
+				Ldflags: []string{`-X main.version={{.Version}}`},
 			}},
 			Images: []manifest.Image{{
 				Name: s.Name, Binaries: []string{s.Name}, Base: s.Base, BinaryDir: "/",
 				Entrypoint: []string{"/" + s.Name},
-				Labels:     map[string]string{"maintainers": "Kubernetes Authors"},
+				Labels:     s.labels(),
 			}},
 			Licenses: &manifest.Licenses{},
 		},
@@ -129,6 +142,7 @@ func releaseCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.StringVar(&s.Name, "name", "", "the sidecar (livenessprobe, external-provisioner, …)")
 	fs.StringVar(&s.Git, "git", "", "its repository (a URL or a local clone)")
 	fs.StringVar(&s.Tag, "tag", "", "the release tag, vX.Y.Z or vX.Y.Z-rcN")
+	fs.StringVar(&s.Description, "description", "", "the image's description label (the Dockerfile's LABEL description)")
 	fs.StringVar(&s.Hub, "hub", "registry.k8s.io/sig-storage", "where its image is published")
 	fs.StringVar(&s.Base, "base", "", "the image's base, pinned by digest: the digest of gcr.io/distroless/static:latest the\nsidecars' Dockerfiles name, as of the release (oci-layout:DIR@sha256:… for a local one)")
 	dir := fs.String("dir", "", "working folder; the release goes to <dir>/out (default: a temporary one)")
