@@ -1,5 +1,5 @@
-// Command csibase writes an empty four-platform base image (linux amd64, arm64, ppc64le and
-// s390x: distroless/static's) into an OCI layout in DIR and prints it as a pinned base for
+// Command csibase writes an empty five-platform base image (linux amd64, arm/v7, arm64, ppc64le
+// and s390x: the sidecars' linux platforms) into an OCI layout in DIR and prints it as a pinned base for
 // examples/csi -base, for machines that cannot pull gcr.io/distroless/static.
 //
 //	go run ./bench/csibase DIR
@@ -29,12 +29,16 @@ func main() {
 
 func write(dir string) error {
 	idx := mutate.IndexMediaType(empty.Index, types.OCIImageIndex)
-	for _, arch := range []string{"amd64", "arm64", "ppc64le", "s390x"} {
-		img, err := mutate.ConfigFile(empty.Image, &v1.ConfigFile{OS: "linux", Architecture: arch, RootFS: v1.RootFS{Type: "layers"}})
+	for _, pl := range []string{"linux/amd64", "linux/arm/v7", "linux/arm64", "linux/ppc64le", "linux/s390x"} {
+		p, err := v1.ParsePlatform(pl)
 		if err != nil {
 			return err
 		}
-		idx = mutate.AppendManifests(idx, mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: arch}}})
+		img, err := mutate.ConfigFile(empty.Image, &v1.ConfigFile{OS: p.OS, Architecture: p.Architecture, Variant: p.Variant, RootFS: v1.RootFS{Type: "layers"}})
+		if err != nil {
+			return err
+		}
+		idx = mutate.AppendManifests(idx, mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: p}})
 	}
 	p, err := layout.Write(dir, empty.Index)
 	if err != nil {

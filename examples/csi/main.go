@@ -43,8 +43,10 @@ import (
 	"github.com/releasekit/releasekit/validate/policy"
 )
 
-// Platforms are the linux platforms of the sidecars' images (BUILD_PLATFORMS in their CI).
-var Platforms = []string{"linux/amd64", "linux/arm64", "linux/ppc64le", "linux/s390x"}
+// Platforms are the linux platforms of the sidecars' images: their release-tools' build
+// platforms (CSI_PROW_BUILD_PLATFORMS), where arm is built with Go's cross-compiling default,
+// GOARM=7.
+var Platforms = []string{"linux/amd64", "linux/arm/v7", "linux/arm64", "linux/ppc64le", "linux/s390x"}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -88,18 +88,21 @@ func sidecar(t *testing.T, dir, name string) string {
 	return repo
 }
 
-// baseLayout writes a four-platform base image (distroless/static's platforms) in an OCI layout
-// and returns it as a pinned base reference.
+// baseLayout writes a base image for the sidecars' five linux platforms in an OCI layout and
+// returns it as a pinned base reference.
 func baseLayout(t *testing.T, dir string) string {
 	t.Helper()
 	idx := mutate.IndexMediaType(empty.Index, types.OCIImageIndex)
 	for _, pl := range Platforms {
-		_, arch, _ := strings.Cut(pl, "/")
-		img, err := mutate.ConfigFile(empty.Image, &v1.ConfigFile{OS: "linux", Architecture: arch, RootFS: v1.RootFS{Type: "layers"}})
+		p, err := v1.ParsePlatform(pl)
 		if err != nil {
 			t.Fatal(err)
 		}
-		idx = mutate.AppendManifests(idx, mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: arch}}})
+		img, err := mutate.ConfigFile(empty.Image, &v1.ConfigFile{OS: p.OS, Architecture: p.Architecture, Variant: p.Variant, RootFS: v1.RootFS{Type: "layers"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		idx = mutate.AppendManifests(idx, mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: p}})
 	}
 	p, err := layout.Write(dir, empty.Index)
 	if err != nil {
