@@ -41,6 +41,7 @@ type imageJob struct {
 	base      string
 	ref       string // registry/name:tag
 	platforms []string
+	windows   []string // the platforms of its Windows entries
 	files     []archive.Entry
 	// Set when built:
 	index  v1.ImageIndex
@@ -92,7 +93,7 @@ func (b *builder) planImages(ctx context.Context) error {
 		}
 		for _, v := range variants {
 			j := &imageJob{spec: spec, name: release.ImageName(spec.Name, v.Name), base: v.Base, platforms: platforms, files: files,
-				ref: release.ImageRef(b.m, spec, v.Name)}
+				ref: release.ImageRef(b.m, spec, v.Name), windows: release.WindowsPlatforms(b.m, spec)}
 			if j.base == "" {
 				j.base = "scratch"
 			}
@@ -102,6 +103,9 @@ func (b *builder) planImages(ctx context.Context) error {
 			}
 			if err := checkBase(j.base); err != nil {
 				b.problem(spec.Pos.Errorf("base", "%v", err))
+				continue
+			}
+			if spec.Windows != nil && !b.planWindows(j) {
 				continue
 			}
 			b.images = append(b.images, j)
@@ -160,12 +164,20 @@ func (b *builder) assemble(ctx context.Context, j *imageJob) error {
 	for _, pl := range j.platforms {
 		goos, goarch, variant, _ := manifest.ParsePlatform(pl)
 		platform := v1.Platform{OS: goos, Architecture: goarch, Variant: variant}
-		img, err := b.platformImage(ctx, j, base, platform)
+		img, err := pick(base, platform)
 		if err != nil {
+			return fmt.Errorf("%s: %w", pl, err)
+		}
+		if img, err = b.platformImage(j, img, platform, nil); err != nil {
 			return fmt.Errorf("%s: %w", pl, err)
 		}
 		j.images[pl] = img
 		idx = mutate.AppendManifests(idx, mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: &platform}})
+	}
+	if j.spec.Windows != nil {
+		if idx, err = b.addWindows(ctx, j, idx); err != nil {
+			return err
+		}
 	}
 	d, err := idx.Digest()
 	if err != nil {
@@ -175,17 +187,18 @@ func (b *builder) assemble(ctx context.Context, j *imageJob) error {
 	return nil
 }
 
-// platformImage puts the binaries and files on the base for one platform and sets the config.
-func (b *builder) platformImage(ctx context.Context, j *imageJob, base v1.ImageIndex, platform v1.Platform) (v1.Image, error) {
-	img, err := pick(base, platform)
-	if err != nil {
-		return nil, err
-	}
+// platformImage puts the binaries and files on the base image img for one platform and sets
+// the config. A Windows entry (win set) also gets the files copied from other images, in
+// Windows-format layers, and its own entrypoint and user.
+func (b *builder) platformImage(j *imageJob, img v1.Image, platform v1.Platform, win *windowsEntry) (v1.Image, error) {
 	var entries []archive.Entry
 	for _, name := range j.spec.Binaries {
 		x, _ := b.binary(name, platform.OS+"/"+platform.Architecture+variantSuffix(platform.Variant))
 		dir := strings.TrimPrefix(cmp.Or(j.spec.BinaryDir, "/usr/local/bin"), "/")
 		entries = append(entries, archive.Entry{Name: path.Join(dir, x.fileName()), Src: x.path, Mode: 0o755})
+	}
+	if win != nil {
+		entries = append(entries, win.copied...)
 	}
 	created := v1.Time{Time: b.o.time}
 	for _, layer := range [][]archive.Entry{entries, j.files} {
@@ -195,6 +208,11 @@ func (b *builder) platformImage(ctx context.Context, j *imageJob, base v1.ImageI
 		l, err := b.layer(layer)
 		if err != nil {
 			return nil, err
+		}
+		if win != nil {
+			if l, err = b.windowsLayer(l); err != nil {
+				return nil, err
+			}
 		}
 		if img, err = mutate.Append(img, mutate.Addendum{Layer: l, MediaType: types.OCILayer,
 			History: v1.History{Created: created, CreatedBy: "releasekit"}}); err != nil {
@@ -217,6 +235,14 @@ func (b *builder) platformImage(ctx context.Context, j *imageJob, base v1.ImageI
 	}
 	if j.spec.User != "" {
 		c.User = j.spec.User
+	}
+	if w := j.spec.Windows; win != nil {
+		if len(w.Entrypoint) > 0 {
+			c.Entrypoint = w.Entrypoint
+		}
+		if w.User != "" {
+			c.User = w.User
+		}
 	}
 	if j.spec.WorkDir != "" {
 		c.WorkingDir = j.spec.WorkDir
@@ -291,21 +317,27 @@ func pick(base v1.ImageIndex, platform v1.Platform) (v1.Image, error) {
 	return nil, fmt.Errorf("the base has no image for %s/%s", platform.OS, platform.Architecture)
 }
 
-// baseImage returns the base as an index (nil for scratch). A base in a registry is pulled once
-// into <work>/base-images, its digest checked, and read from there by later builds.
+// baseImage returns the base as an index (nil for scratch).
 func (b *builder) baseImage(ctx context.Context, j *imageJob) (v1.ImageIndex, error) {
 	if j.base == "scratch" {
 		return nil, nil
 	}
-	at := strings.LastIndexByte(j.base, '@')
-	h, err := v1.NewHash(j.base[at+1:])
+	return b.loadImage(ctx, j.spec, j.base)
+}
+
+// loadImage returns a pinned image of spec (a base, or an image files are copied from) as an
+// index. One in a registry is pulled once into <work>/base-images, its digest checked, and read
+// from there by later builds; a relative OCI layout is in the image's dependency.
+func (b *builder) loadImage(ctx context.Context, spec *manifest.Image, ref string) (v1.ImageIndex, error) {
+	at := strings.LastIndexByte(ref, '@')
+	h, err := v1.NewHash(ref[at+1:])
 	if err != nil {
 		return nil, err
 	}
-	dir, isLayout := strings.CutPrefix(j.base[:at], "oci-layout:")
+	dir, isLayout := strings.CutPrefix(ref[:at], "oci-layout:")
 	if isLayout {
 		if !filepath.IsAbs(dir) {
-			s, err := b.source(release.ImageDependency(b.m, j.spec))
+			s, err := b.source(release.ImageDependency(b.m, spec))
 			if err != nil {
 				return nil, err
 			}
@@ -313,7 +345,7 @@ func (b *builder) baseImage(ctx context.Context, j *imageJob) (v1.ImageIndex, er
 		}
 	} else {
 		dir = filepath.Join(b.o.work, "base-images")
-		if err := b.pullBase(ctx, j.base, dir, h); err != nil {
+		if err := b.pullBase(ctx, ref, dir, h); err != nil {
 			return nil, err
 		}
 	}

@@ -110,7 +110,7 @@ func (b *builder) markNeeded() {
 	}
 	if b.assembles {
 		for _, j := range b.images {
-			for _, pl := range j.platforms {
+			for _, pl := range slices.Concat(j.platforms, j.windows) {
 				for _, bin := range j.spec.Binaries {
 					need(bin, pl)
 				}

@@ -115,7 +115,12 @@ func (b *builder) writeSBOMs(ctx context.Context) error {
 // imageSBOM describes an image: its base, its binaries for every platform and its files.
 func (b *builder) imageSBOM(j *imageJob) (*sbom.Document, error) {
 	im := sbom.Image{Ref: j.ref, Digest: string(j.digest), Base: b.baseName(j)}
-	for _, pl := range j.platforms {
+	if w := j.spec.Windows; w != nil {
+		for _, ref := range w.Bases {
+			im.Bases = append(im.Bases, b.refName(ref))
+		}
+	}
+	for _, pl := range slices.Concat(j.platforms, j.windows) {
 		for _, name := range j.spec.Binaries {
 			x, ok := b.binary(name, pl)
 			if !ok {
@@ -152,11 +157,7 @@ func (b *builder) baseName(j *imageJob) string {
 	if j.base == "scratch" {
 		return ""
 	}
-	at := strings.LastIndexByte(j.base, '@')
-	if dir, ok := strings.CutPrefix(j.base[:at], "oci-layout:"); ok {
-		return "oci-layout/" + filepath.Base(dir) + j.base[at:]
-	}
-	return j.base
+	return b.refName(j.base)
 }
 
 // writeProvenance writes the release's provenance, when the caller names a builder: every
@@ -212,7 +213,16 @@ func (b *builder) resolvedDependencies() ([]provenance.Dependency, error) {
 	}
 	bases := map[string]bool{}
 	for _, j := range b.images {
-		if base := b.baseName(j); base != "" && !bases[base] {
+		names := []string{b.baseName(j)}
+		if w := j.spec.Windows; w != nil {
+			for _, ref := range slices.Concat(w.Bases, copySources(w)) {
+				names = append(names, b.refName(ref))
+			}
+		}
+		for _, base := range names {
+			if base == "" || bases[base] {
+				continue
+			}
 			bases[base] = true
 			repo, dig, _ := strings.Cut(base, "@")
 			alg, hexDigest, _ := strings.Cut(dig, ":")

@@ -189,6 +189,37 @@ type Image struct {
 	Variants   []ImageVariant    `yaml:"variants,omitempty"`
 	// Platforms defaults to the manifest's linux architectures.
 	Platforms []string `yaml:"platforms,omitempty"`
+	// Windows adds Windows entries to the image's index, on Windows bases of their own.
+	Windows *WindowsImage `yaml:"windows,omitempty"`
+}
+
+// WindowsImage adds Windows entries to an image's index, as Kubernetes-CSI ships nanoserver
+// images beside its distroless ones. Every windows/<arch> entry of every base gives one entry
+// with the base's os.version, so one index serves several Windows releases (1809, ltsc2022).
+// The binaries (name.exe) and files go into one Windows-format layer (Files/…).
+type WindowsImage struct {
+	// Pos is where the entry was declared; the decoder fills it.
+	Pos Pos `yaml:"-"`
+	// Bases are pinned like an image's base: repo@sha256:… or oci-layout:<dir>@sha256:….
+	Bases []string `yaml:"bases"`
+	// Platforms are windows/<arch>; default the manifest's (or the first binary's) windows ones.
+	Platforms []string `yaml:"platforms,omitempty"`
+	// Entrypoint and User replace the image's on Windows, e.g. [/livenessprobe.exe] and
+	// ContainerAdministrator. An entrypoint is required when the image has one.
+	Entrypoint []string `yaml:"entrypoint,omitempty"`
+	User       string   `yaml:"user,omitempty"`
+	// Copy takes files from other pinned Windows images, e.g. servercore's netapi32.dll.
+	Copy []WindowsCopy `yaml:"copy,omitempty"`
+}
+
+// WindowsCopy copies files from pinned Windows images into each Windows entry: for an entry,
+// the one image of From whose windows/<arch> entry has the same os.version build (10.0.17763)
+// gives the files; none or two is an error.
+type WindowsCopy struct {
+	From []string `yaml:"from"`
+	// Paths are absolute Windows-image paths with forward slashes, e.g.
+	// /Windows/System32/netapi32.dll; each goes to the same path in the image.
+	Paths []string `yaml:"paths"`
 }
 
 // ImageVariant builds the image again on another base, e.g. Istio's debug and distroless.

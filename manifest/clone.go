@@ -70,6 +70,17 @@ func (b Build) Clone() Build {
 		img.Labels = maps.Clone(x.Labels)
 		img.Variants = slices.Clone(x.Variants)
 		img.Platforms = slices.Clone(x.Platforms)
+		if x.Windows != nil {
+			w := *x.Windows
+			w.Bases = slices.Clone(w.Bases)
+			w.Platforms = slices.Clone(w.Platforms)
+			w.Entrypoint = slices.Clone(w.Entrypoint)
+			w.Copy = slices.Clone(w.Copy)
+			for k, c := range w.Copy {
+				w.Copy[k] = WindowsCopy{From: slices.Clone(c.From), Paths: slices.Clone(c.Paths)}
+			}
+			img.Windows = &w
+		}
 	}
 	for i, x := range out.Charts {
 		out.Charts[i].Values = maps.Clone(x.Values)

@@ -157,6 +157,17 @@ func TestParseErrors(t *testing.T) {
 			[]string{`m.yaml:6:21: build.images[0].base: "alpine:3.20" is not pinned (want scratch, repo@sha256:… or oci-layout:<dir>@sha256:…)`}},
 		{"image platform", head + "build:\n  images:\n  - {name: i, platforms: [darwin/arm64]}\n", nil,
 			[]string{`m.yaml:6:27: build.images[0].platforms[0]: images are built for linux only, got "darwin/arm64"`}},
+		{"windows entries", head + "build:\n  images:\n  - name: i\n    entrypoint: [/i]\n    windows:\n      bases: ['nanoserver:1809', scratch]\n" +
+			"      platforms: [linux/amd64]\n      copy:\n      - {from: [], paths: ['C:/Windows/netapi32.dll', /Windows/../x]}\n", nil,
+			[]string{
+				`m.yaml:9:7: build.images[0].windows.entrypoint: the image has an entrypoint (/i), so its Windows entries need their own (the binaries are name.exe there)`,
+				`m.yaml:9:15: build.images[0].windows.bases[0]: "nanoserver:1809" is not pinned (want scratch, repo@sha256:… or oci-layout:<dir>@sha256:…)`,
+				`m.yaml:9:34: build.images[0].windows.bases[1]: "scratch": a Windows entry needs a Windows base`,
+				`m.yaml:10:19: build.images[0].windows.platforms[0]: want windows/<arch>, got "linux/amd64"`,
+				`m.yaml:12:16: build.images[0].windows.copy[0].from: want at least one pinned Windows image`,
+				`m.yaml:12:28: build.images[0].windows.copy[0].paths[0]: "C:/Windows/netapi32.dll": want a clean absolute path with forward slashes, e.g. /Windows/System32/netapi32.dll`,
+				`m.yaml:12:55: build.images[0].windows.copy[0].paths[1]: "/Windows/../x": want a clean absolute path with forward slashes, e.g. /Windows/System32/netapi32.dll`,
+			}},
 		{"chart", head + "build:\n  charts:\n  - {name: c, path: /charts/c, pin: sometimes, values: {hub: '{{.Hub}}'}}\n", nil,
 			[]string{
 				`m.yaml:6:21: build.charts[0].path: "/charts/c": want a relative path inside the dependency`,

@@ -148,6 +148,18 @@ func TestCloneIsDeep(t *testing.T) {
 	}
 }
 
+func TestCloneWindowsIsDeep(t *testing.T) {
+	m := &manifest.Manifest{Build: manifest.Build{Images: []manifest.Image{{Name: "i", Windows: &manifest.WindowsImage{
+		Bases: []string{"a"}, Entrypoint: []string{"/i.exe"}, Copy: []manifest.WindowsCopy{{From: []string{"b"}, Paths: []string{"/p"}}}}}}}}
+	c := m.Clone()
+	w := c.Build.Images[0].Windows
+	w.Bases[0], w.Entrypoint[0], w.Copy[0].From[0], w.Copy[0].Paths[0], w.User = "x", "x", "x", "x", "x"
+	if diff := cmp.Diff(&manifest.WindowsImage{Bases: []string{"a"}, Entrypoint: []string{"/i.exe"},
+		Copy: []manifest.WindowsCopy{{From: []string{"b"}, Paths: []string{"/p"}}}}, m.Build.Images[0].Windows); diff != "" {
+		t.Errorf("changing the clone changed the original (-want +got):\n%s", diff)
+	}
+}
+
 func TestValidateInCode(t *testing.T) {
 	m := &manifest.Manifest{Version: "1.0", Dependencies: map[string]*manifest.Dependency{"a": {Git: "https://x/a", Auto: "modulez"}}}
 	want := `manifest: dependencies.a.auto: unknown resolver "modulez" (want modules, deps, proxy_workspace)`

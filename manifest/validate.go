@@ -405,6 +405,9 @@ func (v *validator) build(b *Build, p string) {
 		for j, vr := range x.Variants {
 			v.imageBase(fmt.Sprintf("%s.variants[%d].base", ip, j), vr.Base)
 		}
+		if x.Windows != nil {
+			v.windows(ip+".windows", &x)
+		}
 	}
 	for i, x := range b.Charts {
 		cp := at("charts", i)
@@ -544,6 +547,54 @@ func (v *validator) files(p string, files []Files) {
 }
 
 var digestSuffix = regexp.MustCompile(`@sha256:[0-9a-f]{64}$`)
+
+// windows checks an image's Windows entries.
+func (v *validator) windows(p string, x *Image) {
+	w := x.Windows
+	if len(w.Bases) == 0 {
+		v.errorf(p+".bases", "want at least one pinned Windows base, e.g. mcr.microsoft.com/windows/nanoserver@sha256:…")
+	}
+	for i, base := range w.Bases {
+		if base == "" || base == "scratch" {
+			v.errorf(fmt.Sprintf("%s.bases[%d]", p, i), "%q: a Windows entry needs a Windows base", base)
+			continue
+		}
+		v.imageBase(fmt.Sprintf("%s.bases[%d]", p, i), base)
+	}
+	v.platforms(p, w.Platforms)
+	for i, pl := range w.Platforms {
+		if !strings.HasPrefix(pl, "windows/") {
+			v.errorf(fmt.Sprintf("%s.platforms[%d]", p, i), "want windows/<arch>, got %q", pl)
+		}
+	}
+	if len(x.Entrypoint) > 0 && len(w.Entrypoint) == 0 {
+		v.errorf(p+".entrypoint", "the image has an entrypoint (%s), so its Windows entries need their own (the binaries are name.exe there)", strings.Join(x.Entrypoint, " "))
+	}
+	if len(x.Variants) > 0 {
+		v.errorf(p, "an image with variants cannot have Windows entries")
+	}
+	for i, c := range w.Copy {
+		cp := fmt.Sprintf("%s.copy[%d]", p, i)
+		if len(c.From) == 0 {
+			v.errorf(cp+".from", "want at least one pinned Windows image")
+		}
+		for j, from := range c.From {
+			if from == "" || from == "scratch" {
+				v.errorf(fmt.Sprintf("%s.from[%d]", cp, j), "%q: want a pinned Windows image", from)
+				continue
+			}
+			v.imageBase(fmt.Sprintf("%s.from[%d]", cp, j), from)
+		}
+		if len(c.Paths) == 0 {
+			v.errorf(cp+".paths", "want at least one path")
+		}
+		for j, f := range c.Paths {
+			if !path.IsAbs(f) || path.Clean(f) != f || f == "/" || strings.Contains(f, "\\") {
+				v.errorf(fmt.Sprintf("%s.paths[%d]", cp, j), "%q: want a clean absolute path with forward slashes, e.g. /Windows/System32/netapi32.dll", f)
+			}
+		}
+	}
+}
 
 func (v *validator) imageBase(p, base string) {
 	if base == "" || base == "scratch" || digestSuffix.MatchString(base) {

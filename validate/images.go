@@ -55,7 +55,7 @@ func (Images) Check(_ context.Context, d *release.Dir) error {
 			case r != img.Digest().String():
 				errs = append(errs, fmt.Errorf("%s: the layout has %s, the manifest records %s", ref, img.Digest(), r))
 			}
-			for _, err := range checkImage(img, release.ImagePlatforms(m, spec), m.Version, rev) {
+			for _, err := range checkImage(img, release.ImagePlatforms(m, spec), release.WindowsPlatforms(m, spec), m.Version, rev) {
 				errs = append(errs, fmt.Errorf("%s: %w", ref, err))
 			}
 		}
@@ -64,8 +64,9 @@ func (Images) Check(_ context.Context, d *release.Dir) error {
 }
 
 // checkImage checks one image index: it validates, and has an image with the labels for every
-// platform.
-func checkImage(img release.Image, platforms []string, version, rev string) []error {
+// platform, and for every windows platform at least one Windows entry, each with the
+// os.version of its config.
+func checkImage(img release.Image, platforms, windows []string, version, rev string) []error {
 	ii := img.Index
 	if ii == nil {
 		return []error{fmt.Errorf("a single image, not a multi-platform index")}
@@ -105,13 +106,50 @@ func checkImage(img release.Image, platforms []string, version, rev string) []er
 		if cf.OS != goos || cf.Architecture != goarch {
 			errs = append(errs, fmt.Errorf("%s: the config says %s/%s", pl, cf.OS, cf.Architecture))
 		}
-		labels := cf.Config.Labels
-		if labels[release.LabelVersion] != version {
-			errs = append(errs, fmt.Errorf("%s: label %s is %q, want %q", pl, release.LabelVersion, labels[release.LabelVersion], version))
+		errs = append(errs, checkLabels(pl, cf, version, rev)...)
+	}
+	for _, pl := range windows {
+		goos, goarch, variant, _ := manifest.ParsePlatform(pl)
+		n := 0
+		for _, x := range im.Manifests {
+			if x.Platform == nil || x.Platform.OS != goos || x.Platform.Architecture != goarch || x.Platform.Variant != variant {
+				continue
+			}
+			n++
+			at := fmt.Sprintf("%s os.version %s", pl, x.Platform.OSVersion)
+			img, err := ii.Image(x.Digest)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", at, err))
+				continue
+			}
+			cf, err := img.ConfigFile()
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", at, err))
+				continue
+			}
+			if cf.OS != goos || cf.Architecture != goarch {
+				errs = append(errs, fmt.Errorf("%s: the config says %s/%s", at, cf.OS, cf.Architecture))
+			}
+			if x.Platform.OSVersion == "" || cf.OSVersion != x.Platform.OSVersion {
+				errs = append(errs, fmt.Errorf("%s: the config's os.version is %q", at, cf.OSVersion))
+			}
+			errs = append(errs, checkLabels(at, cf, version, rev)...)
 		}
-		if rev != "" && labels[release.LabelRevision] != rev {
-			errs = append(errs, fmt.Errorf("%s: label %s is %q, want %q", pl, release.LabelRevision, labels[release.LabelRevision], rev))
+		if n == 0 {
+			errs = append(errs, fmt.Errorf("no Windows entry for %s", pl))
 		}
+	}
+	return errs
+}
+
+func checkLabels(at string, cf *v1.ConfigFile, version, rev string) []error {
+	var errs []error
+	labels := cf.Config.Labels
+	if labels[release.LabelVersion] != version {
+		errs = append(errs, fmt.Errorf("%s: label %s is %q, want %q", at, release.LabelVersion, labels[release.LabelVersion], version))
+	}
+	if rev != "" && labels[release.LabelRevision] != rev {
+		errs = append(errs, fmt.Errorf("%s: label %s is %q, want %q", at, release.LabelRevision, labels[release.LabelRevision], rev))
 	}
 	return errs
 }

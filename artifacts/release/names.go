@@ -233,6 +233,30 @@ func ImagePlatforms(m *manifest.Manifest, spec *manifest.Image) []string {
 	return linux
 }
 
+// WindowsPlatforms are the windows platforms of spec's Windows entries: its windows.platforms,
+// else the windows platforms of its first binary or of the manifest; none without windows.
+func WindowsPlatforms(m *manifest.Manifest, spec *manifest.Image) []string {
+	if spec.Windows == nil {
+		return nil
+	}
+	if len(spec.Windows.Platforms) > 0 {
+		return spec.Windows.Platforms
+	}
+	all := m.Platforms()
+	if len(spec.Binaries) > 0 {
+		if x := BinarySpec(m, spec.Binaries[0]); x != nil && len(x.Platforms) > 0 {
+			all = x.Platforms
+		}
+	}
+	var windows []string
+	for _, p := range all {
+		if strings.HasPrefix(p, "windows/") {
+			windows = append(windows, p)
+		}
+	}
+	return windows
+}
+
 // ImageVariants are the variant names of spec's image, "" (the image itself) first.
 func ImageVariants(spec *manifest.Image) []string {
 	out := []string{""}

@@ -67,7 +67,9 @@ type Image struct {
 	// Ref is the image's reference (registry/name:tag) and Digest its index digest.
 	Ref, Digest string
 	// Base is the base image's reference pinned by digest (name@sha256:…); empty for scratch.
-	Base     string
+	Base string
+	// Bases are the bases of its other entries, e.g. Windows ones, pinned the same way.
+	Bases    []string
 	Binaries []Binary
 	Files    []File
 }
@@ -101,8 +103,11 @@ func ForImage(im Image, created time.Time) *spdx.Document {
 	id := d.add(&spdx.Package{PackageName: name, PackageVersion: im.Digest, PackageDownloadLocation: "NOASSERTION",
 		PrimaryPackagePurpose: "CONTAINER", PackageExternalReferences: []*spdx.PackageExternalReference{purl(ociPURL(name, im.Digest))}})
 	d.describe(id)
-	if im.Base != "" {
-		repo, dig, _ := strings.Cut(im.Base, "@")
+	for _, b := range slices.Concat([]string{im.Base}, im.Bases) {
+		if b == "" {
+			continue
+		}
+		repo, dig, _ := strings.Cut(b, "@")
 		base := d.add(&spdx.Package{PackageName: repo, PackageVersion: dig, PackageDownloadLocation: "NOASSERTION",
 			PrimaryPackagePurpose: "CONTAINER", PackageExternalReferences: []*spdx.PackageExternalReference{purl(ociPURL(repo, dig))}})
 		d.relate(id, "DESCENDANT_OF", base)

@@ -92,4 +92,20 @@ func TestForImage(t *testing.T) {
 	if len(d.Files) != 1 || len(d.Packages) != 5 {
 		t.Errorf("%d files, %d packages", len(d.Files), len(d.Packages))
 	}
+
+	// Windows entries' bases are bases too, each a package the image descends from.
+	im.Bases = []string{"mcr.microsoft.com/windows/nanoserver@sha256:" + strings.Repeat("5", 64),
+		"mcr.microsoft.com/windows/nanoserver@sha256:" + strings.Repeat("6", 64)}
+	data, err = sbom.Marshal(sbom.ForImage(im, when))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Count(string(data), `"relationshipType": "DESCENDANT_OF"`); got != 3 {
+		t.Errorf("%d DESCENDANT_OF relationships, want 3", got)
+	}
+	for _, want := range []string{`"referenceLocator": "pkg:oci/nanoserver@sha256%3A5555`, `"referenceLocator": "pkg:oci/nanoserver@sha256%3A6666`} {
+		if !strings.Contains(string(data), want) {
+			t.Errorf("no %s", want)
+		}
+	}
 }
