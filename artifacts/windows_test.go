@@ -2,7 +2,6 @@ package artifacts_test
 
 import (
 	"archive/tar"
-	"bytes"
 	"io"
 	"path/filepath"
 	"strings"
@@ -12,62 +11,12 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/tarball"
-	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/google/go-containerregistry/pkg/v1/validate"
 
 	"github.com/releasekit/releasekit/artifacts"
 	"github.com/releasekit/releasekit/artifacts/release"
+	"github.com/releasekit/releasekit/internal/registrytest"
 )
-
-// windowsLayer is a layer in the Windows format: files under Files/.
-func windowsLayer(t *testing.T, files map[string]string) v1.Layer {
-	t.Helper()
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	for _, dir := range []string{"Files", "Hives"} {
-		tw.WriteHeader(&tar.Header{Name: dir, Typeflag: tar.TypeDir, Mode: 0o555})
-	}
-	for name, text := range files {
-		tw.WriteHeader(&tar.Header{Name: "Files/" + name, Typeflag: tar.TypeReg, Mode: 0o644, Size: int64(len(text))})
-		tw.Write([]byte(text))
-	}
-	tw.Close()
-	data := buf.Bytes()
-	l, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil })
-	if err != nil {
-		t.Fatal(err)
-	}
-	return l
-}
-
-// windowsBase writes a one-entry Windows image index (nanoserver's or servercore's shape) with
-// the given layers into an OCI layout and returns it pinned.
-func windowsBase(t *testing.T, dir, osVersion string, layers ...v1.Layer) string {
-	t.Helper()
-	img, err := mutate.ConfigFile(empty.Image, &v1.ConfigFile{OS: "windows", Architecture: "amd64", OSVersion: osVersion,
-		RootFS: v1.RootFS{Type: "layers"}, Config: v1.Config{User: "ContainerUser"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, l := range layers {
-		if img, err = mutate.Append(img, mutate.Addendum{Layer: l, MediaType: types.OCILayer}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	idx := mutate.AppendManifests(mutate.IndexMediaType(empty.Index, types.OCIImageIndex), mutate.IndexAddendum{Add: img,
-		Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "windows", Architecture: "amd64", OSVersion: osVersion}}})
-	p, err := layout.Write(dir, empty.Index)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.AppendIndex(idx); err != nil {
-		t.Fatal(err)
-	}
-	d, _ := idx.Digest()
-	return "oci-layout:" + dir + "@" + d.String()
-}
 
 // windowsFixture is a manifest whose image has linux and Windows entries, in Kubernetes-CSI's
 // shape: nanoserver 1809 and ltsc2022 bases, and netapi32.dll copied from the servercore of the
@@ -86,16 +35,16 @@ func windowsFixture(t *testing.T, copyFrom ...string) (string, map[string]string
 	}
 	bd, _ := base.Digest()
 	refs := map[string]string{
-		"nano1809": windowsBase(t, filepath.Join(dir, "nanoserver-1809"), "10.0.17763.7009",
-			windowsLayer(t, map[string]string{"Windows/System32/kernel32.dll": "kernel 17763"})),
-		"nano2022": windowsBase(t, filepath.Join(dir, "nanoserver-ltsc2022"), "10.0.20348.3207",
-			windowsLayer(t, map[string]string{"Windows/System32/kernel32.dll": "kernel 20348"})),
-		"core2019": windowsBase(t, filepath.Join(dir, "servercore-ltsc2019"), "10.0.17763.6893",
-			windowsLayer(t, map[string]string{"Windows/System32/netapi32.dll": "netapi 17763"})),
-		// The top layer's copy wins.
-		"core2022": windowsBase(t, filepath.Join(dir, "servercore-ltsc2022"), "10.0.20348.3100",
-			windowsLayer(t, map[string]string{"Windows/System32/netapi32.dll": "netapi 20348 old"}),
-			windowsLayer(t, map[string]string{"windows/system32/NETAPI32.dll": "netapi 20348"})),
+		"nano1809": registrytest.WindowsImage(t, filepath.Join(dir, "nanoserver-1809"), "10.0.17763.7009",
+			map[string]string{"Windows/System32/kernel32.dll": "kernel 17763"}),
+		"nano2022": registrytest.WindowsImage(t, filepath.Join(dir, "nanoserver-ltsc2022"), "10.0.20348.3207",
+			map[string]string{"Windows/System32/kernel32.dll": "kernel 20348"}),
+		"core2019": registrytest.WindowsImage(t, filepath.Join(dir, "servercore-ltsc2019"), "10.0.17763.6893",
+			map[string]string{"Windows/System32/netapi32.dll": "netapi 17763"}),
+		// The top layer's copy wins, its name compared as Windows compares names.
+		"core2022": registrytest.WindowsImage(t, filepath.Join(dir, "servercore-ltsc2022"), "10.0.20348.3100",
+			map[string]string{"Windows/System32/netapi32.dll": "netapi 20348 old"},
+			map[string]string{"windows/system32/NETAPI32.dll": "netapi 20348"}),
 	}
 	if len(copyFrom) == 0 {
 		copyFrom = []string{"core2019", "core2022"}

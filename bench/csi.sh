@@ -5,16 +5,21 @@
 # the driver's newest tag pinned to the images just built, and the version policy between the
 # driver's previous and newest tags.
 #
-#   bash bench/csi.sh SRC_DIR [BASE]
-# BASE is the images' pinned base (default: a local empty one from bench/csibase; pass
-# gcr.io/distroless/static@sha256:… where the registry can be reached).
+#   bash bench/csi.sh SRC_DIR [BASES]
+# BASES is a file of examples/csi flags naming the pinned bases, one per line: "-base
+# gcr.io/distroless/static@sha256:…", "-windows-base mcr.microsoft.com/windows/nanoserver@sha256:…"
+# (1809, ltsc2022) and "-windows-addon mcr.microsoft.com/windows/servercore@sha256:…" (ltsc2019,
+# ltsc2022), for where the registries can be reached. Default: local stand-ins from
+# bench/csibase. Sidecars with a Dockerfile.Windows get Windows entries.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 src=$(cd "$1" && pwd)
 w=$(mktemp -d)
 trap 'rm -rf "$w"' EXIT
 go build -o "$w/csi" ./examples/csi
-base=${2:-$(go run ./bench/csibase "$w/base")}
+if [ $# -ge 2 ]; then cp "$2" "$w/bases"; else go run ./bench/csibase "$w/base" >"$w/bases"; fi
+linux=($(grep '^-base ' "$w/bases"))
+windows=($(grep '^-windows-' "$w/bases" || true))
 releases=()
 for repo in "$src"/*/; do
   repo=${repo%/}
@@ -22,15 +27,20 @@ for repo in "$src"/*/; do
   name=$(sed -n 's/^CMDS *= *//p' "$repo/Makefile" | head -1)
   tag=$(git -C "$repo" tag --list 'v*' --sort=-v:refname | head -1)
   description=$(git -C "$repo" show "$tag:Dockerfile" | sed -n 's/^LABEL description="\(.*\)"$/\1/p' | head -1)
+  bases=("${linux[@]}")
+  if git -C "$repo" cat-file -e "$tag:Dockerfile.Windows" 2>/dev/null || git -C "$repo" cat-file -e "$tag:cmd/$name/Dockerfile.Windows" 2>/dev/null; then
+    bases+=("${windows[@]}")
+  fi
   for run in a b; do
     start=$(date +%s.%N)
-    if ! "$w/csi" release -name "$name" -git "$repo" -tag "$tag" -base "$base" -description "$description" -dir "$w/$name-$run" >"$w/$name-$run.log" 2>&1; then
+    if ! "$w/csi" release -name "$name" -git "$repo" -tag "$tag" "${bases[@]}" -description "$description" -dir "$w/$name-$run" >"$w/$name-$run.log" 2>&1; then
       echo "$name $tag: the release failed"; tail -20 "$w/$name-$run.log"; continue 2
     fi
     end=$(date +%s.%N)
     echo "$name $tag run $run: $(echo "$end - $start" | bc) s"
   done
   grep '^image ' "$w/$name-a.log"
+  grep '^platforms ' "$w/$name-a.log" || true
   grep -E '^(PASS|FAIL|SKIP|NOTE)|^Release validation' "$w/$name-a.log" | tr '\n' ';'; echo
   if cmp -s "$w/$name-a/out/SHA256SUMS" "$w/$name-b/out/SHA256SUMS"; then
     echo "$name: two builds, the same SHA256SUMS ($(sha256sum <"$w/$name-a/out/SHA256SUMS" | cut -c1-16)…)"

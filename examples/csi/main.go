@@ -94,7 +94,15 @@ type Sidecar struct {
 	Hub, Base string
 	// Description is the image's description label (their Dockerfile's LABEL description).
 	Description string
+	// WindowsBases are pinned nanoserver images (1809, ltsc2022) for the image's Windows
+	// entries, as Dockerfile.Windows builds them; WindowsAddons the pinned servercore images
+	// of the same Windows builds, which netapi32.dll is copied from. Sidecars without a
+	// Dockerfile.Windows have none.
+	WindowsBases, WindowsAddons []string
 }
+
+// WindowsPlatform is the platform of the sidecars' Windows images.
+const WindowsPlatform = "windows/amd64"
 
 // labels are the labels their Dockerfile and build give the image: maintainers, description,
 // and revision (docker build --label revision=$(REV)).
@@ -112,10 +120,17 @@ func (s Sidecar) Manifest() (*manifest.Manifest, error) {
 	if !strings.HasPrefix(s.Tag, "v") {
 		return nil, usageError{fmt.Errorf("tag %q: CSI tags are vX.Y.Z or vX.Y.Z-rcN", s.Tag)}
 	}
+	if (len(s.WindowsBases) == 0) != (len(s.WindowsAddons) == 0) {
+		return nil, usageError{errors.New("-windows-base and -windows-addon go together: Windows images need their nanoserver bases and the servercore images netapi32.dll comes from")}
+	}
+	platforms := slices.Clone(Platforms)
+	if len(s.WindowsBases) > 0 {
+		platforms = append(platforms, WindowsPlatform)
+	}
 	m := &manifest.Manifest{
 		Version:       s.Tag,
 		Docker:        s.Hub,
-		Architectures: slices.Clone(Platforms),
+		Architectures: platforms,
 		Dependencies:  map[string]*manifest.Dependency{s.Name: {Git: s.Git, Tag: s.Tag}},
 		Build: manifest.Build{
 			Binaries: []manifest.Binary{{
@@ -132,6 +147,17 @@ func (s Sidecar) Manifest() (*manifest.Manifest, error) {
 			Licenses: &manifest.Licenses{},
 		},
 	}
+	if len(s.WindowsBases) > 0 {
+		// Dockerfile.Windows: the binary as /<name>.exe on nanoserver, servercore's
+		// netapi32.dll beside, run as ContainerAdministrator.
+		m.Build.Images[0].Windows = &manifest.WindowsImage{
+			Bases:      slices.Clone(s.WindowsBases),
+			Platforms:  []string{WindowsPlatform},
+			Entrypoint: []string{"/" + s.Name + ".exe"},
+			User:       "ContainerAdministrator",
+			Copy:       []manifest.WindowsCopy{{From: slices.Clone(s.WindowsAddons), Paths: []string{"/Windows/System32/netapi32.dll"}}},
+		}
+	}
 	if err := m.Validate(manifest.WithSemver()); err != nil {
 		return nil, err
 	}
@@ -147,6 +173,10 @@ func releaseCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.StringVar(&s.Description, "description", "", "the image's description label (the Dockerfile's LABEL description)")
 	fs.StringVar(&s.Hub, "hub", "registry.k8s.io/sig-storage", "where its image is published")
 	fs.StringVar(&s.Base, "base", "", "the image's base, pinned by digest: the digest of gcr.io/distroless/static:latest the\nsidecars' Dockerfiles name, as of the release (oci-layout:DIR@sha256:… for a local one)")
+	fs.Func("windows-base", "a pinned nanoserver image for the Windows entries (repeatable: 1809, ltsc2022), for a sidecar with a Dockerfile.Windows",
+		func(v string) error { s.WindowsBases = append(s.WindowsBases, v); return nil })
+	fs.Func("windows-addon", "a pinned servercore image of a -windows-base's Windows build, which netapi32.dll is copied from (repeatable)",
+		func(v string) error { s.WindowsAddons = append(s.WindowsAddons, v); return nil })
 	dir := fs.String("dir", "", "working folder; the release goes to <dir>/out (default: a temporary one)")
 	checkPublished := fs.Bool("check-published", false, "ask -hub first: an image published for the tag is never rebuilt")
 	printManifest := fs.Bool("print-manifest", false, "print the manifest and stop")
@@ -192,8 +222,25 @@ func releaseCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	layout, err := release.OpenLayout(filepath.Join(out, release.ImagesDir))
+	if err != nil {
+		return err
+	}
 	for _, im := range set.Images {
 		fmt.Fprintf(stdout, "image %s@%s\n", im.Ref, im.Digest)
+		if l, ok := layout.Lookup(im.Ref); ok && l.Index != nil {
+			idx, err := l.Index.IndexManifest()
+			if err != nil {
+				return err
+			}
+			var platforms []string
+			for _, d := range idx.Manifests {
+				if d.Platform != nil {
+					platforms = append(platforms, d.Platform.String())
+				}
+			}
+			fmt.Fprintf(stdout, "platforms %s\n", strings.Join(platforms, " "))
+		}
 	}
 	rep, err := validate.Release(ctx, out, validate.WithChartRenderer(chart.New()))
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -23,6 +24,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/releasekit/releasekit/artifacts/release"
+	"github.com/releasekit/releasekit/internal/registrytest"
 )
 
 func git(t *testing.T, dir string, args ...string) string {
@@ -71,6 +73,9 @@ func sidecar(t *testing.T, dir, name string) string {
 		"release-tools/build.make": "REV=$(shell git describe --long --tags --match='v*' --dirty 2>/dev/null || git rev-list -n1 HEAD)\n" +
 			"IMPORTPATH_LDFLAGS = -X main.version=$(REV)\n",
 		"Dockerfile": "FROM gcr.io/distroless/static:latest\nARG binary=./bin/" + name + "\nCOPY ${binary} /" + name + "\nENTRYPOINT [\"/" + name + "\"]\n",
+		"Dockerfile.Windows": "ARG BASE_IMAGE=nanoserver:1809\nARG ADDON_IMAGE=servercore:1809\nFROM mcr.microsoft.com/windows/${ADDON_IMAGE} as addon\n" +
+			"FROM mcr.microsoft.com/windows/${BASE_IMAGE}\nCOPY ./bin/" + name + ".exe /" + name + ".exe\n" +
+			"COPY --from=addon /Windows/System32/netapi32.dll /Windows/System32/netapi32.dll\nUSER ContainerAdministrator\nENTRYPOINT [\"/" + name + ".exe\"]\n",
 		"cmd/" + name + "/main.go": "package main\n\nimport (\n\t\"fmt\"\n\t\"os\"\n)\n\nvar version = \"unknown\"\n\n" +
 			"func main() {\n\tif len(os.Args) > 1 && os.Args[1] == \"--version\" {\n\t\tfmt.Println(version)\n\t}\n}\n",
 	}
@@ -115,6 +120,23 @@ func baseLayout(t *testing.T, dir string) string {
 	return "oci-layout:" + dir + "@" + d.String()
 }
 
+func indexOf(t *testing.T, out, ref string) *v1.IndexManifest {
+	t.Helper()
+	l, err := release.OpenLayout(filepath.Join(out, release.ImagesDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	im, ok := l.Lookup(ref)
+	if !ok || im.Index == nil {
+		t.Fatalf("no image %s in the release", ref)
+	}
+	m, err := im.Index.IndexManifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
 // configOf returns the config of the image's linux/amd64 variant.
 func configOf(t *testing.T, out, ref string) *v1.ConfigFile {
 	t.Helper()
@@ -144,7 +166,7 @@ func platformDigest(t *testing.T, idx v1.ImageIndex, arch string) v1.Hash {
 		t.Fatal(err)
 	}
 	for _, d := range m.Manifests {
-		if d.Platform != nil && d.Platform.Architecture == arch {
+		if d.Platform != nil && d.Platform.OS == "linux" && d.Platform.Architecture == arch {
 			return d.Digest
 		}
 	}
@@ -168,7 +190,7 @@ func binaryIn(t *testing.T, out, ref, name string) []byte {
 		t.Fatal(err)
 	}
 	for _, d := range m.Manifests {
-		if d.Platform == nil || d.Platform.Architecture != "amd64" {
+		if d.Platform == nil || d.Platform.OS != "linux" || d.Platform.Architecture != "amd64" {
 			continue
 		}
 		img, err := im.Index.Image(d.Digest)
@@ -203,12 +225,21 @@ func TestSidecarRelease(t *testing.T) {
 	dir := t.TempDir()
 	repo := sidecar(t, dir, "livenessprobe")
 	base := baseLayout(t, filepath.Join(dir, "distroless-static"))
+	// Dockerfile.Windows's bases: nanoserver 1809 and ltsc2022, and the servercore of each
+	// build for netapi32.dll.
+	windows := []string{
+		"-windows-base", registrytest.WindowsImage(t, filepath.Join(dir, "nanoserver-1809"), "10.0.17763.7009", map[string]string{"Windows/System32/kernel32.dll": "k"}),
+		"-windows-base", registrytest.WindowsImage(t, filepath.Join(dir, "nanoserver-ltsc2022"), "10.0.20348.3207", map[string]string{"Windows/System32/kernel32.dll": "k"}),
+		"-windows-addon", registrytest.WindowsImage(t, filepath.Join(dir, "servercore-ltsc2019"), "10.0.17763.6893", map[string]string{"Windows/System32/netapi32.dll": "netapi 17763"}),
+		"-windows-addon", registrytest.WindowsImage(t, filepath.Join(dir, "servercore-ltsc2022"), "10.0.20348.3100", map[string]string{"Windows/System32/netapi32.dll": "netapi 20348"}),
+	}
 	release := func(tag string) (string, string) {
 		t.Helper()
 		work := filepath.Join(dir, "release-"+tag)
 		var out, errOut bytes.Buffer
-		code := run(t.Context(), []string{"release", "-name", "livenessprobe", "-git", repo, "-tag", tag, "-base", base, "-dir", work,
-			"-description", "CSI Driver liveness probe"}, &out, &errOut)
+		args := append([]string{"release", "-name", "livenessprobe", "-git", repo, "-tag", tag, "-base", base, "-dir", work,
+			"-description", "CSI Driver liveness probe"}, windows...)
+		code := run(t.Context(), args, &out, &errOut)
 		if code != 0 || !strings.Contains(out.String(), "Release validation PASSED") {
 			t.Fatalf("release %s: exit %d\n%s%s", tag, code, out.String(), errOut.String())
 		}
@@ -223,6 +254,14 @@ func TestSidecarRelease(t *testing.T) {
 	// build's git describe --long.
 	if bin := binaryIn(t, out, ref, "livenessprobe"); !bytes.Contains(bin, []byte("v2.19.0")) || bytes.Contains(bin, []byte("v2.19.0-0-g")) {
 		t.Errorf("the binary does not carry main.version v2.19.0")
+	}
+	// One index: the five linux platforms, and a Windows entry per nanoserver base.
+	var platforms []string
+	for _, d := range indexOf(t, out, ref).Manifests {
+		platforms = append(platforms, d.Platform.String())
+	}
+	if want := append(slices.Clone(Platforms), "windows/amd64:10.0.17763.7009", "windows/amd64:10.0.20348.3207"); !slices.Equal(platforms, want) {
+		t.Errorf("the image's platforms are %v, want %v", platforms, want)
 	}
 	if got := configOf(t, out, ref).Config.Labels; got["revision"] != "v2.19.0" || got["description"] != "CSI Driver liveness probe" || got["maintainers"] != "Kubernetes Authors" {
 		t.Errorf("labels %v", got)
@@ -300,6 +339,8 @@ func TestBadInput(t *testing.T) {
 		// No floating base: the digest is the caller's, as of the release.
 		{[]string{"release", "-name", "livenessprobe", "-git", "x", "-tag", "v2.19.0"}, "-name, -git, -tag and -base are required"},
 		{[]string{"release", "-name", "livenessprobe", "-git", "x", "-tag", "2.19.0", "-base", base}, `tag "2.19.0": CSI tags are vX.Y.Z or vX.Y.Z-rcN`},
+		{[]string{"release", "-name", "livenessprobe", "-git", "x", "-tag", "v2.19.0", "-base", base, "-windows-base", base},
+			"-windows-base and -windows-addon go together: Windows images need their nanoserver bases and the servercore images netapi32.dll comes from"},
 		{[]string{"pin", "-deploy", t.TempDir()}, "-deploy and at least one -release are required"},
 		{[]string{"policy", "-prev", t.TempDir(), "-next", t.TempDir()}, "no YAML file"},
 	} {
