@@ -1,6 +1,7 @@
 package validate_test
 
 import (
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -8,8 +9,11 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/releasekit/releasekit/artifacts/release"
 	"github.com/releasekit/releasekit/digest"
+	"github.com/releasekit/releasekit/internal/registrytest"
 	"github.com/releasekit/releasekit/validate"
 )
 
@@ -66,6 +70,65 @@ var unusedVariable = variant{name: "unused-variable", files: func(files map[stri
 	files["release/releasekit.yaml"] = []byte(spec)
 }}
 
+// windowsEntries gives the demo image Windows entries, in Kubernetes-CSI's shape: nanoserver
+// 1809 and ltsc2022 bases, and netapi32.dll from the servercore of each build, all in OCI
+// layouts inside the project.
+var windowsEntries = variant{name: "windows", files: func(files map[string][]byte) {
+	refs := map[string]string{}
+	for _, w := range []struct{ name, osVersion, dll string }{
+		{"nanoserver-1809", "10.0.17763.7009", ""},
+		{"nanoserver-ltsc2022", "10.0.20348.3207", ""},
+		{"servercore-ltsc2019", "10.0.17763.6893", "netapi 17763"},
+		{"servercore-ltsc2022", "10.0.20348.3091", "netapi 20348"},
+	} {
+		layer := map[string]string{}
+		if w.dll != "" {
+			layer["Windows/System32/netapi32.dll"] = w.dll
+		}
+		refs[w.name] = layoutFiles(files, "windows/"+w.name, func(dir string) (string, error) {
+			return registrytest.WriteWindowsImage(dir, w.osVersion, layer)
+		})
+	}
+	spec := string(files["release/releasekit.yaml"])
+	spec = strings.Replace(spec, "  entrypoint: [/usr/local/bin/hello]\n", `  entrypoint: [/usr/local/bin/hello]
+  windows:
+    bases: ["`+refs["nanoserver-1809"]+`", "`+refs["nanoserver-ltsc2022"]+`"]
+    entrypoint: [/usr/local/bin/hello.exe]
+    user: ContainerAdministrator
+    copy:
+    - from: ["`+refs["servercore-ltsc2019"]+`", "`+refs["servercore-ltsc2022"]+`"]
+      paths: [/Windows/System32/netapi32.dll]
+`, 1)
+	files["release/releasekit.yaml"] = []byte(spec)
+}}
+
+// layoutFiles writes an OCI layout with write into a temporary folder, adds its files to files
+// under dir, and returns the layout's reference with dir in place of the temporary folder.
+func layoutFiles(files map[string][]byte, dir string, write func(string) (string, error)) string {
+	tmp, err := os.MkdirTemp("", "layout-")
+	if err != nil {
+		panic(err)
+	}
+	defer os.RemoveAll(tmp)
+	ref, err := write(tmp)
+	if err != nil {
+		panic(err)
+	}
+	err = filepath.WalkDir(tmp, func(p string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		rel, _ := filepath.Rel(tmp, p)
+		files[dir+"/"+filepath.ToSlash(rel)] = data
+		return err
+	})
+	if err != nil {
+		panic(err)
+	}
+	return strings.Replace(ref, tmp, dir, 1)
+}
+
 // partial asks for archives and sources only.
 var partial = variant{name: "partial", manifest: "outputs: [archive, sources]\n"}
 
@@ -83,6 +146,8 @@ func TestVariants(t *testing.T) {
 		{unusedVariable, strings.Replace(allPassed, "PASS binaries\n", notes("binaries", "-X main.REVISION is not checked: the binary has no such variable (unused, dropped by the linker)",
 			"hello-0.1.0-linux-amd64.tar.gz: hello-0.1.0/hello", "hello-0.1.0-linux-arm64.tar.gz: hello-0.1.0/hello", "hello-0.1.0-darwin-arm64.tar.gz: hello-0.1.0/hello",
 			"hello-0.1.0-windows-amd64.zip: hello-0.1.0/hello.exe", "deb/hello.deb: /usr/bin/hello", "deb/hello-arm64.deb: /usr/bin/hello")+"PASS binaries\n", 1)},
+		// Windows entries beside the linux ones.
+		{windowsEntries, allPassed},
 		// A partial build is validated for what it built.
 		{partial, `PASS manifest
 PASS checksums
@@ -283,4 +348,39 @@ func TestPodinfoShaped(t *testing.T) {
 			t.Error(err)
 		}
 	}
+}
+
+// TestWindowsEntries: the Windows entries are checked like the linux ones; an index without
+// them fails the images check.
+func TestWindowsEntries(t *testing.T) {
+	dir := releaseDir(t, windowsEntries)
+	l, err := release.OpenLayout(filepath.Join(dir, release.ImagesDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	im, ok := l.Lookup("registry.example/demo/hello:0.1.0")
+	if !ok {
+		t.Fatal("no image")
+	}
+	idx, err := im.Index.IndexManifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var platforms []string
+	for _, d := range idx.Manifests {
+		platforms = append(platforms, d.Platform.String())
+	}
+	if want := []string{"linux/amd64", "linux/arm64", "windows/amd64:10.0.17763.7009", "windows/amd64:10.0.20348.3207"}; !slices.Equal(platforms, want) {
+		t.Fatalf("the image's entries are %v, want %v", platforms, want)
+	}
+	runCorruption(t, windowsEntries, corruption{
+		name: "drop the Windows entries",
+		corrupt: func(t *testing.T, dir string) {
+			dropImagePlatform(t, dir, v1.Platform{OS: "windows", Architecture: "amd64", OSVersion: "10.0.17763.7009"})
+			dropImagePlatform(t, dir, v1.Platform{OS: "windows", Architecture: "amd64", OSVersion: "10.0.20348.3207"})
+			fix(t, dir)
+		},
+		failed: []string{"images", "charts"},
+		lines:  []string{"FAIL images: registry.example/demo/hello:0.1.0: no Windows entry for windows/amd64"},
+	})
 }
