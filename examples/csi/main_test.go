@@ -3,6 +3,7 @@ package main
 import (
 	"archive/tar"
 	"bytes"
+	"errors"
 	"io"
 	"log"
 	"net/http/httptest"
@@ -25,6 +26,7 @@ import (
 
 	"github.com/releasekit/releasekit/artifacts/release"
 	"github.com/releasekit/releasekit/internal/registrytest"
+	"github.com/releasekit/releasekit/publish"
 )
 
 func git(t *testing.T, dir string, args ...string) string {
@@ -233,19 +235,22 @@ func TestSidecarRelease(t *testing.T) {
 		"-windows-addon", registrytest.WindowsImage(t, filepath.Join(dir, "servercore-ltsc2019"), "10.0.17763.6893", map[string]string{"Windows/System32/netapi32.dll": "netapi 17763"}),
 		"-windows-addon", registrytest.WindowsImage(t, filepath.Join(dir, "servercore-ltsc2022"), "10.0.20348.3100", map[string]string{"Windows/System32/netapi32.dll": "netapi 20348"}),
 	}
-	release := func(tag string) (string, string) {
+	releaseAs := func(tag, work, description string) (string, string) {
 		t.Helper()
-		work := filepath.Join(dir, "release-"+tag)
 		var out, errOut bytes.Buffer
 		args := append([]string{"release", "-name", "livenessprobe", "-git", repo, "-tag", tag, "-base", base, "-dir", work,
-			"-description", "CSI Driver liveness probe"}, windows...)
+			"-description", description}, windows...)
 		code := run(t.Context(), args, &out, &errOut)
 		if code != 0 || !strings.Contains(out.String(), "Release validation PASSED") {
 			t.Fatalf("release %s: exit %d\n%s%s", tag, code, out.String(), errOut.String())
 		}
 		return filepath.Join(work, "out"), out.String()
 	}
-	out, text := release("v2.19.0")
+	releaseTag := func(tag string) (string, string) {
+		t.Helper()
+		return releaseAs(tag, filepath.Join(dir, "release-"+tag), "CSI Driver liveness probe")
+	}
+	out, text := releaseTag("v2.19.0")
 	const ref = "registry.k8s.io/sig-storage/livenessprobe:v2.19.0"
 	if !strings.Contains(text, "image "+ref+"@sha256:") {
 		t.Errorf("release output:\n%s", text)
@@ -267,11 +272,54 @@ func TestSidecarRelease(t *testing.T) {
 		t.Errorf("labels %v", got)
 	}
 	// A pre-release tag gives a pre-release image.
-	rcOut, rcText := release("v2.20.0-rc1")
+	rcOut, rcText := releaseTag("v2.20.0-rc1")
 	if !strings.Contains(rcText, "image registry.k8s.io/sig-storage/livenessprobe:v2.20.0-rc1@sha256:") {
 		t.Errorf("rc release output:\n%s", rcText)
 	}
-	_ = rcOut
+
+	// Published to staging once; publishing again finds every tag identical; a rebuild of the
+	// tag with other bytes is refused by the plan, and the tag stays.
+	reg := registrytest.New(t)
+	staging := reg.Host + "/k8s-staging-sig-storage"
+	publishPlan := func(out string) (*publish.Publisher, *publish.Plan) {
+		t.Helper()
+		r, err := release.Open(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		images, err := publish.Images(staging)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := publish.New(r, []publish.Target{images})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pl, err := p.Plan(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p, pl
+	}
+	for _, o := range []string{out, rcOut} {
+		p, pl := publishPlan(o)
+		if err := p.Apply(t.Context(), pl); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, pl := publishPlan(out); pl.Count(publish.Push) != 0 || pl.Count(publish.Refuse) != 0 {
+		t.Errorf("publishing v2.19.0 again plans %d pushes, %d refusals", pl.Count(publish.Push), pl.Count(publish.Refuse))
+	}
+	rebuilt, _ := releaseAs("v2.19.0", filepath.Join(dir, "rebuild-v2.19.0"), "CSI liveness probe, rebuilt")
+	p, pl := publishPlan(rebuilt)
+	var plan bytes.Buffer
+	pl.WriteTo(&plan)
+	if pl.Count(publish.Refuse) != 1 || !strings.Contains(plan.String(), "refuse (exists with other content)") {
+		t.Errorf("the rebuilt tag's plan:\n%s", plan.String())
+	}
+	if err := p.Apply(t.Context(), pl); !errors.Is(err, publish.ErrExists) {
+		t.Errorf("publishing the rebuilt tag: %v, want ErrExists", err)
+	}
 
 	// The hostpath driver's deployment, pinned to the image just built; others left alone.
 	deploy := filepath.Join(dir, "deploy")
