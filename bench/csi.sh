@@ -24,16 +24,26 @@ releases=()
 for repo in "$src"/*/; do
   repo=${repo%/}
   [ -f "$repo/release-tools/build.make" ] || continue
-  name=$(sed -n 's/^CMDS *= *//p' "$repo/Makefile" | head -1)
   tag=$(git -C "$repo" tag --list 'v*' --sort=-v:refname | head -1)
-  description=$(git -C "$repo" show "$tag:Dockerfile" | sed -n 's/^LABEL description="\(.*\)"$/\1/p' | head -1)
+  cmds=($(git -C "$repo" show "$tag:Makefile" | sed -n 's/^CMDS *= *//p' | head -1))
+  name=${cmds[0]}
+  # Each command's image, its description from its Dockerfile (cmd/<command>/Dockerfile first,
+  # as build.make picks it).
+  flags=()
+  for c in "${cmds[@]}"; do
+    dockerfile=Dockerfile
+    if git -C "$repo" cat-file -e "$tag:cmd/$c/Dockerfile" 2>/dev/null; then dockerfile=cmd/$c/Dockerfile; fi
+    description=$(git -C "$repo" show "$tag:$dockerfile" | sed -n 's/^LABEL description="\(.*\)"$/\1/p' | head -1)
+    flags+=(-name "$c")
+    if [ -n "$description" ]; then flags+=(-description "$c=$description"); fi
+  done
   bases=("${linux[@]}")
   if git -C "$repo" cat-file -e "$tag:Dockerfile.Windows" 2>/dev/null || git -C "$repo" cat-file -e "$tag:cmd/$name/Dockerfile.Windows" 2>/dev/null; then
     bases+=("${windows[@]}")
   fi
   for run in a b; do
     start=$(date +%s.%N)
-    if ! "$w/csi" release -name "$name" -git "$repo" -tag "$tag" "${bases[@]}" -description "$description" -dir "$w/$name-$run" >"$w/$name-$run.log" 2>&1; then
+    if ! "$w/csi" release "${flags[@]}" -git "$repo" -tag "$tag" "${bases[@]}" -dir "$w/$name-$run" >"$w/$name-$run.log" 2>&1; then
       echo "$name $tag: the release failed"; tail -20 "$w/$name-$run.log"; continue 2
     fi
     end=$(date +%s.%N)

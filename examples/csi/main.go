@@ -85,16 +85,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 }
 
-// Sidecar is one sidecar release.
+// Sidecar is one sidecar release: one repository at one tag, each of its commands built and
+// shipped in an image of its own, as release-tools/build.make does for every CMDS.
 type Sidecar struct {
-	// Name is the command and image name (livenessprobe); Git its repository; Tag the release
-	// tag (v2.19.0, v2.20.0-rc1).
-	Name, Git, Tag string
-	// Hub is where the image is published; Base the image's base, pinned.
+	// Commands are its commands, CMDS in its Makefile (livenessprobe; csi-snapshotter and
+	// snapshot-controller in one repository): each is built from ./cmd/<command> and is the
+	// name of its image.
+	Commands []string
+	// Git is its repository; Tag the release tag (v2.19.0, v2.20.0-rc1).
+	Git, Tag string
+	// Hub is where the images are published; Base their base, pinned.
 	Hub, Base string
-	// Description is the image's description label (their Dockerfile's LABEL description).
-	Description string
-	// WindowsBases are pinned nanoserver images (1809, ltsc2022) for the image's Windows
+	// Descriptions are the images' description labels by command (their Dockerfiles' LABEL
+	// description).
+	Descriptions map[string]string
+	// WindowsBases are pinned nanoserver images (1809, ltsc2022) for the images' Windows
 	// entries, as Dockerfile.Windows builds them; WindowsAddons the pinned servercore images
 	// of the same Windows builds, which netapi32.dll is copied from. Sidecars without a
 	// Dockerfile.Windows have none.
@@ -104,59 +109,70 @@ type Sidecar struct {
 // WindowsPlatform is the platform of the sidecars' Windows images.
 const WindowsPlatform = "windows/amd64"
 
-// labels are the labels their Dockerfile and build give the image: maintainers, description,
-// and revision (docker build --label revision=$(REV)).
-func (s Sidecar) labels() map[string]string {
+// labels are the labels their Dockerfile and build give a command's image: maintainers,
+// description, and revision (docker build --label revision=$(REV)).
+func (s Sidecar) labels(command string) map[string]string {
 	l := map[string]string{"maintainers": "Kubernetes Authors", "revision": s.Tag}
-	if s.Description != "" {
-		l["description"] = s.Description
+	if d := s.Descriptions[command]; d != "" {
+		l["description"] = d
 	}
 	return l
 }
 
 // Manifest is the release manifest of a sidecar: the version is the tag (CSI images are tagged
-// with it, v included); the binary is built as release-tools/build.make builds it.
+// with it, v included); the binaries are built as release-tools/build.make builds them. The
+// repository is the dependency named after the first command.
 func (s Sidecar) Manifest() (*manifest.Manifest, error) {
+	if len(s.Commands) == 0 {
+		return nil, usageError{errors.New("a sidecar has at least one command")}
+	}
 	if !strings.HasPrefix(s.Tag, "v") {
 		return nil, usageError{fmt.Errorf("tag %q: CSI tags are vX.Y.Z or vX.Y.Z-rcN", s.Tag)}
 	}
 	if (len(s.WindowsBases) == 0) != (len(s.WindowsAddons) == 0) {
 		return nil, usageError{errors.New("-windows-base and -windows-addon go together: Windows images need their nanoserver bases and the servercore images netapi32.dll comes from")}
 	}
+	for c := range s.Descriptions {
+		if !slices.Contains(s.Commands, c) {
+			return nil, usageError{fmt.Errorf("a description for %q, which is not a command of the release (%s)", c, strings.Join(s.Commands, ", "))}
+		}
+	}
 	platforms := slices.Clone(Platforms)
 	if len(s.WindowsBases) > 0 {
 		platforms = append(platforms, WindowsPlatform)
 	}
+	dep := s.Commands[0]
 	m := &manifest.Manifest{
 		Version:       s.Tag,
 		Docker:        s.Hub,
 		Architectures: platforms,
-		Dependencies:  map[string]*manifest.Dependency{s.Name: {Git: s.Git, Tag: s.Tag}},
-		Build: manifest.Build{
-			Binaries: []manifest.Binary{{
-				Name: s.Name, Dependency: s.Name, Package: "./cmd/" + s.Name,
-				// release-tools/build.make's -X main.version=$(REV), with REV as their
-				// cloud build sets it for a tag push: the tag (git describe --tags of it).
-				Ldflags: []string{`-X main.version={{.Version}}`},
-			}},
-			Images: []manifest.Image{{
-				Name: s.Name, Binaries: []string{s.Name}, Base: s.Base, BinaryDir: "/",
-				Entrypoint: []string{"/" + s.Name},
-				Labels:     s.labels(),
-			}},
-			Licenses: &manifest.Licenses{},
-		},
+		Dependencies:  map[string]*manifest.Dependency{dep: {Git: s.Git, Tag: s.Tag}},
+		Build:         manifest.Build{Licenses: &manifest.Licenses{}},
 	}
-	if len(s.WindowsBases) > 0 {
-		// Dockerfile.Windows: the binary as /<name>.exe on nanoserver, servercore's
-		// netapi32.dll beside, run as ContainerAdministrator.
-		m.Build.Images[0].Windows = &manifest.WindowsImage{
-			Bases:      slices.Clone(s.WindowsBases),
-			Platforms:  []string{WindowsPlatform},
-			Entrypoint: []string{"/" + s.Name + ".exe"},
-			User:       "ContainerAdministrator",
-			Copy:       []manifest.WindowsCopy{{From: slices.Clone(s.WindowsAddons), Paths: []string{"/Windows/System32/netapi32.dll"}}},
+	for _, c := range s.Commands {
+		m.Build.Binaries = append(m.Build.Binaries, manifest.Binary{
+			Name: c, Dependency: dep, Package: "./cmd/" + c,
+			// release-tools/build.make's -X main.version=$(REV), with REV as their cloud
+			// build sets it for a tag push: the tag (git describe --tags of it).
+			Ldflags: []string{`-X main.version={{.Version}}`},
+		})
+		im := manifest.Image{
+			Name: c, Binaries: []string{c}, Base: s.Base, BinaryDir: "/",
+			Entrypoint: []string{"/" + c},
+			Labels:     s.labels(c),
 		}
+		if len(s.WindowsBases) > 0 {
+			// Dockerfile.Windows: the binary as /<command>.exe on nanoserver, servercore's
+			// netapi32.dll beside, run as ContainerAdministrator.
+			im.Windows = &manifest.WindowsImage{
+				Bases:      slices.Clone(s.WindowsBases),
+				Platforms:  []string{WindowsPlatform},
+				Entrypoint: []string{"/" + c + ".exe"},
+				User:       "ContainerAdministrator",
+				Copy:       []manifest.WindowsCopy{{From: slices.Clone(s.WindowsAddons), Paths: []string{"/Windows/System32/netapi32.dll"}}},
+			}
+		}
+		m.Build.Images = append(m.Build.Images, im)
 	}
 	if err := m.Validate(manifest.WithSemver()); err != nil {
 		return nil, err
@@ -167,10 +183,13 @@ func (s Sidecar) Manifest() (*manifest.Manifest, error) {
 func releaseCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("release", flag.ContinueOnError)
 	var s Sidecar
-	fs.StringVar(&s.Name, "name", "", "the sidecar (livenessprobe, external-provisioner, …)")
+	fs.Func("name", "a command of the sidecar, CMDS in its Makefile, and its image's name (livenessprobe; repeatable)",
+		func(v string) error { s.Commands = append(s.Commands, v); return nil })
 	fs.StringVar(&s.Git, "git", "", "its repository (a URL or a local clone)")
 	fs.StringVar(&s.Tag, "tag", "", "the release tag, vX.Y.Z or vX.Y.Z-rcN")
-	fs.StringVar(&s.Description, "description", "", "the image's description label (the Dockerfile's LABEL description)")
+	var descriptions []string
+	fs.Func("description", "an image's description label, the Dockerfile's LABEL description: TEXT with one -name,\nelse COMMAND=TEXT (repeatable)",
+		func(v string) error { descriptions = append(descriptions, v); return nil })
 	fs.StringVar(&s.Hub, "hub", "registry.k8s.io/sig-storage", "where its image is published")
 	fs.StringVar(&s.Base, "base", "", "the image's base, pinned by digest: the digest of gcr.io/distroless/static:latest the\nsidecars' Dockerfiles name, as of the release (oci-layout:DIR@sha256:… for a local one)")
 	fs.Func("windows-base", "a pinned nanoserver image for the Windows entries (repeatable: 1809, ltsc2022), for a sidecar with a Dockerfile.Windows",
@@ -183,8 +202,20 @@ func releaseCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return usageError{err}
 	}
-	if s.Name == "" || s.Git == "" || s.Tag == "" || s.Base == "" {
+	if len(s.Commands) == 0 || s.Git == "" || s.Tag == "" || s.Base == "" {
 		return usageError{errors.New("-name, -git, -tag and -base are required")}
+	}
+	s.Descriptions = map[string]string{}
+	for _, d := range descriptions {
+		c, text, ok := strings.Cut(d, "=")
+		switch {
+		case ok && slices.Contains(s.Commands, c):
+			s.Descriptions[c] = text
+		case len(s.Commands) == 1:
+			s.Descriptions[s.Commands[0]] = d
+		default:
+			return usageError{fmt.Errorf("-description %q: with several commands, write COMMAND=TEXT", d)}
+		}
 	}
 	m, err := s.Manifest()
 	if err != nil {
@@ -204,7 +235,7 @@ func releaseCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 	}
 	if *dir == "" {
-		if *dir, err = os.MkdirTemp("", "csi-"+s.Name+"-"); err != nil {
+		if *dir, err = os.MkdirTemp("", "csi-"+s.Commands[0]+"-"); err != nil {
 			return err
 		}
 	}
@@ -252,7 +283,7 @@ func releaseCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if !rep.Passed() {
 		return errors.New("the release does not validate")
 	}
-	fmt.Fprintf(stdout, "release %s %s: %s\n", s.Name, s.Tag, out)
+	fmt.Fprintf(stdout, "release %s %s: %s\n", strings.Join(s.Commands, " "), s.Tag, out)
 	return nil
 }
 
@@ -417,21 +448,23 @@ func composite(dir, driver string) (*policy.Composite, error) {
 // from a tag and never rebuilt (KEP-2264).
 var ErrPublished = errors.New("published already: images are built once from their tag and never rebuilt")
 
-// notPublished asks the registry whether the sidecar's image exists for its tag.
+// notPublished asks the registry whether any of the sidecar's images exists for its tag.
 func notPublished(ctx context.Context, m *manifest.Manifest) error {
-	ref := release.ImageRef(m, &m.Build.Images[0], "")
-	r, err := name.ParseReference(ref)
-	if err != nil {
-		return err
+	for i := range m.Build.Images {
+		ref := release.ImageRef(m, &m.Build.Images[i], "")
+		r, err := name.ParseReference(ref)
+		if err != nil {
+			return err
+		}
+		desc, err := remote.Head(r, remote.WithContext(ctx), remote.WithAuthFromKeychain(authn.DefaultKeychain))
+		var te *transport.Error
+		switch {
+		case err == nil:
+			return fmt.Errorf("%s is %s: %w", ref, desc.Digest, ErrPublished)
+		case errors.As(err, &te) && te.StatusCode == 404:
+		default:
+			return fmt.Errorf("is %s published? %w", ref, err)
+		}
 	}
-	desc, err := remote.Head(r, remote.WithContext(ctx), remote.WithAuthFromKeychain(authn.DefaultKeychain))
-	var te *transport.Error
-	switch {
-	case err == nil:
-		return fmt.Errorf("%s is %s: %w", ref, desc.Digest, ErrPublished)
-	case errors.As(err, &te) && te.StatusCode == 404:
-		return nil
-	default:
-		return fmt.Errorf("is %s published? %w", ref, err)
-	}
+	return nil
 }

@@ -64,22 +64,33 @@ CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE SOFTWARE.
 `
 
 // sidecar writes a repository in a Kubernetes-CSI sidecar's shape (vendored modules,
-// release-tools/, a Dockerfile), tagged v2.19.0, then v2.20.0-rc1 on a second commit.
-func sidecar(t *testing.T, dir, name string) string {
+// release-tools/, a Dockerfile and a Dockerfile.Windows), with a command per name (the first
+// names the repository), tagged v2.19.0, then v2.20.0-rc1 on a second commit. With several
+// commands, each has its own cmd/<command>/Dockerfile, as external-snapshotter's do.
+func sidecar(t *testing.T, dir string, commands ...string) string {
 	t.Helper()
+	name := commands[0]
 	files := map[string]string{
 		"go.mod":             "module github.com/kubernetes-csi/" + name + "\n\ngo 1.22\n",
 		"vendor/modules.txt": "",
 		"LICENSE":            mit,
-		"Makefile":           "CMDS=" + name + "\nall: build\n\ninclude release-tools/build.make\n",
+		"Makefile":           "CMDS=" + strings.Join(commands, " ") + "\nall: build\n\ninclude release-tools/build.make\n",
 		"release-tools/build.make": "REV=$(shell git describe --long --tags --match='v*' --dirty 2>/dev/null || git rev-list -n1 HEAD)\n" +
 			"IMPORTPATH_LDFLAGS = -X main.version=$(REV)\n",
-		"Dockerfile": "FROM gcr.io/distroless/static:latest\nARG binary=./bin/" + name + "\nCOPY ${binary} /" + name + "\nENTRYPOINT [\"/" + name + "\"]\n",
-		"Dockerfile.Windows": "ARG BASE_IMAGE=nanoserver:1809\nARG ADDON_IMAGE=servercore:1809\nFROM mcr.microsoft.com/windows/${ADDON_IMAGE} as addon\n" +
+	}
+	for _, c := range commands {
+		dockerfile := "Dockerfile"
+		if len(commands) > 1 {
+			dockerfile = "cmd/" + c + "/Dockerfile"
+		}
+		files[dockerfile] = "FROM gcr.io/distroless/static:latest\nLABEL description=\"" + c + "\"\nARG binary=./bin/" + c + "\nCOPY ${binary} /" + c + "\nENTRYPOINT [\"/" + c + "\"]\n"
+		files["cmd/"+c+"/main.go"] = "package main\n\nimport (\n\t\"fmt\"\n\t\"os\"\n)\n\nvar version = \"unknown\"\n\n" +
+			"func main() {\n\tif len(os.Args) > 1 && os.Args[1] == \"--version\" {\n\t\tfmt.Println(\"" + c + "\", version)\n\t}\n}\n"
+	}
+	if len(commands) == 1 {
+		files["Dockerfile.Windows"] = "ARG BASE_IMAGE=nanoserver:1809\nARG ADDON_IMAGE=servercore:1809\nFROM mcr.microsoft.com/windows/${ADDON_IMAGE} as addon\n" +
 			"FROM mcr.microsoft.com/windows/${BASE_IMAGE}\nCOPY ./bin/" + name + ".exe /" + name + ".exe\n" +
-			"COPY --from=addon /Windows/System32/netapi32.dll /Windows/System32/netapi32.dll\nUSER ContainerAdministrator\nENTRYPOINT [\"/" + name + ".exe\"]\n",
-		"cmd/" + name + "/main.go": "package main\n\nimport (\n\t\"fmt\"\n\t\"os\"\n)\n\nvar version = \"unknown\"\n\n" +
-			"func main() {\n\tif len(os.Args) > 1 && os.Args[1] == \"--version\" {\n\t\tfmt.Println(version)\n\t}\n}\n",
+			"COPY --from=addon /Windows/System32/netapi32.dll /Windows/System32/netapi32.dll\nUSER ContainerAdministrator\nENTRYPOINT [\"/" + name + ".exe\"]\n"
 	}
 	repo := filepath.Join(dir, name)
 	for p, text := range files {
@@ -375,6 +386,39 @@ spec:
 	}
 }
 
+// TestSeveralCommands: a repository with several commands (external-snapshotter's
+// csi-snapshotter and snapshot-controller) releases an image per command from one tag.
+func TestSeveralCommands(t *testing.T) {
+	dir := t.TempDir()
+	repo := sidecar(t, dir, "csi-snapshotter", "snapshot-controller")
+	base := baseLayout(t, filepath.Join(dir, "distroless-static"))
+	var out, errOut bytes.Buffer
+	work := filepath.Join(dir, "release")
+	args := []string{"release", "-name", "csi-snapshotter", "-name", "snapshot-controller", "-git", repo, "-tag", "v8.4.0-rc1",
+		"-base", base, "-dir", work, "-description", "csi-snapshotter=CSI External Snapshotter Sidecar", "-description", "snapshot-controller=Snapshot Controller"}
+	if code := run(t.Context(), args, &out, &errOut); code != 1 || !strings.Contains(errOut.String(), `tag "v8.4.0-rc1" not found`) {
+		t.Errorf("a tag the repository does not have: exit %d: %s", code, errOut.String())
+	}
+	git(t, repo, "tag", "v8.4.0-rc1", "v2.20.0-rc1")
+	out.Reset()
+	errOut.Reset()
+	if code := run(t.Context(), args, &out, &errOut); code != 0 || !strings.Contains(out.String(), "Release validation PASSED") {
+		t.Fatalf("exit %d\n%s%s", code, out.String(), errOut.String())
+	}
+	for c, description := range map[string]string{"csi-snapshotter": "CSI External Snapshotter Sidecar", "snapshot-controller": "Snapshot Controller"} {
+		ref := "registry.k8s.io/sig-storage/" + c + ":v8.4.0-rc1"
+		if !strings.Contains(out.String(), "image "+ref+"@sha256:") {
+			t.Errorf("no image %s in:\n%s", ref, out.String())
+		}
+		if bin := binaryIn(t, filepath.Join(work, "out"), ref, c); !bytes.Contains(bin, []byte("v8.4.0-rc1")) {
+			t.Errorf("%s: the binary does not carry main.version v8.4.0-rc1", c)
+		}
+		if got := configOf(t, filepath.Join(work, "out"), ref).Config.Labels["description"]; got != description {
+			t.Errorf("%s: description %q", c, got)
+		}
+	}
+}
+
 func TestBadInput(t *testing.T) {
 	const base = "oci-layout:/nonexistent@sha256:0000000000000000000000000000000000000000000000000000000000000000"
 	for _, c := range []struct {
@@ -389,6 +433,10 @@ func TestBadInput(t *testing.T) {
 		{[]string{"release", "-name", "livenessprobe", "-git", "x", "-tag", "2.19.0", "-base", base}, `tag "2.19.0": CSI tags are vX.Y.Z or vX.Y.Z-rcN`},
 		{[]string{"release", "-name", "livenessprobe", "-git", "x", "-tag", "v2.19.0", "-base", base, "-windows-base", base},
 			"-windows-base and -windows-addon go together: Windows images need their nanoserver bases and the servercore images netapi32.dll comes from"},
+		{[]string{"release", "-name", "a", "-name", "b", "-git", "x", "-tag", "v2.19.0", "-base", base, "-description", "Snapshot Controller"},
+			`-description "Snapshot Controller": with several commands, write COMMAND=TEXT`},
+		{[]string{"release", "-name", "a", "-name", "b", "-git", "x", "-tag", "v2.19.0", "-base", base, "-description", "c=C"},
+			`-description "c=C": with several commands, write COMMAND=TEXT`},
 		{[]string{"pin", "-deploy", t.TempDir()}, "-deploy and at least one -release are required"},
 		{[]string{"policy", "-prev", t.TempDir(), "-next", t.TempDir()}, "no YAML file"},
 	} {
