@@ -61,10 +61,13 @@ func (s *Scanner) Scan(ctx context.Context, dir string, env []string, pkgs ...st
 	}
 	// A module's license is the first license file found from one of its packages upwards.
 	type found struct {
-		mod  *module
-		pkgs []string // package folders
+		mod *module
+		// local: replaced by a folder of the checkout (replace x => ./client).
+		local bool
+		pkgs  []string // package folders
 	}
 	modules := map[string]*found{}
+	mainDir := ""
 	dec := json.NewDecoder(&stdout)
 	for {
 		var p listed
@@ -77,35 +80,54 @@ func (s *Scanner) Scan(ctx context.Context, dir string, env []string, pkgs ...st
 			continue
 		}
 		m := p.Module
+		if m.Main {
+			mainDir = m.Dir
+		}
+		local := false
 		if m.Replace != nil {
+			local = m.Replace.Version == ""
 			m = &module{Path: p.Module.Path, Version: m.Replace.Version, Dir: m.Replace.Dir, Main: p.Module.Main}
 		}
 		f, ok := modules[m.Path]
 		if !ok {
-			f = &found{mod: m}
+			f = &found{mod: m, local: local}
 			modules[m.Path] = f
 		}
-		if f.mod.Dir == "" {
-			// A vendored module has no folder of its own in go list's answer: it is the
-			// vendor/<module path> folder its packages are under.
-			vendored := string(filepath.Separator) + filepath.Join("vendor", filepath.FromSlash(m.Path))
-			if i := strings.Index(p.Dir, vendored+string(filepath.Separator)); i >= 0 || strings.HasSuffix(p.Dir, vendored) {
-				if i < 0 {
-					i = len(p.Dir) - len(vendored)
-				}
+		pkgDir := p.Dir
+		// A vendored module has no folder of its own in go list's answer: it is the
+		// vendor/<module path> folder its packages are under. One replaced by a folder of
+		// the checkout is that folder, where its packages' sources are too.
+		vendored := string(filepath.Separator) + filepath.Join("vendor", filepath.FromSlash(m.Path))
+		if i := strings.Index(p.Dir, vendored+string(filepath.Separator)); i >= 0 || strings.HasSuffix(p.Dir, vendored) {
+			if i < 0 {
+				i = len(p.Dir) - len(vendored)
+			}
+			root := p.Dir[:i+len(vendored)]
+			switch {
+			case local && f.mod.Dir != "":
+				pkgDir = filepath.Join(f.mod.Dir, strings.TrimPrefix(p.Dir, root))
+			case f.mod.Dir == "":
 				cp := *f.mod
-				cp.Dir = p.Dir[:i+len(vendored)]
+				cp.Dir = root
 				f.mod = &cp
 			}
 		}
-		f.pkgs = append(f.pkgs, p.Dir)
+		f.pkgs = append(f.pkgs, pkgDir)
 	}
 	var out []artifacts.License
 	for _, path := range slices.Sorted(maps.Keys(modules)) {
 		f := modules[path]
 		l := artifacts.License{Module: path, Version: f.mod.Version, Type: "unknown"}
 		slices.Sort(f.pkgs)
-		if err := s.identify(&l, f.mod.Dir, f.pkgs); err != nil {
+		// A folder of the checkout is under the main module's license files too.
+		root := f.mod.Dir
+		if f.local && f.mod.Dir != "" {
+			if rel, err := filepath.Rel(mainDir, f.mod.Dir); mainDir == "" || err != nil || !filepath.IsLocal(rel) && rel != "." {
+				return nil, fmt.Errorf("licenses of %s: it is replaced by %s, a folder outside the main module", path, f.mod.Dir)
+			}
+			root = mainDir
+		}
+		if err := s.identify(&l, f.mod.Dir, root, f.pkgs); err != nil {
 			return nil, err
 		}
 		out = append(out, l)
@@ -117,13 +139,14 @@ func (s *Scanner) Scan(ctx context.Context, dir string, env []string, pkgs ...st
 var byRestriction = []golicenses.Type{golicenses.Unencumbered, golicenses.Permissive, golicenses.Notice,
 	golicenses.Reciprocal, golicenses.ByExceptionOnly, golicenses.Restricted, golicenses.Forbidden}
 
-// identify fills in the first license file found above the module's packages.
-func (s *Scanner) identify(l *artifacts.License, moduleDir string, pkgDirs []string) error {
+// identify fills in the first license file found from the module's folder or its packages
+// upwards, up to root (the module's folder, or the main module's for a folder of it).
+func (s *Scanner) identify(l *artifacts.License, moduleDir, root string, pkgDirs []string) error {
 	if moduleDir == "" {
 		return nil
 	}
 	for _, dir := range append([]string{moduleDir}, pkgDirs...) {
-		candidates, err := golicenses.FindCandidates(dir, moduleDir)
+		candidates, err := golicenses.FindCandidates(dir, root)
 		if err != nil {
 			return fmt.Errorf("licenses of %s: %w", l.Module, err)
 		}

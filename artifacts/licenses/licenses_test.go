@@ -6,6 +6,7 @@ import (
 	"compress/gzip"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -202,5 +203,57 @@ func TestScanVendored(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Scan (-want +got):\n%s", diff)
+	}
+}
+
+// TestScanVendoredLocalReplace: a module of the repository's own, replaced by its folder and
+// vendored (external-snapshotter's client/v8 => ./client), is under the repository's license
+// when its folder has none; a replacement outside the repository is refused.
+func TestScanVendoredLocalReplace(t *testing.T) {
+	dir := project(t)
+	for name, text := range map[string]string{
+		"go.mod": "module example.com/app\n\ngo 1.22\n\nrequire (\n\texample.com/app/client v0.0.0\n\texample.com/lib v0.0.0\n)\n\n" +
+			"replace example.com/lib => ./lib\n\nreplace example.com/app/client => ./client\n",
+		"main.go":          "package main\n\nimport (\n\t\"example.com/app/client\"\n\t\"example.com/lib\"\n)\n\nfunc main() { lib.Hello(); client.Hello() }\n",
+		"client/go.mod":    "module example.com/app/client\n\ngo 1.22\n",
+		"client/client.go": "package client\n\nfunc Hello() {}\n",
+	} {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	vendor := exec.Command("go", "mod", "vendor")
+	vendor.Dir, vendor.Env = dir, append(os.Environ(), "GOFLAGS=-mod=mod", "GOPROXY=off")
+	if out, err := vendor.CombinedOutput(); err != nil {
+		t.Fatalf("go mod vendor: %v\n%s", err, out)
+	}
+	env := append(os.Environ(), "GOFLAGS=-mod=vendor", "GOPROXY=off")
+	got, err := licenses.New().Scan(t.Context(), dir, env, ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []artifacts.License{
+		{Module: "example.com/app", Names: []string{"MIT"}, Type: "notice", File: filepath.Join(dir, "LICENSE")},
+		{Module: "example.com/app/client", Names: []string{"MIT"}, Type: "notice", File: filepath.Join(dir, "LICENSE")},
+		{Module: "example.com/lib", Names: []string{"WTFPL"}, Type: "forbidden", File: filepath.Join(dir, "lib", "LICENSE")},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Scan (-want +got):\n%s", diff)
+	}
+
+	// The client's folder outside the repository.
+	outside := filepath.Join(filepath.Dir(dir), "client")
+	if err := os.Rename(filepath.Join(dir, "client"), outside); err != nil {
+		t.Fatal(err)
+	}
+	gomod, _ := os.ReadFile(filepath.Join(dir, "go.mod"))
+	os.WriteFile(filepath.Join(dir, "go.mod"), []byte(strings.Replace(string(gomod), "=> ./client", "=> ../client", 1)), 0o644)
+	modules, _ := os.ReadFile(filepath.Join(dir, "vendor", "modules.txt"))
+	os.WriteFile(filepath.Join(dir, "vendor", "modules.txt"), []byte(strings.ReplaceAll(string(modules), "=> ./client", "=> ../client")), 0o644)
+	_, err = licenses.New().Scan(t.Context(), dir, env, ".")
+	if err == nil || !strings.Contains(err.Error(), "licenses of example.com/app/client: it is replaced by "+outside+", a folder outside the main module") {
+		t.Errorf("a replacement outside the repository: %v", err)
 	}
 }
