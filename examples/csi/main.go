@@ -197,6 +197,7 @@ func releaseCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.Func("windows-addon", "a pinned servercore image of a -windows-base's Windows build, which netapi32.dll is copied from (repeatable)",
 		func(v string) error { s.WindowsAddons = append(s.WindowsAddons, v); return nil })
 	dir := fs.String("dir", "", "working folder; the release goes to <dir>/out (default: a temporary one)")
+	builder := fs.String("provenance-builder", "", "the builder id written into the release's SLSA provenance (the Prow job's URL);\nnone: no provenance")
 	checkPublished := fs.Bool("check-published", false, "ask -hub first: an image published for the tag is never rebuilt")
 	printManifest := fs.Bool("print-manifest", false, "print the manifest and stop")
 	if err := fs.Parse(args); err != nil {
@@ -248,8 +249,12 @@ func releaseCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	out := filepath.Join(*dir, "out")
-	set, err := artifacts.Build(ctx, res, out, artifacts.WithLicenseScanner(licenses.New()), artifacts.WithResolver(resolver),
-		artifacts.WithKeychain(authn.DefaultKeychain))
+	opts := []artifacts.Option{artifacts.WithLicenseScanner(licenses.New()), artifacts.WithResolver(resolver),
+		artifacts.WithKeychain(authn.DefaultKeychain)}
+	if *builder != "" {
+		opts = append(opts, artifacts.WithProvenance(*builder))
+	}
+	set, err := artifacts.Build(ctx, res, out, opts...)
 	if err != nil {
 		return err
 	}

@@ -250,9 +250,9 @@ func TestSidecarRelease(t *testing.T) {
 		t.Helper()
 		var out, errOut bytes.Buffer
 		args := append([]string{"release", "-name", "livenessprobe", "-git", repo, "-tag", tag, "-base", base, "-dir", work,
-			"-description", description}, windows...)
+			"-description", description, "-provenance-builder", "https://prow.k8s.io/job/post-livenessprobe-push-images"}, windows...)
 		code := run(t.Context(), args, &out, &errOut)
-		if code != 0 || !strings.Contains(out.String(), "Release validation PASSED") {
+		if code != 0 || !strings.Contains(out.String(), "Release validation PASSED") || !strings.Contains(out.String(), "PASS provenance") {
 			t.Fatalf("release %s: exit %d\n%s%s", tag, code, out.String(), errOut.String())
 		}
 		return filepath.Join(work, "out"), out.String()
