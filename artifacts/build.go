@@ -157,8 +157,11 @@ type builder struct {
 	scans       []*scanJob
 	packing     []func(context.Context) error // archives and packages, run by pack
 	images      []*imageJob
-	versions    *goVersions
-	charts      []*chartJob
+	// windowsFiles are the files copied out of Windows images, by image digest and path: read
+	// once, however many images and entries take them.
+	windowsFiles map[string]map[string][]byte
+	versions     *goVersions
+	charts       []*chartJob
 	// assembles is set when this build assembles the images (markNeeded).
 	assembles bool
 

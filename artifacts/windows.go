@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -173,13 +174,13 @@ func (b *builder) copyFiles(ctx context.Context, spec *manifest.Image, c manifes
 	if from == nil {
 		return nil, fmt.Errorf("no image of from has a windows/%s entry for os.version %s", platform.Architecture, osBuild(platform.OSVersion))
 	}
+	files, err := b.readWindowsFiles(from, c.Paths)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", fromRef, err)
+	}
 	var out []archive.Entry
 	for _, p := range c.Paths {
-		data, err := readWindowsFile(from, p)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", fromRef, err)
-		}
-		out = append(out, archive.Entry{Name: strings.TrimPrefix(p, "/"), Data: data, Mode: 0o644})
+		out = append(out, archive.Entry{Name: strings.TrimPrefix(p, "/"), Data: files[p], Mode: 0o644})
 	}
 	return out, nil
 }
@@ -187,65 +188,91 @@ func (b *builder) copyFiles(ctx context.Context, spec *manifest.Image, c manifes
 // errNotInImage is returned for a path an image does not have.
 var errNotInImage = errors.New("not in the image")
 
-// readWindowsFile reads p (/Windows/System32/x.dll) from a Windows image: Files/Windows/… in its
-// layers, the top one first, names compared as Windows compares them (case-insensitively). A
-// whiteout of the file in a higher layer means it is gone.
-func readWindowsFile(img v1.Image, p string) ([]byte, error) {
+// readWindowsFiles reads paths (/Windows/System32/x.dll) from a Windows image: Files/Windows/…
+// in its layers, the top one first, names compared as Windows compares them
+// (case-insensitively); a whiteout in a higher layer means the file is gone. The layers are
+// read once for all paths, and each image once per build.
+func (b *builder) readWindowsFiles(img v1.Image, paths []string) (map[string][]byte, error) {
+	h, err := img.Digest()
+	if err != nil {
+		return nil, err
+	}
+	files := b.windowsFiles[h.String()]
+	if files == nil {
+		files = map[string][]byte{}
+		if b.windowsFiles == nil {
+			b.windowsFiles = map[string]map[string][]byte{}
+		}
+		b.windowsFiles[h.String()] = files
+	}
+	// want maps the lower-cased layer name of each path not read yet to the path.
+	want := map[string]string{}
+	for _, p := range paths {
+		if _, ok := files[p]; !ok {
+			want[strings.ToLower("Files"+p)] = p
+		}
+	}
+	if len(want) == 0 {
+		return files, nil
+	}
 	layers, err := img.Layers()
 	if err != nil {
 		return nil, err
 	}
-	want := "Files" + p
-	whiteout := path.Join(path.Dir(want), ".wh."+path.Base(want))
-	for i := len(layers) - 1; i >= 0; i-- {
-		data, err := findInLayer(layers[i], want, whiteout)
-		if errors.Is(err, errNotInImage) {
-			continue
+	var gone []string
+	for i := len(layers) - 1; i >= 0 && len(want) > 0; i-- {
+		if err := findInLayer(layers[i], want, &gone, files); err != nil {
+			return nil, err
 		}
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", p, err)
-		}
-		if data == nil {
-			break // whited out
-		}
-		return data, nil
 	}
-	return nil, fmt.Errorf("%s: %w", p, errNotInImage)
+	if missing := slices.Sorted(slices.Values(append(gone, slices.Collect(maps.Values(want))...))); len(missing) > 0 {
+		return nil, fmt.Errorf("%s: %w", missing[0], errNotInImage)
+	}
+	return files, nil
 }
 
-// findInLayer returns the regular file name of a layer; nil data for its whiteout.
-func findInLayer(l v1.Layer, name, whiteout string) ([]byte, error) {
+// findInLayer reads the wanted regular files of one layer into files and drops them from want;
+// a whiteout of one drops it from want into gone, so that no lower layer gives it back.
+func findInLayer(l v1.Layer, want map[string]string, gone *[]string, files map[string][]byte) error {
 	rc, err := l.Uncompressed()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer rc.Close()
 	tr := tar.NewReader(rc)
-	for {
+	for len(want) > 0 {
 		h, err := tr.Next()
 		if err == io.EOF {
-			return nil, errNotInImage
+			return nil
 		}
 		if err != nil {
-			return nil, err
+			return err
 		}
-		n := strings.TrimPrefix(path.Clean("/"+h.Name), "/")
+		n := strings.ToLower(strings.TrimPrefix(path.Clean("/"+h.Name), "/"))
+		if dir, base := path.Split(n); strings.HasPrefix(base, ".wh.") {
+			if p, ok := want[dir+strings.TrimPrefix(base, ".wh.")]; ok {
+				*gone = append(*gone, p)
+				delete(want, dir+strings.TrimPrefix(base, ".wh."))
+			}
+			continue
+		}
+		p, ok := want[n]
 		switch {
-		case strings.EqualFold(n, whiteout):
-			return nil, nil
-		case !strings.EqualFold(n, name):
+		case !ok:
 			continue
 		case h.Typeflag != tar.TypeReg:
-			return nil, fmt.Errorf("not a regular file in the image (type %q)", h.Typeflag)
+			return fmt.Errorf("%s: not a regular file in the image (type %q)", p, h.Typeflag)
 		case h.Size > maxCopiedFile:
-			return nil, fmt.Errorf("%d bytes, more than the %d a copied file may have", h.Size, maxCopiedFile)
+			return fmt.Errorf("%s: %d bytes, more than the %d a copied file may have", p, h.Size, maxCopiedFile)
 		}
 		data, err := io.ReadAll(io.LimitReader(tr, maxCopiedFile))
 		if err != nil {
-			return nil, err
+			return err
 		}
-		return data, nil
+		files[p] = data
+		delete(want, n)
 	}
+	return nil
 }
 
 // windowsLayer rewrites a layer in the Windows format (Files/…, Hives/, and the security

@@ -45,6 +45,10 @@ func windowsFixture(t *testing.T, copyFrom ...string) (string, map[string]string
 		"core2022": registrytest.WindowsImage(t, filepath.Join(dir, "servercore-ltsc2022"), "10.0.20348.3100",
 			map[string]string{"Windows/System32/netapi32.dll": "netapi 20348 old"},
 			map[string]string{"windows/system32/NETAPI32.dll": "netapi 20348"}),
+		// Deleted by the top layer.
+		"core2022gone": registrytest.WindowsImage(t, filepath.Join(dir, "servercore-ltsc2022-gone"), "10.0.20348.3100",
+			map[string]string{"Windows/System32/netapi32.dll": "netapi 20348"},
+			map[string]string{"Windows/System32/.wh.netapi32.dll": ""}),
 	}
 	if len(copyFrom) == 0 {
 		copyFrom = []string{"core2019", "core2022"}
@@ -183,6 +187,13 @@ func TestWindowsRefused(t *testing.T) {
 	_, err := artifacts.Build(t.Context(), resolved(t, work, text), filepath.Join(work, "out"))
 	if err == nil || !strings.Contains(err.Error(), "windows.copy[0]: no image of from has a windows/amd64 entry for os.version 10.0.20348") {
 		t.Errorf("a copy with no servercore for ltsc2022: %v", err)
+	}
+
+	text, _ = windowsFixture(t, "core2019", "core2022gone")
+	work = t.TempDir()
+	_, err = artifacts.Build(t.Context(), resolved(t, work, text), filepath.Join(work, "out"))
+	if err == nil || !strings.Contains(err.Error(), "/Windows/System32/netapi32.dll: not in the image") {
+		t.Errorf("a copy whited out by the top layer: %v", err)
 	}
 
 	text, _ = windowsFixture(t)
