@@ -551,16 +551,8 @@ var digestSuffix = regexp.MustCompile(`@sha256:[0-9a-f]{64}$`)
 // windows checks an image's Windows entries.
 func (v *validator) windows(p string, x *Image) {
 	w := x.Windows
-	if len(w.Bases) == 0 {
-		v.errorf(p+".bases", "want at least one pinned Windows base, e.g. mcr.microsoft.com/windows/nanoserver@sha256:…")
-	}
-	for i, base := range w.Bases {
-		if base == "" || base == "scratch" {
-			v.errorf(fmt.Sprintf("%s.bases[%d]", p, i), "%q: a Windows entry needs a Windows base", base)
-			continue
-		}
-		v.imageBase(fmt.Sprintf("%s.bases[%d]", p, i), base)
-	}
+	v.windowsImages(p+".bases", w.Bases, "want at least one pinned Windows base, e.g. mcr.microsoft.com/windows/nanoserver@sha256:…",
+		"a Windows entry needs a Windows base")
 	v.platforms(p, w.Platforms)
 	for i, pl := range w.Platforms {
 		if !strings.HasPrefix(pl, "windows/") {
@@ -575,16 +567,7 @@ func (v *validator) windows(p string, x *Image) {
 	}
 	for i, c := range w.Copy {
 		cp := fmt.Sprintf("%s.copy[%d]", p, i)
-		if len(c.From) == 0 {
-			v.errorf(cp+".from", "want at least one pinned Windows image")
-		}
-		for j, from := range c.From {
-			if from == "" || from == "scratch" {
-				v.errorf(fmt.Sprintf("%s.from[%d]", cp, j), "%q: want a pinned Windows image", from)
-				continue
-			}
-			v.imageBase(fmt.Sprintf("%s.from[%d]", cp, j), from)
-		}
+		v.windowsImages(cp+".from", c.From, "want at least one pinned Windows image", "want a pinned Windows image")
 		if len(c.Paths) == 0 {
 			v.errorf(cp+".paths", "want at least one path")
 		}
@@ -593,6 +576,21 @@ func (v *validator) windows(p string, x *Image) {
 				v.errorf(fmt.Sprintf("%s.paths[%d]", cp, j), "%q: want a clean absolute path with forward slashes, e.g. /Windows/System32/netapi32.dll", f)
 			}
 		}
+	}
+}
+
+// windowsImages checks a list of Windows images: at least one (else none is the message), each
+// pinned, none scratch (else notScratch).
+func (v *validator) windowsImages(p string, refs []string, none, notScratch string) {
+	if len(refs) == 0 {
+		v.errorf(p, "%s", none)
+	}
+	for i, ref := range refs {
+		if ref == "" || ref == "scratch" {
+			v.errorf(fmt.Sprintf("%s[%d]", p, i), "%q: %s", ref, notScratch)
+			continue
+		}
+		v.imageBase(fmt.Sprintf("%s[%d]", p, i), ref)
 	}
 }
 

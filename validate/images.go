@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	ocivalidate "github.com/google/go-containerregistry/pkg/v1/validate"
@@ -82,31 +83,12 @@ func checkImage(img release.Image, platforms, windows []string, version, rev str
 	for _, pl := range platforms {
 		goos, goarch, variant, _ := manifest.ParsePlatform(pl)
 		want := v1.Platform{OS: goos, Architecture: goarch, Variant: variant}
-		var found *v1.Descriptor
-		for i, x := range im.Manifests {
-			if x.Platform != nil && x.Platform.Satisfies(want) {
-				found = &im.Manifests[i]
-				break
-			}
-		}
-		if found == nil {
+		i := slices.IndexFunc(im.Manifests, func(x v1.Descriptor) bool { return x.Platform != nil && x.Platform.Satisfies(want) })
+		if i < 0 {
 			errs = append(errs, fmt.Errorf("no image for %s", pl))
 			continue
 		}
-		img, err := ii.Image(found.Digest)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", pl, err))
-			continue
-		}
-		cf, err := img.ConfigFile()
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", pl, err))
-			continue
-		}
-		if cf.OS != goos || cf.Architecture != goarch {
-			errs = append(errs, fmt.Errorf("%s: the config says %s/%s", pl, cf.OS, cf.Architecture))
-		}
-		errs = append(errs, checkLabels(pl, cf, version, rev)...)
+		errs = append(errs, checkEntry(ii, im.Manifests[i], pl, version, rev)...)
 	}
 	for _, pl := range windows {
 		goos, goarch, variant, _ := manifest.ParsePlatform(pl)
@@ -116,30 +98,34 @@ func checkImage(img release.Image, platforms, windows []string, version, rev str
 				continue
 			}
 			n++
-			at := fmt.Sprintf("%s os.version %s", pl, x.Platform.OSVersion)
-			img, err := ii.Image(x.Digest)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("%s: %w", at, err))
-				continue
-			}
-			cf, err := img.ConfigFile()
-			if err != nil {
-				errs = append(errs, fmt.Errorf("%s: %w", at, err))
-				continue
-			}
-			if cf.OS != goos || cf.Architecture != goarch {
-				errs = append(errs, fmt.Errorf("%s: the config says %s/%s", at, cf.OS, cf.Architecture))
-			}
-			if x.Platform.OSVersion == "" || cf.OSVersion != x.Platform.OSVersion {
-				errs = append(errs, fmt.Errorf("%s: the config's os.version is %q", at, cf.OSVersion))
-			}
-			errs = append(errs, checkLabels(at, cf, version, rev)...)
+			errs = append(errs, checkEntry(ii, x, fmt.Sprintf("%s os.version %s", pl, x.Platform.OSVersion), version, rev)...)
 		}
 		if n == 0 {
 			errs = append(errs, fmt.Errorf("no Windows entry for %s", pl))
 		}
 	}
 	return errs
+}
+
+// checkEntry checks the image of one index entry (at names it): its config's platform is the
+// entry's, os.version included, and it has the release's labels.
+func checkEntry(ii v1.ImageIndex, d v1.Descriptor, at, version, rev string) []error {
+	img, err := ii.Image(d.Digest)
+	if err != nil {
+		return []error{fmt.Errorf("%s: %w", at, err)}
+	}
+	cf, err := img.ConfigFile()
+	if err != nil {
+		return []error{fmt.Errorf("%s: %w", at, err)}
+	}
+	var errs []error
+	if cf.OS != d.Platform.OS || cf.Architecture != d.Platform.Architecture {
+		errs = append(errs, fmt.Errorf("%s: the config says %s/%s", at, cf.OS, cf.Architecture))
+	}
+	if d.Platform.OS == "windows" && (d.Platform.OSVersion == "" || cf.OSVersion != d.Platform.OSVersion) {
+		errs = append(errs, fmt.Errorf("%s: the config's os.version is %q", at, cf.OSVersion))
+	}
+	return append(errs, checkLabels(at, cf, version, rev)...)
 }
 
 func checkLabels(at string, cf *v1.ConfigFile, version, rev string) []error {
