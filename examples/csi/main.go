@@ -33,7 +33,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 
 	"github.com/releasekit/releasekit/artifacts"
-	"github.com/releasekit/releasekit/artifacts/chart"
 	"github.com/releasekit/releasekit/artifacts/licenses"
 	"github.com/releasekit/releasekit/artifacts/release"
 	"github.com/releasekit/releasekit/digest"
@@ -278,7 +277,7 @@ func releaseCmd(ctx context.Context, args []string, stdout io.Writer) error {
 			fmt.Fprintf(stdout, "platforms %s\n", strings.Join(platforms, " "))
 		}
 	}
-	rep, err := validate.Release(ctx, out, validate.WithChartRenderer(chart.New()))
+	rep, err := validate.Release(ctx, out)
 	if err != nil {
 		return err
 	}

@@ -133,7 +133,8 @@ func baseLayout(t *testing.T, dir string) string {
 	return "oci-layout:" + dir + "@" + d.String()
 }
 
-func indexOf(t *testing.T, out, ref string) *v1.IndexManifest {
+// indexOf returns the image index of ref in the release out.
+func indexOf(t *testing.T, out, ref string) v1.ImageIndex {
 	t.Helper()
 	l, err := release.OpenLayout(filepath.Join(out, release.ImagesDir))
 	if err != nil {
@@ -143,90 +144,75 @@ func indexOf(t *testing.T, out, ref string) *v1.IndexManifest {
 	if !ok || im.Index == nil {
 		t.Fatalf("no image %s in the release", ref)
 	}
-	m, err := im.Index.IndexManifest()
+	return im.Index
+}
+
+// entries are the platforms of ref's index entries, in order.
+func entries(t *testing.T, out, ref string) []string {
+	t.Helper()
+	m, err := indexOf(t, out, ref).IndexManifest()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return m
+	var platforms []string
+	for _, d := range m.Manifests {
+		platforms = append(platforms, d.Platform.String())
+	}
+	return platforms
+}
+
+// linuxAmd64 returns ref's linux/amd64 image.
+func linuxAmd64(t *testing.T, out, ref string) v1.Image {
+	t.Helper()
+	idx := indexOf(t, out, ref)
+	m, err := idx.IndexManifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range m.Manifests {
+		if d.Platform != nil && d.Platform.OS == "linux" && d.Platform.Architecture == "amd64" {
+			img, err := idx.Image(d.Digest)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return img
+		}
+	}
+	t.Fatalf("no linux/amd64 image in %s", ref)
+	return nil
 }
 
 // configOf returns the config of the image's linux/amd64 variant.
 func configOf(t *testing.T, out, ref string) *v1.ConfigFile {
 	t.Helper()
-	l, err := release.OpenLayout(filepath.Join(out, release.ImagesDir))
-	if err != nil {
-		t.Fatal(err)
-	}
-	im, ok := l.Lookup(ref)
-	if !ok || im.Index == nil {
-		t.Fatalf("no image %s in the release", ref)
-	}
-	img, err := im.Index.Image(platformDigest(t, im.Index, "amd64"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cf, err := img.ConfigFile()
+	cf, err := linuxAmd64(t, out, ref).ConfigFile()
 	if err != nil {
 		t.Fatal(err)
 	}
 	return cf
 }
 
-func platformDigest(t *testing.T, idx v1.ImageIndex, arch string) v1.Hash {
-	t.Helper()
-	m, err := idx.IndexManifest()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, d := range m.Manifests {
-		if d.Platform != nil && d.Platform.OS == "linux" && d.Platform.Architecture == arch {
-			return d.Digest
-		}
-	}
-	t.Fatalf("no %s image in the index", arch)
-	return v1.Hash{}
-}
-
 // binaryIn returns the bytes of /name in the image's linux/amd64 layers.
 func binaryIn(t *testing.T, out, ref, name string) []byte {
 	t.Helper()
-	l, err := release.OpenLayout(filepath.Join(out, release.ImagesDir))
+	layers, err := linuxAmd64(t, out, ref).Layers()
 	if err != nil {
 		t.Fatal(err)
 	}
-	im, ok := l.Lookup(ref)
-	if !ok || im.Index == nil {
-		t.Fatalf("no image %s in the release", ref)
-	}
-	m, err := im.Index.IndexManifest()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, d := range m.Manifests {
-		if d.Platform == nil || d.Platform.OS != "linux" || d.Platform.Architecture != "amd64" {
-			continue
-		}
-		img, err := im.Index.Image(d.Digest)
+	for _, layer := range layers {
+		rc, err := layer.Uncompressed()
 		if err != nil {
 			t.Fatal(err)
 		}
-		layers, _ := img.Layers()
-		for _, layer := range layers {
-			rc, _ := layer.Uncompressed()
-			tr := tar.NewReader(rc)
-			for {
-				h, err := tr.Next()
-				if err != nil {
-					break
-				}
-				if h.Name == name {
-					data, _ := io.ReadAll(tr)
-					rc.Close()
-					return data
-				}
+		tr := tar.NewReader(rc)
+		for h, err := tr.Next(); err == nil; h, err = tr.Next() {
+			if h.Name == name {
+				data, _ := io.ReadAll(tr)
+				rc.Close()
+				return data
 			}
-			rc.Close()
 		}
+		rc.Close()
 	}
 	t.Fatalf("no /%s in %s", name, ref)
 	return nil
@@ -272,10 +258,7 @@ func TestSidecarRelease(t *testing.T) {
 		t.Errorf("the binary does not carry main.version v2.19.0")
 	}
 	// One index: the five linux platforms, and a Windows entry per nanoserver base.
-	var platforms []string
-	for _, d := range indexOf(t, out, ref).Manifests {
-		platforms = append(platforms, d.Platform.String())
-	}
+	platforms := entries(t, out, ref)
 	if want := append(slices.Clone(Platforms), "windows/amd64:10.0.17763.7009", "windows/amd64:10.0.20348.3207"); !slices.Equal(platforms, want) {
 		t.Errorf("the image's platforms are %v, want %v", platforms, want)
 	}
