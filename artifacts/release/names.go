@@ -218,19 +218,7 @@ func ImagePlatforms(m *manifest.Manifest, spec *manifest.Image) []string {
 	if len(spec.Platforms) > 0 {
 		return spec.Platforms
 	}
-	all := m.Platforms()
-	if len(spec.Binaries) > 0 {
-		if x := BinarySpec(m, spec.Binaries[0]); x != nil && len(x.Platforms) > 0 {
-			all = x.Platforms
-		}
-	}
-	var linux []string
-	for _, p := range all {
-		if strings.HasPrefix(p, "linux/") {
-			linux = append(linux, p)
-		}
-	}
-	return linux
+	return defaultPlatforms(m, spec, "linux/")
 }
 
 // WindowsPlatforms are the windows platforms of spec's Windows entries: its windows.platforms,
@@ -242,19 +230,25 @@ func WindowsPlatforms(m *manifest.Manifest, spec *manifest.Image) []string {
 	if len(spec.Windows.Platforms) > 0 {
 		return spec.Windows.Platforms
 	}
+	return defaultPlatforms(m, spec, "windows/")
+}
+
+// defaultPlatforms are the platforms of spec's first binary, or the manifest's, starting with
+// prefix (an os and a slash).
+func defaultPlatforms(m *manifest.Manifest, spec *manifest.Image, prefix string) []string {
 	all := m.Platforms()
 	if len(spec.Binaries) > 0 {
 		if x := BinarySpec(m, spec.Binaries[0]); x != nil && len(x.Platforms) > 0 {
 			all = x.Platforms
 		}
 	}
-	var windows []string
+	var out []string
 	for _, p := range all {
-		if strings.HasPrefix(p, "windows/") {
-			windows = append(windows, p)
+		if strings.HasPrefix(p, prefix) {
+			out = append(out, p)
 		}
 	}
-	return windows
+	return out
 }
 
 // ImageVariants are the variant names of spec's image, "" (the image itself) first.
