@@ -122,7 +122,7 @@ func (s *Scanner) Scan(ctx context.Context, dir string, env []string, pkgs ...st
 		// A folder of the checkout is under the main module's license files too.
 		root := f.mod.Dir
 		if f.local && f.mod.Dir != "" {
-			if rel, err := filepath.Rel(mainDir, f.mod.Dir); mainDir == "" || err != nil || !filepath.IsLocal(rel) && rel != "." {
+			if rel, err := filepath.Rel(mainDir, f.mod.Dir); mainDir == "" || err != nil || !filepath.IsLocal(rel) {
 				return nil, fmt.Errorf("licenses of %s: it is replaced by %s, a folder outside the main module", path, f.mod.Dir)
 			}
 			root = mainDir
