@@ -97,18 +97,35 @@ func discover(ctx context.Context, render renderer, values []byte, file string, 
 	if len(candidates) == 0 {
 		return nil, "", fmt.Errorf("written in the template, or by values of a shape not known: no value pins it")
 	}
-	for _, s := range candidates {
-		out, err := yamledit.Set(values, file, map[string]string{s.path: s.text})
-		if err != nil {
-			continue
-		}
-		after, err := render(out)
-		if err != nil {
-			continue
-		}
-		if pinned, err := proof(before, after, map[string]digest.Digest{ref.Key(): d}); err == nil && len(pinned) > 0 {
-			return out, s.path, nil
-		}
+	if s, out, _, ok := bestSlot(render, values, file, before, ref, d); ok {
+		return out, s.path, nil
 	}
 	return nil, "", fmt.Errorf("no value a render proves pins it (tried %d places)", len(candidates))
+}
+
+// bestSlot tries the slots of ref's digest d in values, proving each by a render against
+// before, and returns the first that keeps the image's tag in the render, else the first
+// proved at all, with the values it writes; ok is false when none is proved.
+func bestSlot(render renderer, values []byte, file string, before *rendered, ref digest.Reference, d digest.Digest) (best slot, out []byte, kept, ok bool) {
+	for _, s := range slots(values, ref, d) {
+		next, err := yamledit.Set(values, file, map[string]string{s.path: s.text})
+		if err != nil {
+			continue
+		}
+		after, err := render(next)
+		if err != nil {
+			continue
+		}
+		pinned, err := proof(before, after, map[string]digest.Digest{ref.Key(): d})
+		if err != nil || len(pinned) == 0 {
+			continue
+		}
+		if !dropsTag(pinned) {
+			return s, next, true, true
+		}
+		if !ok {
+			best, out, ok = s, next, true
+		}
+	}
+	return best, out, false, ok
 }

@@ -82,7 +82,14 @@ func envImage(n *yaml.Node) (digest.Reference, bool) {
 	if !strings.Contains(strings.ToUpper(name), "IMAGE") {
 		return digest.Reference{}, false
 	}
-	return surelyImage(value)
+	// Named for an image, a value with a tag or digest is one, with or without a registry host
+	// (OSM's OSM_DEFAULT_INIT_CONTAINER_IMAGE: openservicemesh/init:latest-main); a pull policy
+	// (IfNotPresent) has neither.
+	ref, err := digest.Parse(value)
+	if err != nil || ref.Tag == "" && !ref.Pinned() {
+		return digest.Reference{}, false
+	}
+	return ref, true
 }
 
 // flagImage reads the image of a flag, when its value is surely one.

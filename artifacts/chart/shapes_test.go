@@ -167,6 +167,72 @@ var shapes = []shape{
 		toggles:   []string{"redis.enabled"},
 	},
 	{
+		// bitnami's redis and grafana: a generated password in a secret, and its checksum in
+		// the deployment's annotations, differ from one render to the next; the pin is proved
+		// on everything else.
+		name:   "random-password",
+		values: "image:\n  repository: ghcr.io/example/app\n  tag: v1.2.0\n",
+		templates: map[string]string{
+			"secret.yaml": "apiVersion: v1\nkind: Secret\nmetadata:\n  name: app\ndata:\n  password: {{ randAlphaNum 16 | b64enc | quote }}\n",
+			"deployment.yaml": strings.Replace(deployment(`"{{ .Values.image.repository }}:{{ .Values.image.tag }}"`), "      labels: {app: app}\n",
+				"      labels: {app: app}\n      annotations:\n        checksum/secret: {{ include (print $.Template.BasePath \"/secret.yaml\") . | sha256sum }}\n", 1),
+		},
+		written: "  tag: v1.2.0@sha256:",
+	},
+	{
+		// kube-prometheus-stack's Prometheus and Alertmanager resources: with a sha set the
+		// template prints it in the image and again in a sha: field beside it. A pin that
+		// changes exactly those is a clean pin.
+		name:   "sha-field",
+		values: "prometheusSpec:\n  image:\n    registry: quay.io\n    repository: prometheus/prometheus\n    tag: v2.50.0\n    sha: \"\"\n",
+		templates: map[string]string{"prometheus.yaml": `apiVersion: monitoring.coreos.com/v1
+kind: Prometheus
+metadata:
+  name: app
+spec:
+  {{- with .Values.prometheusSpec.image }}
+  image: "{{ .registry }}/{{ .repository }}:{{ .tag }}{{ if .sha }}@sha256:{{ .sha }}{{ end }}"
+  version: {{ .tag }}
+  {{- if .sha }}
+  sha: {{ .sha }}
+  {{- end }}
+  {{- end }}
+`},
+		written: "    sha: ",
+	},
+	{
+		// bitnami's common.images.image: a digest prints in place of the tag, and NOTES.txt
+		// prints the image in a kubectl command and warns when the tag differs from the one
+		// the chart was released with. The tag taking the digest would print that warning:
+		// the digest key is the pin, and the render names the image by digest alone.
+		name:   "digest-replaces-tag",
+		values: "image:\n  registry: docker.io\n  repository: bitnami/redis\n  tag: 7.2.4\n  digest: \"\"\n",
+		templates: map[string]string{
+			"_images.tpl":     `{{- define "app.image" -}}{{ .registry }}/{{ .repository }}{{ if .digest }}@{{ .digest }}{{ else }}:{{ .tag }}{{ end }}{{- end -}}`,
+			"deployment.yaml": deployment(`{{ include "app.image" .Values.image }}`),
+			"NOTES.txt": "Run a client:\n  kubectl run client --image {{ include \"app.image\" .Values.image }} --command -- sleep infinity\n" +
+				"{{- if ne (toString .Values.image.tag) \"7.2.4\" }}\nWARNING: substituted images detected\n{{- end }}\n",
+		},
+		written: `  digest: "sha256:`,
+	},
+	{
+		// OSM at main: one tag for all its images and a digest per image, printed only when the
+		// tag is empty (its injector passes two more to sidecars in environment variables).
+		// OSM's release sets every digest and clears the tag: one edit of several values,
+		// proved image by image.
+		name: "osm-digests-clear-tag",
+		values: "osm:\n  image:\n    registry: docker.io/openservicemesh\n    name:\n      osmController: osm-controller\n      osmInjector: osm-injector\n      osmSidecarInit: init\n" +
+			"    tag: \"v1.2.0\"\n    digest:\n      osmController: \"\"\n      osmInjector: \"\"\n      osmSidecarInit: \"\"\n",
+		templates: map[string]string{
+			"_helpers.tpl": `{{- define "osm.image" -}}{{- $i := .root.Values.osm.image -}}` +
+				`{{- if $i.tag -}}{{ printf "%s/%s:%s" $i.registry (index $i.name .name) $i.tag }}{{- else -}}{{ printf "%s/%s@%s" $i.registry (index $i.name .name) (index $i.digest .name) }}{{- end -}}{{- end -}}`,
+			"controller.yaml": deployment(`'{{ include "osm.image" (dict "root" . "name" "osmController") }}'`),
+			"injector.yaml": strings.Replace(deployment(`'{{ include "osm.image" (dict "root" . "name" "osmInjector") }}'`), "name: app\n", "name: injector\n", 1) +
+				"        env:\n        - name: OSM_DEFAULT_INIT_CONTAINER_IMAGE\n          value: '{{ include \"osm.image\" (dict \"root\" . \"name\" \"osmSidecarInit\") }}'\n",
+		},
+		written: `    tag: ""`,
+	},
+	{
 		// The same component with its image written in the template: turned on, it would run an
 		// unpinned image, so the chart is not released.
 		name:      "disabled-hard-coded",
@@ -199,7 +265,8 @@ func TestShapes(t *testing.T) {
 					"envoyproxy/envoy:v1.19.3", "busybox:1.36", "ghcr.io/example/app:latest", "ghcr.io/example/app:1.0.0",
 					"ghcr.io/example/redis_exporter:latest", "ghcr.io/example/redis_exporter:v1.75.0", "ingress-nginx/controller:latest",
 					"docker.io/library/busybox:1.36", "registry.k8s.io/kubectl:v1.29.0", "quay.io/example/reloader:v0.93.1",
-					"docker.io/bitnami/redis:7.2.4"),
+					"docker.io/bitnami/redis:7.2.4", "ghcr.io/example/app:v1.2.0", "docker.io/openservicemesh/osm-controller:v1.2.0",
+					"docker.io/openservicemesh/osm-injector:v1.2.0", "docker.io/openservicemesh/init:v1.2.0"),
 				Time: time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC),
 			}
 			var buf bytes.Buffer

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -30,6 +31,44 @@ type renderedImage struct {
 type rendered struct {
 	files  map[string]string
 	images []renderedImage
+	// volatile are, by file, the lines that two renders of the same values write differently
+	// (a generated password, a checksum of a secret holding one): what they say is not the
+	// chart's to prove, so proof passes over them. Set by settle.
+	volatile map[string]map[int]bool
+}
+
+// settle renders values twice and marks the lines that differ between the two as volatile: a
+// render to compare others with.
+func settle(render renderer, values []byte) (*rendered, error) {
+	a, err := render(values)
+	if err != nil {
+		return nil, err
+	}
+	b, err := render(values)
+	if err != nil {
+		return nil, err
+	}
+	for name, text := range a.files {
+		other, ok := b.files[name]
+		if !ok || other == text {
+			continue
+		}
+		x, y := strings.Split(text, "\n"), strings.Split(other, "\n")
+		if len(x) != len(y) {
+			continue // lines come and go: nothing is passed over, and proof refuses what differs
+		}
+		if a.volatile == nil {
+			a.volatile = map[string]map[int]bool{}
+		}
+		lines := map[int]bool{}
+		for i := range x {
+			if x[i] != y[i] {
+				lines[i] = true
+			}
+		}
+		a.volatile[name] = lines
+	}
+	return a, nil
 }
 
 // renderer renders the chart with values (the whole values file being pinned, as YAML) in place
@@ -123,6 +162,7 @@ func proof(before, after *rendered, pins map[string]digest.Digest) ([]renderedIm
 		return nil, fmt.Errorf("the chart renders %d images instead of %d", len(now), len(was))
 	}
 	var pinned []renderedImage
+	var swaps []string // after, before: the images pinned
 	restored := maps.Clone(after.files)
 	for i, b := range was {
 		a := now[i]
@@ -143,10 +183,22 @@ func proof(before, after *rendered, pins map[string]digest.Digest) ([]renderedIm
 			return nil, fmt.Errorf("%s: %s: image %q would render as %q, not %q", a.file, a.path, b.ref, a.ref, want)
 		}
 		pinned = append(pinned, a)
-		restored[a.file] = strings.ReplaceAll(restored[a.file], a.ref.String(), b.ref.String())
+		swaps = append(swaps, a.ref.String(), b.ref.String())
+	}
+	// Put back every pinned image as it was, wherever the chart prints it: a YAML file, or
+	// NOTES.txt's "kubectl run --image …".
+	if len(swaps) > 0 {
+		put := strings.NewReplacer(swaps...)
+		for name, text := range restored {
+			restored[name] = put.Replace(text)
+		}
+	}
+	hexes := map[string]bool{}
+	for _, d := range pins {
+		hexes[strings.TrimPrefix(string(d), "sha256:")] = true
 	}
 	for name, text := range before.files {
-		if restored[name] != text {
+		if restored[name] != text && !sameLines(text, restored[name], before.volatile[name], hexes) {
 			return nil, fmt.Errorf("%s: the edit changes more than image references", name)
 		}
 	}
@@ -156,6 +208,47 @@ func proof(before, after *rendered, pins map[string]digest.Digest) ([]renderedIm
 		}
 	}
 	return pinned, nil
+}
+
+// digestLine is a line that holds one field whose value is a digest (a Prometheus-operator
+// resource's sha: beside its image): "sha: <hex>", "digest: sha256:<hex>", quoted or not.
+var digestLine = regexp.MustCompile(`^\s*(?:- )?[A-Za-z0-9_.-]+:\s*["']?(?:sha256:)?([0-9a-f]{64})["']?\s*$`)
+
+// emptyField is a line with a field and no value: where a digest field may stand empty.
+var emptyField = regexp.MustCompile(`^(\s*(?:- )?[A-Za-z0-9_.-]+:)\s*(?:""|''|null|~)?\s*$`)
+
+// sameLines reports whether after, a rendered file with its pinned images put back as they
+// were, says what before does but for lines of before that are volatile and lines that carry a
+// pinned digest (hexes) by design: added, or filling a field before had empty.
+func sameLines(before, after string, volatile map[int]bool, hexes map[string]bool) bool {
+	b, a := strings.Split(before, "\n"), strings.Split(after, "\n")
+	carries := func(line string) bool {
+		m := digestLine.FindStringSubmatch(line)
+		return m != nil && hexes[m[1]]
+	}
+	i, j := 0, 0
+	for i < len(b) && j < len(a) {
+		switch {
+		case b[i] == a[j]:
+			i, j = i+1, j+1
+		case carries(a[j]):
+			// A field filled (sha: "" → sha: <hex>), or one the pin adds.
+			if m := emptyField.FindStringSubmatch(b[i]); m != nil && strings.HasPrefix(a[j], m[1]) {
+				i++
+			}
+			j++
+		case volatile[i]:
+			i, j = i+1, j+1
+		default:
+			return false
+		}
+	}
+	for ; j < len(a); j++ {
+		if !carries(a[j]) {
+			return false
+		}
+	}
+	return i == len(b)
 }
 
 // refusal is a planned pin no render bears out: the value, its image, and why.
@@ -175,7 +268,7 @@ func pinValues(ctx context.Context, render renderer, values []byte, file string,
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	before, err := render(values)
+	before, err := settle(render, values)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -184,6 +277,7 @@ func pinValues(ctx context.Context, render renderer, values []byte, file string,
 	var refused []refusal
 	pins := map[string]digest.Digest{} // the digest each proved pin renders, by image key
 	written := map[string]string{}     // the values path each pin is written at, by image key
+	sets := map[string]string{}        // pins written by path, not by a planned change
 	for _, c := range changes {
 		// A value's pin is proved where its image renders: by default, or else with a
 		// component's toggle on (a component the defaults turn off is shipped to those who
@@ -201,7 +295,17 @@ func pinValues(ctx context.Context, render renderer, values []byte, file string,
 			refused = append(refused, refusal{c, c.Err})
 			continue
 		}
-		p, key, err := prove(ctx, render, vals, file, base, c, r, opts)
+		p, key, dropped, err := prove(ctx, render, vals, file, base, c, r, opts)
+		if err == nil && p != nil && dropped {
+			shown := renderedOf(base, c.Ref)
+			if len(shown) == 1 {
+				if s, ok := keepTag(render, vals, file, base, shown[0], p.Digest); ok {
+					sets[s.path] = s.text
+					pins[key], written[key] = p.Digest, s.path
+					continue
+				}
+			}
+		}
 		switch {
 		case err != nil:
 			refused = append(refused, refusal{c, err})
@@ -213,14 +317,24 @@ func pinValues(ctx context.Context, render renderer, values []byte, file string,
 			written[key] = p.Path
 		}
 	}
+	clears, err := pinNames(render, values, file, before, changes, &proved, &refused, pins, written, opts)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	maps.Copy(sets, clears)
 	out := values
 	if len(proved) > 0 {
 		if out, _, err = digest.Apply(values, file, proved, opts...); err != nil {
 			return nil, nil, nil, err
 		}
 	}
+	if len(sets) > 0 {
+		if out, err = yamledit.Set(out, file, sets); err != nil {
+			return nil, nil, nil, err
+		}
+	}
 	// Images the render shows that no detected value pins: look for the values that make them.
-	current, err := render(out)
+	current, err := settle(render, out)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -234,7 +348,7 @@ func pinValues(ctx context.Context, render renderer, values []byte, file string,
 		if err != nil {
 			continue // the render check reports the image, unpinned
 		}
-		if current, err = render(next); err != nil {
+		if current, err = settle(render, next); err != nil {
 			return nil, nil, nil, err
 		}
 		out = next
@@ -268,6 +382,84 @@ func pinValues(ctx context.Context, render renderer, values []byte, file string,
 		}
 	}
 	return out, refused, written, nil
+}
+
+// pinNames pins the images of a names map (OSM's {registry, name: {x: …}, tag, digest: {x: …}})
+// whose digests the templates print only when the tag is empty, as the chart's own release
+// process does: every digest set and the tag cleared, one edit of several values, proved image
+// by image against before. It adds the group's changes to proved, drops their refusals, and
+// returns the values to set by path (the tags to clear). A group of one image keeps its tag
+// where the tag may take the digest. A group with a digest that does not resolve is left
+// refused: clearing its tag would print that image with no digest at all.
+func pinNames(render renderer, values []byte, file string, before *rendered, changes []digest.Change,
+	proved *[]digest.Change, refused *[]refusal, pins map[string]digest.Digest, written map[string]string, opts []digest.Option) (map[string]string, error) {
+	groups := map[string][]digest.Change{}
+	for _, c := range changes {
+		if c.Shape != digest.ShapeNames {
+			continue
+		}
+		if i := strings.LastIndex(c.Path, ".digest."); i > 0 {
+			groups[c.Path[:i]] = append(groups[c.Path[:i]], c)
+		}
+	}
+	clears := map[string]string{}
+	for _, m := range slices.Sorted(maps.Keys(groups)) {
+		group := groups[m]
+		waiting := false // an image of the group a render shows, not proved on its own
+		for _, c := range group {
+			if rendersRepository(before, c.Ref) && pins[c.Ref.Key()] == "" {
+				waiting = true
+			}
+		}
+		if !waiting || slices.ContainsFunc(group, func(c digest.Change) bool { return c.Err != nil }) {
+			continue
+		}
+		in := func(c digest.Change) bool { return strings.HasPrefix(c.Path, m+".digest.") }
+		if len(group) == 1 {
+			// One image: its tag may take the digest, and the render keeps the tag.
+			c := group[0]
+			if shown := renderedOf(before, c.Ref); len(shown) == 1 {
+				if s, ok := keepTag(render, values, file, before, shown[0], c.Digest); ok {
+					*refused = slices.DeleteFunc(*refused, func(rf refusal) bool { return in(rf.change) })
+					pins[c.Ref.Key()], written[c.Ref.Key()] = c.Digest, s.path
+					clears[s.path] = s.text
+					continue
+				}
+			}
+		}
+		one, _, err := digest.Apply(values, file, group, opts...)
+		if err != nil {
+			continue
+		}
+		tag := m + ".tag"
+		if one, err = yamledit.Set(one, file, map[string]string{tag: ""}); err != nil {
+			continue
+		}
+		want := map[string]digest.Digest{}
+		for _, c := range group {
+			want[c.Ref.Key()] = c.Digest
+		}
+		after, err := render(one)
+		if err != nil {
+			continue
+		}
+		if pinned, err := proof(before, after, want); err != nil || len(pinned) == 0 {
+			for i := range *refused {
+				if rf := &(*refused)[i]; strings.HasPrefix(rf.change.Path, m+".digest.") && err != nil {
+					rf.err = fmt.Errorf("%w; with every digest of %s set and %s cleared: %w", rf.err, m, tag, err)
+				}
+			}
+			continue
+		}
+		*proved = slices.DeleteFunc(*proved, in)
+		*refused = slices.DeleteFunc(*refused, func(rf refusal) bool { return in(rf.change) })
+		*proved = append(*proved, group...)
+		for _, c := range group {
+			pins[c.Ref.Key()], written[c.Ref.Key()] = c.Digest, c.Path+" (with "+tag+` "")`
+		}
+		clears[tag] = ""
+	}
+	return clears, nil
 }
 
 // toggled is a render of the chart with one component's toggle turned on.
@@ -316,7 +508,7 @@ func toggleRenders(values []byte, file string, render renderer) []toggled {
 		if err != nil {
 			continue
 		}
-		if r, err := render(on); err == nil {
+		if r, err := settle(render, on); err == nil {
 			out = append(out, toggled{path: p, values: on, before: r})
 		}
 	}
@@ -355,7 +547,7 @@ func renderedOf(r *rendered, ref digest.Reference) []digest.Reference {
 // candidate a render proves, with the key of the image it pins, nil when c changes nothing, or
 // the refusal of c.
 func prove(ctx context.Context, render renderer, values []byte, file string, before *rendered,
-	c digest.Change, r digest.Resolver, opts []digest.Option) (*digest.Change, string, error) {
+	c digest.Change, r digest.Resolver, opts []digest.Option) (*digest.Change, string, bool, error) {
 	try := func(c digest.Change, key string) ([]renderedImage, error) {
 		one, _, err := digest.Apply(values, file, []digest.Change{c}, opts...)
 		if err != nil {
@@ -369,27 +561,41 @@ func prove(ctx context.Context, render renderer, values []byte, file string, bef
 	}
 	pinned, first := try(c, c.Ref.Key())
 	if first == nil && len(pinned) > 0 {
-		return &c, c.Ref.Key(), nil
+		return &c, c.Ref.Key(), dropsTag(pinned), nil
 	}
 	// What the chart renders for this repository, if one image: pin that, in c's slot.
 	if shown := renderedOf(before, c.Ref); len(shown) == 1 && shown[0].Key() != c.Ref.Key() {
 		want := shown[0]
 		d, err := r.Resolve(ctx, want)
 		if err != nil {
-			return nil, "", fmt.Errorf("%s:%d: %s: the chart renders %s: %w", file, c.Line, c.Path, want, err)
+			return nil, "", false, fmt.Errorf("%s:%d: %s: the chart renders %s: %w", file, c.Line, c.Path, want, err)
 		}
 		for _, text := range candidates(c, want, d) {
 			alt := c
 			alt.New, alt.Digest = text, d
 			if pinned, err := try(alt, want.Key()); err == nil && len(pinned) > 0 {
-				return &alt, want.Key(), nil
+				return &alt, want.Key(), dropsTag(pinned), nil
 			}
 		}
 	}
 	if first != nil {
-		return nil, "", fmt.Errorf("%s:%d: %s: pinning %s is refused: %w", file, c.Line, c.Path, c.Ref, first)
+		return nil, "", false, fmt.Errorf("%s:%d: %s: pinning %s is refused: %w", file, c.Line, c.Path, c.Ref, first)
 	}
-	return nil, "", nil
+	return nil, "", false, nil
+}
+
+// dropsTag reports whether an image of pinned renders with its digest in place of its tag.
+func dropsTag(pinned []renderedImage) bool {
+	return slices.ContainsFunc(pinned, func(im renderedImage) bool { return im.ref.Tag == "" })
+}
+
+// keepTag looks, for a pin that renders the image with its digest in place of its tag (bitnami's
+// digest key), for another place in values that renders both, tag and digest: what a reader of
+// the rendered chart and a scanner matching versions expect. It returns that slot, if a render
+// proves one.
+func keepTag(render renderer, values []byte, file string, before *rendered, ref digest.Reference, d digest.Digest) (slot, bool) {
+	s, _, kept, ok := bestSlot(render, values, file, before, ref, d)
+	return s, ok && kept
 }
 
 // candidates are the texts that could pin want to d in the value c writes: by its path's last
