@@ -154,7 +154,7 @@ func Check(ctx context.Context, tgz []byte, c *artifacts.ChartSpec) error {
 	if err != nil {
 		return err
 	}
-	images, err := imagesOf(rendered)
+	images, err := imagesOf(rendered, nil)
 	if err != nil {
 		return err
 	}
@@ -170,7 +170,7 @@ func Check(ctx context.Context, tgz []byte, c *artifacts.ChartSpec) error {
 	for _, im := range images {
 		seen[im.file+" "+im.ref.String()] = true
 	}
-	for _, t := range toggleRenders(values, chartutil.ValuesfileName, valuesOf(ch)) {
+	for _, t := range toggleRenders(values, chartutil.ValuesfileName, valuesOf(ch, nil), nil) {
 		for _, im := range t.before.images {
 			if !seen[im.file+" "+im.ref.String()] {
 				seen[im.file+" "+im.ref.String()] = true

@@ -51,6 +51,8 @@ type PinResult struct {
 	Changed map[string][]byte
 	// Images are the images the chart renders, sorted by file and path.
 	Images []ImageState
+	// Renders counts the renders that proved the pins (and refused the rest).
+	Renders int
 }
 
 // Pin proves the pins of the chart folder dir's values.yaml by rendering, as Package does, and
@@ -80,7 +82,7 @@ func (p *Packager) Pin(ctx context.Context, dir string, r digest.Resolver, opts 
 	refused, written := append(pc.refused, pc.subRefused...), pc.written
 	out := files[chartutil.ValuesfileName]
 	was, now := before.images, after.images
-	res := &PinResult{Values: out, Changed: map[string][]byte{}}
+	res := &PinResult{Values: out, Changed: map[string][]byte{}, Renders: pc.renders}
 	for name, data := range files {
 		if !bytes.Equal(data, original[name]) {
 			res.Changed[name] = data
@@ -122,6 +124,8 @@ type pinnedChart struct {
 	// written is the values path (a subchart's prefixed with its file) each pin was written
 	// at, by image key.
 	written map[string]string
+	// renders counts the renders made to prove the pins.
+	renders int
 }
 
 // pinChart pins ch's values.yaml and then each subchart's own values.yaml in files (the chart's
@@ -129,12 +133,14 @@ type pinnedChart struct {
 // rendering the whole chart. A subchart packaged as an archive is left as it is.
 func pinChart(ctx context.Context, ch *helmchart.Chart, files map[string][]byte, prefix string, r digest.Resolver, opts ...digest.Option) (*pinnedChart, error) {
 	values := files[chartutil.ValuesfileName]
-	out, refused, written, err := pinValues(ctx, valuesOf(ch), values, prefix+chartutil.ValuesfileName, r, opts...)
+	seen := newImageCache()
+	out, refused, written, err := pinValues(ctx, valuesOf(ch, seen), values, prefix+chartutil.ValuesfileName, r, opts...)
 	if err != nil {
 		return nil, err
 	}
 	files[chartutil.ValuesfileName] = out
 	pc := &pinnedChart{refused: refused, written: map[string]string{}}
+	defer func() { pc.renders = seen.renders }()
 	maps.Copy(pc.written, written)
 	for _, sub := range ch.Dependencies() {
 		name := "charts/" + sub.Name() + "/" + chartutil.ValuesfileName
@@ -142,7 +148,7 @@ func pinChart(ctx context.Context, ch *helmchart.Chart, files map[string][]byte,
 		if !ok {
 			continue
 		}
-		sout, srefused, swritten, err := pinValues(ctx, subchartValues(ch, out, sub), sv, prefix+name, r, opts...)
+		sout, srefused, swritten, err := pinValues(ctx, subchartValues(ch, out, sub, seen), sv, prefix+name, r, opts...)
 		if err != nil {
 			return nil, err
 		}
@@ -176,5 +182,5 @@ func renderFiles(ch *helmchart.Chart, files map[string][]byte) (*rendered, error
 		deps = append(deps, &cp)
 	}
 	c.SetDependencies(deps...)
-	return renderChart(&c)
+	return renderChart(&c, nil)
 }

@@ -33,8 +33,10 @@ type rendered struct {
 	images []renderedImage
 	// volatile are, by file, the lines that two renders of the same values write differently
 	// (a generated password, a checksum of a secret holding one): what they say is not the
-	// chart's to prove, so proof passes over them. Set by settle.
+	// chart's to prove, so proof passes over them. Set by settle, or inherited.
 	volatile map[string]map[int]bool
+	// settled is set once a second render of the same values marked them.
+	settled bool
 }
 
 // settle renders values twice and marks the lines that differ between the two as volatile: a
@@ -44,9 +46,15 @@ func settle(render renderer, values []byte) (*rendered, error) {
 	if err != nil {
 		return nil, err
 	}
+	return a, a.settle(render, values)
+}
+
+// settle renders values, which a was rendered from, once more, and marks as volatile the lines
+// of a that this render writes differently.
+func (a *rendered) settle(render renderer, values []byte) error {
 	b, err := render(values)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for name, text := range a.files {
 		other, ok := b.files[name]
@@ -68,33 +76,50 @@ func settle(render renderer, values []byte) (*rendered, error) {
 		}
 		a.volatile[name] = lines
 	}
-	return a, nil
+	a.settled = true
+	return nil
+}
+
+// inherit marks as volatile in a the lines that are volatile in like, a settled render of other
+// values, in the files that have as many lines in both: a component turned on rarely changes
+// the files the defaults render, and never their generated passwords.
+func (a *rendered) inherit(like *rendered) {
+	for name, lines := range like.volatile {
+		text, ok := a.files[name]
+		if !ok || strings.Count(text, "\n") != strings.Count(like.files[name], "\n") {
+			continue
+		}
+		if a.volatile == nil {
+			a.volatile = map[string]map[int]bool{}
+		}
+		a.volatile[name] = lines
+	}
 }
 
 // renderer renders the chart with values (the whole values file being pinned, as YAML) in place
 // of that file's: the chart's own values.yaml, or a subchart's.
 type renderer func(values []byte) (*rendered, error)
 
-// valuesOf renders ch with values in place of its own values.yaml.
-func valuesOf(ch *helmchart.Chart) renderer {
-	return func(values []byte) (*rendered, error) { return renderValues(ch, values) }
+// valuesOf renders ch with values in place of its own values.yaml, reading images through seen.
+func valuesOf(ch *helmchart.Chart, seen *imageCache) renderer {
+	return func(values []byte) (*rendered, error) { return renderValues(ch, values, seen) }
 }
 
 // renderValues renders ch with values (the whole values file, as YAML) in place of its own.
-func renderValues(ch *helmchart.Chart, values []byte) (*rendered, error) {
+func renderValues(ch *helmchart.Chart, values []byte, seen *imageCache) (*rendered, error) {
 	vals, err := chartutil.ReadValues(values)
 	if err != nil {
 		return nil, fmt.Errorf("values.yaml: %w", err)
 	}
 	c := *ch
 	c.Values = vals
-	return renderChart(&c)
+	return renderChart(&c, seen)
 }
 
 // subchartValues renders ch with parentValues in place of its values.yaml and values in place
 // of its subchart sub's: how a subchart's own values are proved, through the parent's render
 // (whose values may override them).
-func subchartValues(ch *helmchart.Chart, parentValues []byte, sub *helmchart.Chart) renderer {
+func subchartValues(ch *helmchart.Chart, parentValues []byte, sub *helmchart.Chart, seen *imageCache) renderer {
 	return func(values []byte) (*rendered, error) {
 		pv, err := chartutil.ReadValues(parentValues)
 		if err != nil {
@@ -116,38 +141,64 @@ func subchartValues(ch *helmchart.Chart, parentValues []byte, sub *helmchart.Cha
 			deps = append(deps, &cp)
 		}
 		c.SetDependencies(deps...)
-		return renderChart(&c)
+		return renderChart(&c, seen)
 	}
 }
 
-// renderChart renders c and reads the images of its output.
-func renderChart(c *helmchart.Chart) (*rendered, error) {
+// imageCache holds the images of rendered files by name and text: the renders that prove pins
+// differ from each other in a few files, and reading the others again would cost as much as
+// rendering. It counts the renders. Nil reads every file.
+type imageCache struct {
+	seen    map[string][]renderedImage
+	renders int
+}
+
+func newImageCache() *imageCache { return &imageCache{seen: map[string][]renderedImage{}} }
+
+// renderChart renders c and reads the images of its output through seen.
+func renderChart(c *helmchart.Chart, seen *imageCache) (*rendered, error) {
 	files, err := render(c)
 	if err != nil {
 		return nil, err
 	}
-	images, err := imagesOf(files)
+	if seen != nil {
+		seen.renders++
+	}
+	images, err := imagesOf(files, seen)
 	if err != nil {
 		return nil, err
 	}
 	return &rendered{files: files, images: images}, nil
 }
 
-// imagesOf lists the images of every rendered YAML file, by file and path.
-func imagesOf(rendered map[string]string) ([]renderedImage, error) {
+// imagesOf lists the images of every rendered YAML file, by file and path, reading each file
+// once through seen.
+func imagesOf(rendered map[string]string, seen *imageCache) ([]renderedImage, error) {
 	var out []renderedImage
 	for _, name := range slices.Sorted(maps.Keys(rendered)) {
 		if !strings.HasSuffix(name, ".yaml") && !strings.HasSuffix(name, ".yml") || strings.TrimSpace(rendered[name]) == "" {
 			continue
 		}
+		key := name + "\x00" + rendered[name]
+		if seen != nil {
+			if found, ok := seen.seen[key]; ok {
+				out = append(out, found...)
+				continue
+			}
+		}
 		images, err := digest.Find([]byte(rendered[name]), name)
 		if err != nil {
 			return nil, err
 		}
+		var found []renderedImage
 		for _, im := range images {
-			out = append(out, renderedImage{file: name, path: im.Path, ref: im.Ref})
+			found = append(found, renderedImage{file: name, path: im.Path, ref: im.Ref})
 		}
-		out = append(out, imagesInFlags(name, rendered[name])...)
+		found = append(found, imagesInFlags(name, rendered[name])...)
+		if seen != nil {
+			seen.seen[key] = found
+		}
+		out = append(out, found...)
 	}
 	return out, nil
 }
@@ -272,7 +323,7 @@ func pinValues(ctx context.Context, render renderer, values []byte, file string,
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	toggles := toggleRenders(values, file, render)
+	toggles := toggleRenders(values, file, render, before)
 	var proved []digest.Change
 	var refused []refusal
 	pins := map[string]digest.Digest{} // the digest each proved pin renders, by image key
@@ -288,6 +339,11 @@ func pinValues(ctx context.Context, render renderer, values []byte, file string,
 			t := showing(toggles, c.Ref)
 			if t == nil {
 				continue
+			}
+			if !t.before.settled {
+				if err := t.before.settle(render, t.values); err != nil {
+					return nil, nil, nil, err
+				}
 			}
 			vals, base = t.values, t.before
 		}
@@ -368,7 +424,8 @@ func pinValues(ctx context.Context, render renderer, values []byte, file string,
 	if _, err := proof(before, after, pins); err != nil {
 		return nil, nil, nil, fmt.Errorf("%s: the pins, each right alone, render wrong together: %w", file, err)
 	}
-	for _, t := range toggles {
+	for i := range toggles {
+		t := &toggles[i]
 		on, err := yamledit.Set(out, file, map[string]string{t.path: "true"})
 		if err != nil {
 			return nil, nil, nil, err
@@ -377,7 +434,15 @@ func pinValues(ctx context.Context, render renderer, values []byte, file string,
 		if err != nil {
 			return nil, nil, nil, fmt.Errorf("%s: with %s: true: %w", file, t.path, err)
 		}
-		if _, err := proof(t.before, after, pins); err != nil {
+		_, err = proof(t.before, after, pins)
+		if err != nil && !t.before.settled {
+			// What the defaults' render did not show may differ from render to render.
+			if err := t.before.settle(render, t.values); err != nil {
+				return nil, nil, nil, err
+			}
+			_, err = proof(t.before, after, pins)
+		}
+		if err != nil {
 			return nil, nil, nil, fmt.Errorf("%s: with %s: true, the pins render wrong: %w", file, t.path, err)
 		}
 	}
@@ -474,8 +539,10 @@ type toggled struct {
 const maxToggles = 32
 
 // toggleRenders renders the chart with each "enabled: false" of values turned on in turn (a
-// component, or a subchart's condition), skipping those the chart does not render with.
-func toggleRenders(values []byte, file string, render renderer) []toggled {
+// component, or a subchart's condition), skipping those the chart does not render with. Each
+// render inherits the volatile lines of like (none when nil); one settles when a proof against
+// it fails.
+func toggleRenders(values []byte, file string, render renderer, like *rendered) []toggled {
 	var doc yaml.Node
 	if yaml.Unmarshal(values, &doc) != nil || len(doc.Content) == 0 {
 		return nil
@@ -508,7 +575,10 @@ func toggleRenders(values []byte, file string, render renderer) []toggled {
 		if err != nil {
 			continue
 		}
-		if r, err := settle(render, on); err == nil {
+		if r, err := render(on); err == nil {
+			if like != nil {
+				r.inherit(like)
+			}
 			out = append(out, toggled{path: p, values: on, before: r})
 		}
 	}

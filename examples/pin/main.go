@@ -264,6 +264,7 @@ func pinChart(ctx context.Context, c config, r digest.Resolver, opts []digest.Op
 		}
 	}
 	tw.Flush()
+	fmt.Fprintf(stderr, "%s: %d renders proved the pins\n", c.chart, res.Renders)
 	if c.check {
 		return status
 	}
