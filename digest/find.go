@@ -134,6 +134,16 @@ func find(data []byte, file string, o findOptions) ([]Image, error) {
 			continue
 		}
 		f.root = doc.Content[0]
+		switch kind := documentKind(f.root); {
+		case kind == "apiextensions.k8s.io CustomResourceDefinition":
+			// A schema, whose examples and defaults are no images to run: never edited.
+			continue
+		case crossplanePackage[kind]:
+			// A Crossplane package is an OCI image named by spec.package.
+			if pkg := child(child(f.root, "spec"), "package"); pkg != nil && !f.explicitUnder("spec") {
+				f.stringImage(nil, "package", pkg, "spec.package")
+			}
+		}
 		f.walk(f.root, "")
 	}
 	for _, p := range slices.Sorted(maps.Keys(o.explicit)) {
@@ -223,7 +233,13 @@ func (f *finder) walk(n *yaml.Node, path string) {
 	switch n.Kind {
 	case yaml.SequenceNode:
 		for i, c := range n.Content {
-			f.walk(c, path+"["+strconv.Itoa(i)+"]")
+			p := path + "[" + strconv.Itoa(i) + "]"
+			if ref, ok := f.explicit[p]; ok {
+				f.used[p] = true
+				f.explicitImage("", c, p, ref)
+				continue
+			}
+			f.walk(c, p)
 		}
 	case yaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {
@@ -262,32 +278,7 @@ func isImageKey(k string) bool {
 func (f *finder) image(parent *yaml.Node, key string, v *yaml.Node, path string) bool {
 	switch v.Kind {
 	case yaml.ScalarNode:
-		if v.Tag != "!!str" || v.Value == "" || strings.Contains(v.Value, "{{") {
-			return false
-		}
-		if key == "image" && !strings.ContainsAny(v.Value, "/:@") {
-			if hub, tag, ok := f.hubTag(parent); ok {
-				ref, err := Parse(hub + "/" + v.Value + ":" + tag)
-				if err != nil {
-					f.problem(v, path, "%v", err)
-					return true
-				}
-				f.add(v, path, ShapeHub, ref, func(d Digest) string { return ref.WithDigest(d).String() })
-				return true
-			}
-		}
-		ref, err := Parse(v.Value)
-		if err != nil && strings.ContainsAny(v.Value, " \t") {
-			return false // words, not an image after all: a description
-		}
-		if err != nil {
-			// Under an image key, one word that is not a reference is reported, not skipped:
-			// a check that passes over it would call the file pinned.
-			f.problem(v, path, "%q is not an image reference: %v", v.Value, err)
-			return true
-		}
-		f.add(v, path, ShapeString, ref, func(d Digest) string { return ref.WithDigest(d).String() })
-		return true
+		return f.stringImage(parent, key, v, path)
 	case yaml.MappingNode:
 		names, digests := child(v, "name"), child(v, "digest")
 		if names != nil && names.Kind == yaml.MappingNode {
@@ -299,11 +290,111 @@ func (f *finder) image(parent *yaml.Node, key string, v *yaml.Node, path string)
 	return false
 }
 
+// stringImage records the image a string under key in the mapping parent (nil for none) holds,
+// reporting whether it was one.
+func (f *finder) stringImage(parent *yaml.Node, key string, v *yaml.Node, path string) bool {
+	if v.Kind != yaml.ScalarNode || v.Tag != "!!str" || v.Value == "" || strings.Contains(v.Value, "{{") {
+		return false
+	}
+	if key == "image" && parent != nil && !strings.ContainsAny(v.Value, "/:@") {
+		if hub, tag, ok := f.hubTag(parent); ok {
+			ref, err := Parse(hub + "/" + v.Value + ":" + tag)
+			if err != nil {
+				f.problem(v, path, "%v", err)
+				return true
+			}
+			f.add(v, path, ShapeHub, ref, func(d Digest) string { return ref.WithDigest(d).String() })
+			return true
+		}
+		if f.composed(parent) {
+			// Istio's image: pilot beside an empty hub and tag, or under
+			// _internal_defaults_do_not_set with its own global: a name the templates put
+			// between a hub and a tag, not docker.io/library/pilot.
+			f.refuse(v, path, Reference{Repository: v.Value},
+				"a name the chart puts between a hub and a tag, which this file does not hold: the image to pin is not in this file (pin the chart with -chart)")
+			return true
+		}
+	}
+	ref, err := Parse(v.Value)
+	if err != nil && strings.ContainsAny(v.Value, " \t") {
+		return false // words, not an image after all: a description
+	}
+	if err != nil {
+		// Under an image key, one word that is not a reference is reported, not skipped (a
+		// check that passes over it would call the file pinned), and the file's other images
+		// are still pinned.
+		f.refuse(v, path, Reference{Repository: v.Value}, fmt.Sprintf("%q is not an image reference: %v", v.Value, err))
+		return true
+	}
+	f.add(v, path, ShapeString, ref, func(d Digest) string { return ref.WithDigest(d).String() })
+	return true
+}
+
+// refuse records an image the file alone cannot pin, and why: Plan returns its change with Err,
+// and the file's other images are still pinned.
+func (f *finder) refuse(n *yaml.Node, path string, ref Reference, why string) {
+	f.images = append(f.images, Image{File: f.file, Line: n.Line, Column: n.Column, Path: path, Shape: ShapeMap, Ref: ref, Refused: why})
+}
+
+// composed reports whether an image name beside parent's keys is one a chart composes from a
+// hub (or registry) and a tag: parent holds one of those keys, or the file has a hub at its top,
+// under global, or under a top-level key's global.
+func (f *finder) composed(parent *yaml.Node) bool {
+	for _, k := range []string{"hub", "registry", "tag", "variant"} {
+		if child(parent, k) != nil {
+			return true
+		}
+	}
+	if child(f.root, "hub") != nil || child(child(f.root, "global"), "hub") != nil {
+		return true
+	}
+	if f.root.Kind == yaml.MappingNode {
+		for i := 1; i < len(f.root.Content); i += 2 {
+			if child(child(f.root.Content[i], "global"), "hub") != nil {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// documentKind is a Kubernetes document's API group and kind, "group Kind", or "" for a
+// document that is none.
+func documentKind(root *yaml.Node) string {
+	api, kind := scalar(child(root, "apiVersion")), scalar(child(root, "kind"))
+	if api == "" || kind == "" {
+		return ""
+	}
+	group, _, ok := strings.Cut(api, "/")
+	if !ok {
+		group = ""
+	}
+	return group + " " + kind
+}
+
+// crossplanePackage are the Crossplane kinds whose spec.package is an OCI image.
+var crossplanePackage = map[string]bool{
+	"pkg.crossplane.io Provider": true, "pkg.crossplane.io Function": true, "pkg.crossplane.io Configuration": true,
+}
+
 // imageMap records {registry, repository|name, tag, digest}.
 func (f *finder) imageMap(v *yaml.Node, path string) bool {
 	repo := scalar(child(v, "repository"))
 	if repo == "" {
 		repo = scalar(child(v, "name"))
+	}
+	if repo == "" && (child(v, "registry") != nil || child(v, "tag") != nil || child(v, "digest") != nil) {
+		// ingress-nginx's {registry, image, tag, digest}: image is the repository, not a
+		// reference of its own.
+		if im := child(v, "image"); im != nil && im.Kind == yaml.ScalarNode {
+			repo = scalar(im)
+		}
+	}
+	if repo == "" {
+		// A Kubernetes image volume's {reference, pullPolicy}: the reference is an image.
+		if r := child(v, "reference"); r != nil && r.Kind == yaml.ScalarNode {
+			return f.stringImage(v, "reference", r, path+".reference")
+		}
 	}
 	if repo == "" || strings.Contains(repo, "{{") {
 		return false
@@ -311,7 +402,15 @@ func (f *finder) imageMap(v *yaml.Node, path string) bool {
 	if reg := scalar(child(v, "registry")); reg != "" {
 		repo = reg + "/" + repo
 	}
+	tagKey := "tag"
 	tagNode, digestNode := child(v, "tag"), child(v, "digest")
+	if tagNode == nil {
+		// {registry, repository, version}: the tag goes by version there (renovate reads and
+		// pins it so).
+		if vn := child(v, "version"); vn != nil && vn.Kind == yaml.ScalarNode && scalar(vn) != "" {
+			tagKey, tagNode = "version", vn
+		}
+	}
 	tag := scalar(tagNode)
 	written := repo
 	if tag != "" {
@@ -343,7 +442,7 @@ func (f *finder) imageMap(v *yaml.Node, path string) bool {
 	case hasSha:
 		f.addSha(shaNode, path+".sha", ref)
 	default:
-		f.add(tagNode, path+".tag", ShapeMap, ref, func(d Digest) string { return ref.Tag + "@" + string(d) })
+		f.add(tagNode, path+"."+tagKey, ShapeMap, ref, func(d Digest) string { return ref.Tag + "@" + string(d) })
 	}
 	return true
 }

@@ -1,0 +1,128 @@
+package digest_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/releasekit/releasekit/digest"
+)
+
+// TestYAMLShapes: shapes of image references that peers' test inputs (kustomize, renovate,
+// skaffold, kbld) and real values files (Istio's istio-discovery, ingress-nginx) hold. Each
+// value is pinned as written, left alone, or refused at its line with the reason, and the file's
+// other images are pinned either way.
+func TestYAMLShapes(t *testing.T) {
+	d := func(ref string) string {
+		r, err := digest.Parse(ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(fakeDigest(r))
+	}
+	for _, c := range []struct {
+		name, in string
+		refs     []string // what the lock resolves
+		want     string   // the file after Pin of the images not refused
+		refused  string   // a refusal Plan reports, when one
+		opts     []digest.Option
+	}{
+		{
+			// Kubernetes image volumes (renovate's kubernetes manager, kustomize's field specs).
+			name: "image volume",
+			in:   "spec:\n  volumes:\n  - name: data\n    image:\n      reference: quay.io/example/data:v1\n      pullPolicy: IfNotPresent\n",
+			refs: []string{"quay.io/example/data:v1"},
+			want: "spec:\n  volumes:\n  - name: data\n    image:\n      reference: quay.io/example/data:v1@" + d("quay.io/example/data:v1") + "\n      pullPolicy: IfNotPresent\n",
+		},
+		{
+			// Crossplane packages are OCI images (renovate's crossplane manager).
+			name: "crossplane package",
+			in:   "apiVersion: pkg.crossplane.io/v1\nkind: Provider\nmetadata:\n  name: nop\nspec:\n  package: xpkg.example.io/example/provider-nop:v0.2.0\n",
+			refs: []string{"xpkg.example.io/example/provider-nop:v0.2.0"},
+			want: "apiVersion: pkg.crossplane.io/v1\nkind: Provider\nmetadata:\n  name: nop\nspec:\n  package: xpkg.example.io/example/provider-nop:v0.2.0@" + d("xpkg.example.io/example/provider-nop:v0.2.0") + "\n",
+		},
+		{
+			// A package of another kind is no image: left.
+			name: "package of another kind",
+			in:   "apiVersion: example.io/v1\nkind: Thing\nspec:\n  package: example/thing:v1\n",
+			want: "apiVersion: example.io/v1\nkind: Thing\nspec:\n  package: example/thing:v1\n",
+		},
+		{
+			// A CustomResourceDefinition's schema holds examples, never images to run
+			// (kustomize never rewrites one); the deployment beside it is pinned.
+			name: "custom resource definition",
+			in:   "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nspec:\n  image: whatever\n---\nkind: Pod\nspec:\n  image: busybox:1.36\n",
+			refs: []string{"busybox:1.36"},
+			want: "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nspec:\n  image: whatever\n---\nkind: Pod\nspec:\n  image: busybox:1.36@" + d("busybox:1.36") + "\n",
+		},
+		{
+			// ingress-nginx: {registry, image, tag, digest}, image the repository's name.
+			name: "image names the repository",
+			in:   "controller:\n  image:\n    registry: registry.k8s.io\n    image: ingress-nginx/controller\n    tag: v1.13.0\n    digest: \"\"\n",
+			refs: []string{"registry.k8s.io/ingress-nginx/controller:v1.13.0"},
+			want: "controller:\n  image:\n    registry: registry.k8s.io\n    image: ingress-nginx/controller\n    tag: v1.13.0\n    digest: \"" + d("registry.k8s.io/ingress-nginx/controller:v1.13.0") + "\"\n",
+		},
+		{
+			// renovate's {registry, repository, version}: version is the tag.
+			name: "version is the tag",
+			in:   "coreImage:\n  registry: docker.io\n  repository: bitnami/harbor-core\n  version: 2.1.3-debian-10-r38\n",
+			refs: []string{"docker.io/bitnami/harbor-core:2.1.3-debian-10-r38"},
+			want: "coreImage:\n  registry: docker.io\n  repository: bitnami/harbor-core\n  version: 2.1.3-debian-10-r38@" + d("docker.io/bitnami/harbor-core:2.1.3-debian-10-r38") + "\n",
+		},
+		{
+			// Istio ≥ 1.24's istio-discovery: image: pilot beside an empty hub and tag, the real
+			// ones under _internal_defaults_do_not_set.global. Not docker.io/library/pilot:
+			// refused, and the file's other images pinned.
+			name: "istio composed name",
+			in: "_internal_defaults_do_not_set:\n  hub: \"\"\n  tag: \"\"\n  image: pilot\n  global:\n    hub: docker.io/istio\n    tag: 1.28.0\n" +
+				"  sidecar:\n    image: busybox:1.36\n",
+			refs:    []string{"busybox:1.36"},
+			want:    "_internal_defaults_do_not_set:\n  hub: \"\"\n  tag: \"\"\n  image: pilot\n  global:\n    hub: docker.io/istio\n    tag: 1.28.0\n  sidecar:\n    image: busybox:1.36@" + d("busybox:1.36") + "\n",
+			refused: "values.yaml:4: _internal_defaults_do_not_set.image: pilot: a name the chart puts between a hub and a tag",
+		},
+		{
+			// One invalid reference is reported at its line; the others are pinned.
+			name:    "one invalid reference",
+			in:      "containers:\n- image: not_nginx@54321\n- image: busybox:1.36\n",
+			refs:    []string{"busybox:1.36"},
+			want:    "containers:\n- image: not_nginx@54321\n- image: busybox:1.36@" + d("busybox:1.36") + "\n",
+			refused: `values.yaml:2: containers[0].image: not_nginx@54321: "not_nginx@54321" is not an image reference`,
+		},
+		{
+			// -image names a list item (kbld's search rule path [spec, {allIndexes}, images, {index: 0}]).
+			name: "explicit list item",
+			in:   "spec:\n- images:\n  - nginx:1.14.2\n",
+			refs: []string{"nginx:1.14.2"},
+			opts: []digest.Option{digest.WithImages(map[string]string{"spec[0].images[0]": "nginx:1.14.2"})},
+			want: "spec:\n- images:\n  - nginx:1.14.2@" + d("nginx:1.14.2") + "\n",
+		},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			changes, err := digest.Plan(t.Context(), []byte(c.in), "values.yaml", lockFor(t, c.refs...), c.opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ok []digest.Change
+			var refused []string
+			for _, ch := range changes {
+				if ch.Err != nil {
+					refused = append(refused, ch.Err.Error())
+					continue
+				}
+				ok = append(ok, ch)
+			}
+			switch {
+			case c.refused == "" && len(refused) > 0:
+				t.Errorf("refused: %v", refused)
+			case c.refused != "" && (len(refused) != 1 || !strings.Contains(refused[0], c.refused)):
+				t.Errorf("refused %q, want one holding %q", refused, c.refused)
+			}
+			out, _, err := digest.Apply([]byte(c.in), "values.yaml", ok, c.opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(out) != c.want {
+				t.Errorf("got:\n%s\nwant:\n%s", out, c.want)
+			}
+		})
+	}
+}
