@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -165,6 +166,24 @@ func find(data []byte, file string, o findOptions) ([]Image, error) {
 // MaxFileSize bounds a file Find, Pin and Check read: values files are kilobytes, and parsing
 // takes memory several times a file's size.
 const MaxFileSize = 32 << 20
+
+// ReadFile reads a file to pin, up to MaxFileSize bytes: a larger one is refused before it is
+// read whole.
+func ReadFile(name string) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if len(data) > MaxFileSize {
+		return nil, fmt.Errorf("%s: %w: larger than %d bytes", name, ErrInvalid, MaxFileSize)
+	}
+	return data, nil
+}
 
 // ErrInvalid is wrapped by the errors of a file that cannot be read as YAML with images: its own
 // problems, as opposed to a registry's answer.

@@ -27,10 +27,29 @@ import (
 )
 
 // Packager implements artifacts.ChartPackager.
-type Packager struct{}
+type Packager struct {
+	user map[string]any
+}
+
+// Option configures a Packager.
+type Option func(*Packager)
+
+// WithValues renders the chart with values over its own when Pin proves pins, as helm
+// template's -f and --set do: a chart that needs values to render (a required value, a
+// values.schema.json) is pinned as its users install it (UserValues reads them). Package never
+// takes them: a release renders with its chart's values. Default: none.
+func WithValues(values map[string]any) Option {
+	return func(p *Packager) { p.user = values }
+}
 
 // New returns a chart packager.
-func New() *Packager { return &Packager{} }
+func New(opts ...Option) *Packager {
+	p := &Packager{}
+	for _, o := range opts {
+		o(p)
+	}
+	return p
+}
 
 // Package stamps, pins, packages and checks the chart c describes, writing the .tgz to w.
 func (p *Packager) Package(ctx context.Context, c *artifacts.ChartSpec, w io.Writer) error {
@@ -58,7 +77,7 @@ func (p *Packager) Package(ctx context.Context, c *artifacts.ChartSpec, w io.Wri
 	if !c.Tags() {
 		// Every pin is proved by rendering the chart with it; one the templates do not bear out
 		// is refused, and the chart is not released.
-		pc, err := pinChart(ctx, ch, files, c.Path+"/", c.Images, digest.WithImages(c.Chart.Images))
+		pc, err := pinChart(ctx, ch, files, c.Path+"/", nil, c.Images, digest.WithImages(c.Chart.Images))
 		if err != nil {
 			return err
 		}
@@ -150,7 +169,7 @@ func Check(ctx context.Context, tgz []byte, c *artifacts.ChartSpec) error {
 	if err := lintChart(ch); err != nil {
 		return err
 	}
-	rendered, err := render(ch)
+	rendered, err := render(ch, nil)
 	if err != nil {
 		return err
 	}
@@ -203,12 +222,16 @@ func (p *Packager) Render(_ context.Context, tgz []byte) (map[string]string, err
 	if err != nil {
 		return nil, fmt.Errorf("load packaged chart: %w", err)
 	}
-	return render(ch)
+	return render(ch, nil)
 }
 
-// render renders ch with its default values; names are relative to the chart.
-func render(ch *helmchart.Chart) (map[string]string, error) {
-	vals, err := chartutil.ToRenderValues(ch, map[string]any{}, chartutil.ReleaseOptions{Name: "release", Namespace: "default", IsInstall: true}, chartutil.DefaultCapabilities)
+// render renders ch with its default values and user's over them (none when nil); names are
+// relative to the chart.
+func render(ch *helmchart.Chart, user map[string]any) (map[string]string, error) {
+	if user == nil {
+		user = map[string]any{}
+	}
+	vals, err := chartutil.ToRenderValues(ch, user, chartutil.ReleaseOptions{Name: "release", Namespace: "default", IsInstall: true}, chartutil.DefaultCapabilities)
 	if err != nil {
 		return nil, err
 	}

@@ -67,15 +67,15 @@ func (p *Packager) Pin(ctx context.Context, dir string, r digest.Resolver, opts 
 	for _, f := range ch.Raw {
 		files[f.Name], original[f.Name] = f.Data, f.Data
 	}
-	before, err := renderFiles(ch, files)
+	before, err := renderFiles(ch, files, p.user)
 	if err != nil {
 		return nil, err
 	}
-	pc, err := pinChart(ctx, ch, files, "", r, opts...)
+	pc, err := pinChart(ctx, ch, files, "", p.user, r, opts...)
 	if err != nil {
 		return nil, err
 	}
-	after, err := renderFiles(ch, files)
+	after, err := renderFiles(ch, files, p.user)
 	if err != nil {
 		return nil, err
 	}
@@ -98,6 +98,9 @@ func (p *Packager) Pin(ctx context.Context, dir string, r digest.Resolver, opts 
 			st.Value = written[b.ref.Key()]
 		default:
 			st.State, st.Reason = NotPinnable, "written in the template: no value pins it"
+			if why, ok := pc.missed[b.ref.Key()]; ok {
+				st.Reason = why
+			}
 			for _, rf := range refused {
 				if sameRepository(rf.change.Ref, b.ref) {
 					st.State, st.Value, st.Reason = Refused, rf.change.Path, rf.err.Error()
@@ -124,37 +127,48 @@ type pinnedChart struct {
 	// written is the values path (a subchart's prefixed with its file) each pin was written
 	// at, by image key.
 	written map[string]string
+	// missed says, by image key, why a rendered image no detected value pins was not pinned
+	// either through the values that make it.
+	missed map[string]string
 	// renders counts the renders made to prove the pins.
 	renders int
 }
 
 // pinChart pins ch's values.yaml and then each subchart's own values.yaml in files (the chart's
 // files by name, values.yaml and charts/<sub>/values.yaml are replaced), proving every pin by
-// rendering the whole chart. A subchart packaged as an archive is left as it is.
-func pinChart(ctx context.Context, ch *helmchart.Chart, files map[string][]byte, prefix string, r digest.Resolver, opts ...digest.Option) (*pinnedChart, error) {
+// rendering the whole chart with user's values over them. A subchart packaged as an archive is
+// left as it is.
+func pinChart(ctx context.Context, ch *helmchart.Chart, files map[string][]byte, prefix string, user map[string]any, r digest.Resolver, opts ...digest.Option) (*pinnedChart, error) {
 	values := files[chartutil.ValuesfileName]
-	seen := newImageCache()
-	out, refused, written, err := pinValues(ctx, valuesOf(ch, seen), values, prefix+chartutil.ValuesfileName, r, opts...)
+	seen := newSession(user)
+	pv, err := pinValues(ctx, valuesOf(ch, seen), values, prefix+chartutil.ValuesfileName, r, opts...)
 	if err != nil {
 		return nil, err
 	}
+	out := pv.out
 	files[chartutil.ValuesfileName] = out
-	pc := &pinnedChart{refused: refused, written: map[string]string{}}
+	pc := &pinnedChart{refused: pv.refused, written: map[string]string{}, missed: map[string]string{}}
 	defer func() { pc.renders = seen.renders }()
-	maps.Copy(pc.written, written)
+	maps.Copy(pc.written, pv.written)
+	maps.Copy(pc.missed, pv.missed)
 	for _, sub := range ch.Dependencies() {
 		name := "charts/" + sub.Name() + "/" + chartutil.ValuesfileName
 		sv, ok := files[name]
 		if !ok {
 			continue
 		}
-		sout, srefused, swritten, err := pinValues(ctx, subchartValues(ch, out, sub, seen), sv, prefix+name, r, opts...)
+		spv, err := pinValues(ctx, subchartValues(ch, out, sub, seen), sv, prefix+name, r, opts...)
 		if err != nil {
 			return nil, err
 		}
-		files[name] = sout
-		pc.subRefused = append(pc.subRefused, srefused...)
-		for k, v := range swritten {
+		files[name] = spv.out
+		pc.subRefused = append(pc.subRefused, spv.refused...)
+		for k, v := range spv.missed {
+			if _, ok := pc.missed[k]; !ok {
+				pc.missed[k] = name + ": " + v
+			}
+		}
+		for k, v := range spv.written {
 			if _, ok := pc.written[k]; !ok {
 				pc.written[k] = name + ": " + v
 			}
@@ -164,8 +178,8 @@ func pinChart(ctx context.Context, ch *helmchart.Chart, files map[string][]byte,
 }
 
 // renderFiles renders ch with the values files of files in place of its own and its
-// subcharts'.
-func renderFiles(ch *helmchart.Chart, files map[string][]byte) (*rendered, error) {
+// subcharts', and user's values over them.
+func renderFiles(ch *helmchart.Chart, files map[string][]byte, user map[string]any) (*rendered, error) {
 	c := *ch
 	var err error
 	if c.Values, err = chartutil.ReadValues(files[chartutil.ValuesfileName]); err != nil {
@@ -182,5 +196,5 @@ func renderFiles(ch *helmchart.Chart, files map[string][]byte) (*rendered, error
 		deps = append(deps, &cp)
 	}
 	c.SetDependencies(deps...)
-	return renderChart(&c, nil)
+	return renderChart(&c, newSession(user))
 }

@@ -101,12 +101,12 @@ func (a *rendered) inherit(like *rendered) {
 type renderer func(values []byte) (*rendered, error)
 
 // valuesOf renders ch with values in place of its own values.yaml, reading images through seen.
-func valuesOf(ch *helmchart.Chart, seen *imageCache) renderer {
+func valuesOf(ch *helmchart.Chart, seen *session) renderer {
 	return func(values []byte) (*rendered, error) { return renderValues(ch, values, seen) }
 }
 
 // renderValues renders ch with values (the whole values file, as YAML) in place of its own.
-func renderValues(ch *helmchart.Chart, values []byte, seen *imageCache) (*rendered, error) {
+func renderValues(ch *helmchart.Chart, values []byte, seen *session) (*rendered, error) {
 	vals, err := chartutil.ReadValues(values)
 	if err != nil {
 		return nil, fmt.Errorf("values.yaml: %w", err)
@@ -119,7 +119,7 @@ func renderValues(ch *helmchart.Chart, values []byte, seen *imageCache) (*render
 // subchartValues renders ch with parentValues in place of its values.yaml and values in place
 // of its subchart sub's: how a subchart's own values are proved, through the parent's render
 // (whose values may override them).
-func subchartValues(ch *helmchart.Chart, parentValues []byte, sub *helmchart.Chart, seen *imageCache) renderer {
+func subchartValues(ch *helmchart.Chart, parentValues []byte, sub *helmchart.Chart, seen *session) renderer {
 	return func(values []byte) (*rendered, error) {
 		pv, err := chartutil.ReadValues(parentValues)
 		if err != nil {
@@ -145,24 +145,31 @@ func subchartValues(ch *helmchart.Chart, parentValues []byte, sub *helmchart.Cha
 	}
 }
 
-// imageCache holds the images of rendered files by name and text: the renders that prove pins
-// differ from each other in a few files, and reading the others again would cost as much as
-// rendering. It counts the renders. Nil reads every file.
-type imageCache struct {
+// session is what the renders of one pinning share: the values a user gives over the chart's
+// (helm template's -f and --set), and the images of rendered files by name and text, since the
+// renders that prove pins differ from each other in a few files, and reading the others again
+// would cost as much as rendering. It counts the renders. Nil renders with no user values and
+// reads every file.
+type session struct {
+	user    map[string]any
 	seen    map[string][]renderedImage
 	renders int
 }
 
-func newImageCache() *imageCache { return &imageCache{seen: map[string][]renderedImage{}} }
+func newSession(user map[string]any) *session {
+	return &session{user: user, seen: map[string][]renderedImage{}}
+}
 
 // renderChart renders c and reads the images of its output through seen.
-func renderChart(c *helmchart.Chart, seen *imageCache) (*rendered, error) {
-	files, err := render(c)
+func renderChart(c *helmchart.Chart, seen *session) (*rendered, error) {
+	var user map[string]any
+	if seen != nil {
+		user = seen.user
+		seen.renders++
+	}
+	files, err := render(c, user)
 	if err != nil {
 		return nil, err
-	}
-	if seen != nil {
-		seen.renders++
 	}
 	images, err := imagesOf(files, seen)
 	if err != nil {
@@ -173,7 +180,7 @@ func renderChart(c *helmchart.Chart, seen *imageCache) (*rendered, error) {
 
 // imagesOf lists the images of every rendered YAML file, by file and path, reading each file
 // once through seen.
-func imagesOf(rendered map[string]string, seen *imageCache) ([]renderedImage, error) {
+func imagesOf(rendered map[string]string, seen *session) ([]renderedImage, error) {
 	var out []renderedImage
 	for _, name := range slices.Sorted(maps.Keys(rendered)) {
 		if !strings.HasSuffix(name, ".yaml") && !strings.HasSuffix(name, ".yml") || strings.TrimSpace(rendered[name]) == "" {
@@ -308,20 +315,29 @@ type refusal struct {
 	err    error
 }
 
+// pinnedValues is what pinning one values file did: the values with the proved pins written,
+// the refusals, each with its reason, the values path written for each image key pinned, and
+// why each rendered image no value was found for stays unpinned, by image key.
+type pinnedValues struct {
+	out     []byte
+	refused []refusal
+	written map[string]string
+	missed  map[string]string
+}
+
 // pinValues plans the pins of values, proves each by rendering ch with it alone, looks for the
 // values of rendered images no detected value pins, and applies the proved pins together,
-// proving them again as a whole. It returns the new values, the refusals, each with its reason,
-// and the values path written for each image key pinned.
-func pinValues(ctx context.Context, render renderer, values []byte, file string, r digest.Resolver, opts ...digest.Option) ([]byte, []refusal, map[string]string, error) {
+// proving them again as a whole.
+func pinValues(ctx context.Context, render renderer, values []byte, file string, r digest.Resolver, opts ...digest.Option) (*pinnedValues, error) {
 	// Detection may take a value for an image the chart does not render as such: a reference
 	// that does not resolve is a problem only when the chart renders its repository.
 	changes, err := digest.Plan(ctx, values, file, r, append(slices.Clone(opts), digest.WithUnresolved())...)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, err
 	}
 	before, err := settle(render, values)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, err
 	}
 	toggles := toggleRenders(values, file, render, before)
 	var proved []digest.Change
@@ -342,7 +358,7 @@ func pinValues(ctx context.Context, render renderer, values []byte, file string,
 			}
 			if !t.before.settled {
 				if err := t.before.settle(render, t.values); err != nil {
-					return nil, nil, nil, err
+					return nil, err
 				}
 			}
 			vals, base = t.values, t.before
@@ -375,26 +391,27 @@ func pinValues(ctx context.Context, render renderer, values []byte, file string,
 	}
 	clears, err := pinNames(render, values, file, before, changes, &proved, &refused, pins, written, opts)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, err
 	}
 	maps.Copy(sets, clears)
 	out := values
 	if len(proved) > 0 {
 		if out, _, err = digest.Apply(values, file, proved, opts...); err != nil {
-			return nil, nil, nil, err
+			return nil, err
 		}
 	}
 	if len(sets) > 0 {
 		if out, err = yamledit.Set(out, file, sets); err != nil {
-			return nil, nil, nil, err
+			return nil, err
 		}
 	}
 	// Images the render shows that no detected value pins: look for the values that make them.
 	current, err := settle(render, out)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, err
 	}
 	tried := map[string]bool{}
+	missed := map[string]string{}
 	for _, im := range before.images {
 		if im.ref.Pinned() || pins[im.ref.Key()] != "" || tried[im.ref.Key()] {
 			continue
@@ -402,10 +419,11 @@ func pinValues(ctx context.Context, render renderer, values []byte, file string,
 		tried[im.ref.Key()] = true
 		next, path, err := discover(ctx, render, out, file, current, im.ref, r)
 		if err != nil {
-			continue // the render check reports the image, unpinned
+			missed[im.ref.Key()] = err.Error() // the render check reports the image, unpinned
+			continue
 		}
 		if current, err = settle(render, next); err != nil {
-			return nil, nil, nil, err
+			return nil, err
 		}
 		out = next
 		d, _ := r.Resolve(ctx, im.ref)
@@ -415,38 +433,38 @@ func pinValues(ctx context.Context, render renderer, values []byte, file string,
 		refused = slices.DeleteFunc(refused, func(rf refusal) bool { return sameRepository(rf.change.Ref, im.ref) })
 	}
 	if len(pins) == 0 {
-		return values, refused, nil, nil
+		return &pinnedValues{out: values, refused: refused, missed: missed}, nil
 	}
 	after, err := render(out)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, err
 	}
 	if _, err := proof(before, after, pins); err != nil {
-		return nil, nil, nil, fmt.Errorf("%s: the pins, each right alone, render wrong together: %w", file, err)
+		return nil, fmt.Errorf("%s: the pins, each right alone, render wrong together: %w", file, err)
 	}
 	for i := range toggles {
 		t := &toggles[i]
 		on, err := yamledit.Set(out, file, map[string]string{t.path: "true"})
 		if err != nil {
-			return nil, nil, nil, err
+			return nil, err
 		}
 		after, err := render(on)
 		if err != nil {
-			return nil, nil, nil, fmt.Errorf("%s: with %s: true: %w", file, t.path, err)
+			return nil, fmt.Errorf("%s: with %s: true: %w", file, t.path, err)
 		}
 		_, err = proof(t.before, after, pins)
 		if err != nil && !t.before.settled {
 			// What the defaults' render did not show may differ from render to render.
 			if err := t.before.settle(render, t.values); err != nil {
-				return nil, nil, nil, err
+				return nil, err
 			}
 			_, err = proof(t.before, after, pins)
 		}
 		if err != nil {
-			return nil, nil, nil, fmt.Errorf("%s: with %s: true, the pins render wrong: %w", file, t.path, err)
+			return nil, fmt.Errorf("%s: with %s: true, the pins render wrong: %w", file, t.path, err)
 		}
 	}
-	return out, refused, written, nil
+	return &pinnedValues{out: out, refused: refused, written: written, missed: missed}, nil
 }
 
 // pinNames pins the images of a names map (OSM's {registry, name: {x: …}, tag, digest: {x: …}})

@@ -4,12 +4,13 @@
 //
 //	pin [-lock images.lock.yaml] [-layout out/docker] [-image path=ref] [-offline] file...
 //	pin -check file...
-//	pin -chart charts/app [-check]
+//	pin -chart charts/app [-f values.yaml] [-set a.b=c] [-check]
 //
 // With -chart, the chart's values.yaml is pinned through its templates: a pin is written only
 // when rendering the chart shows exactly that image pinned and nothing else changed. A table
 // says, for every image the chart renders, whether it is pinned, pinnable (by which value),
-// refused (why), or not pinnable (written in a template).
+// refused (why), or not pinnable (written in a template). -f and -set give the chart values to
+// render with, as helm template does, for a chart that needs them; only values.yaml is written.
 //
 // References resolve from the OCI layout, then the lock file, then their registries with the
 // credentials of the docker config. Exit status: 0 done, 1 a failure or an unpinned reference
@@ -43,6 +44,8 @@ type config struct {
 	check, offline bool
 	lock, layout   string
 	chart          string
+	valueFiles     []string
+	set            []string
 	images         map[string]string
 	jobs           int
 	files          []string
@@ -56,6 +59,14 @@ func main() {
 	flag.StringVar(&c.layout, "layout", "", "OCI layout of the release's images (e.g. out/docker)")
 	flag.IntVar(&c.jobs, "jobs", 16, "references resolved at once")
 	flag.StringVar(&c.chart, "chart", "", "pin this chart folder's values.yaml through its templates")
+	flag.Func("f", "with -chart: a values file to render the chart with, as helm template -f (repeatable)", func(s string) error {
+		c.valueFiles = append(c.valueFiles, s)
+		return nil
+	})
+	flag.Func("set", "with -chart: values to render the chart with, as helm template --set a.b=c (repeatable)", func(s string) error {
+		c.set = append(c.set, s)
+		return nil
+	})
 	c.images = map[string]string{}
 	flag.Func("image", "path=ref: the value at a YAML path holds image ref (repeatable)", func(s string) error {
 		p, ref, ok := strings.Cut(s, "=")
@@ -75,6 +86,10 @@ func main() {
 func run(ctx context.Context, c config, stdout, stderr io.Writer, keychain authn.Keychain) int {
 	if len(c.files) == 0 && c.chart == "" || len(c.files) > 0 && c.chart != "" {
 		fmt.Fprintln(stderr, "pin: name files, or -chart DIR")
+		return 2
+	}
+	if c.chart == "" && len(c.valueFiles)+len(c.set) > 0 {
+		fmt.Fprintln(stderr, "pin: -f and -set go with -chart")
 		return 2
 	}
 	opts := []digest.Option{digest.WithImages(c.images), digest.WithJobs(c.jobs)}
@@ -122,7 +137,7 @@ func run(ctx context.Context, c config, stdout, stderr io.Writer, keychain authn
 	}
 	status := 0
 	for _, file := range c.files {
-		data, err := readFile(file)
+		data, err := digest.ReadFile(file)
 		if err != nil {
 			fmt.Fprintln(stderr, err)
 			return 2
@@ -175,7 +190,7 @@ func run(ctx context.Context, c config, stdout, stderr io.Writer, keychain authn
 func check(c config, opts []digest.Option, stdout, stderr io.Writer) int {
 	status := 0
 	for _, file := range c.files {
-		data, err := readFile(file)
+		data, err := digest.ReadFile(file)
 		if err != nil {
 			fmt.Fprintln(stderr, err)
 			return 2
@@ -226,28 +241,16 @@ func writeFile(file string, data []byte) error {
 	return os.Rename(tmp.Name(), file)
 }
 
-// readFile reads a values file, up to digest.MaxFileSize bytes: a larger one is refused before
-// it is read whole.
-func readFile(file string) ([]byte, error) {
-	f, err := os.Open(file)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, digest.MaxFileSize+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(data) > digest.MaxFileSize {
-		return nil, fmt.Errorf("%s: larger than %d bytes", file, digest.MaxFileSize)
-	}
-	return data, nil
-}
 
 // pinChart pins the chart folder's values through its templates (or, with -check, only says
 // what it would do) and prints a line per rendered image. Exit 1 when an image stays unpinned.
 func pinChart(ctx context.Context, c config, r digest.Resolver, opts []digest.Option, stdout, stderr io.Writer) int {
-	res, err := chart.New().Pin(ctx, c.chart, r, opts...)
+	user, err := chart.UserValues(c.valueFiles, c.set)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 2
+	}
+	res, err := chart.New(chart.WithValues(user)).Pin(ctx, c.chart, r, opts...)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		if errors.Is(err, digest.ErrInvalid) {

@@ -199,3 +199,47 @@ func TestPerImage(t *testing.T) {
 		t.Errorf("values.yaml:\n%s", got)
 	}
 }
+
+// TestChartValues: a chart that needs a value to render (a required value in its
+// values.schema.json, as Istio's gateway and many operators' charts have) is pinned with -set or
+// -f, as helm template takes them; only values.yaml is written, never the user's values.
+func TestChartValues(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "templates"), 0o755)
+	os.WriteFile(filepath.Join(dir, "Chart.yaml"), []byte("apiVersion: v2\nname: app\nversion: 0.1.0\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "values.schema.json"), []byte(`{"type": "object", "required": ["cluster"], "properties": {"cluster": {"type": "object", "required": ["name"]}}}`), 0o644)
+	values := "image: envoyproxy/envoy:v1.19.3\n"
+	os.WriteFile(filepath.Join(dir, "values.yaml"), []byte(values), 0o644)
+	os.WriteFile(filepath.Join(dir, "templates", "app.yaml"), []byte("apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Values.cluster.name }}\nspec:\n  containers:\n  - name: c\n    image: {{ .Values.image | quote }}\n"), 0o644)
+	e := strings.Repeat("e", 64)
+	lock := filepath.Join(t.TempDir(), "images.lock.yaml")
+	os.WriteFile(lock, []byte("images:\n  docker.io/envoyproxy/envoy:v1.19.3: sha256:"+e+"\n"), 0o644)
+	user := filepath.Join(t.TempDir(), "user.yaml")
+	os.WriteFile(user, []byte("cluster:\n  name: from-file\n"), 0o644)
+
+	var out, errs bytes.Buffer
+	if code := run(t.Context(), config{chart: dir, lock: lock, offline: true, jobs: 4}, &out, &errs, authn.DefaultKeychain); code == 0 ||
+		!strings.Contains(errs.String(), "cluster") {
+		t.Errorf("without values: exit %d: %s", code, errs.String())
+	}
+	want := "image: envoyproxy/envoy:v1.19.3@sha256:" + e + "\n"
+	for _, c := range []config{
+		{chart: dir, lock: lock, offline: true, jobs: 4, set: []string{"cluster.name=from-set"}},
+		{chart: dir, lock: lock, offline: true, jobs: 4, valueFiles: []string{user}},
+	} {
+		os.WriteFile(filepath.Join(dir, "values.yaml"), []byte(values), 0o644)
+		errs.Reset()
+		if code := run(t.Context(), c, &out, &errs, authn.DefaultKeychain); code != 0 {
+			t.Errorf("-f %v -set %v: exit %d: %s", c.valueFiles, c.set, code, errs.String())
+		}
+		if got, _ := os.ReadFile(filepath.Join(dir, "values.yaml")); string(got) != want {
+			t.Errorf("-f %v -set %v: values.yaml:\n%s", c.valueFiles, c.set, got)
+		}
+	}
+	if got, _ := os.ReadFile(user); string(got) != "cluster:\n  name: from-file\n" {
+		t.Errorf("the user's values were written")
+	}
+	if code := run(t.Context(), config{files: []string{user}, set: []string{"a=b"}, jobs: 4}, &out, &errs, authn.DefaultKeychain); code != 2 {
+		t.Errorf("-set without -chart: exit %d, want 2", code)
+	}
+}
