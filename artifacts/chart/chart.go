@@ -29,6 +29,7 @@ import (
 // Packager implements artifacts.ChartPackager.
 type Packager struct {
 	user map[string]any
+	jobs int
 }
 
 // Option configures a Packager.
@@ -42,9 +43,14 @@ func WithValues(values map[string]any) Option {
 	return func(p *Packager) { p.user = values }
 }
 
+// WithJobs sets how many renders run at once when pins are proved. Default: 2.
+func WithJobs(n int) Option {
+	return func(p *Packager) { p.jobs = n }
+}
+
 // New returns a chart packager.
 func New(opts ...Option) *Packager {
-	p := &Packager{}
+	p := &Packager{jobs: 2}
 	for _, o := range opts {
 		o(p)
 	}
@@ -77,7 +83,7 @@ func (p *Packager) Package(ctx context.Context, c *artifacts.ChartSpec, w io.Wri
 	if !c.Tags() {
 		// Every pin is proved by rendering the chart with it; one the templates do not bear out
 		// is refused, and the chart is not released.
-		pc, err := pinChart(ctx, ch, files, c.Path+"/", nil, c.Images, digest.WithImages(c.Chart.Images))
+		pc, err := pinChart(ctx, ch, files, c.Path+"/", nil, p.jobs, c.Images, digest.WithImages(c.Chart.Images))
 		if err != nil {
 			return err
 		}
@@ -189,7 +195,7 @@ func Check(ctx context.Context, tgz []byte, c *artifacts.ChartSpec) error {
 	for _, im := range images {
 		seen[im.file+" "+im.ref.String()] = true
 	}
-	for _, t := range toggleRenders(values, chartutil.ValuesfileName, valuesOf(ch, nil), nil) {
+	for _, t := range toggleRenders(values, chartutil.ValuesfileName, valuesOf(ch, nil), nil, 1) {
 		for _, im := range t.before.images {
 			if !seen[im.file+" "+im.ref.String()] {
 				seen[im.file+" "+im.ref.String()] = true

@@ -71,7 +71,7 @@ func (p *Packager) Pin(ctx context.Context, dir string, r digest.Resolver, opts 
 	if err != nil {
 		return nil, err
 	}
-	pc, err := pinChart(ctx, ch, files, "", p.user, r, opts...)
+	pc, err := pinChart(ctx, ch, files, "", p.user, p.jobs, r, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -136,12 +136,12 @@ type pinnedChart struct {
 
 // pinChart pins ch's values.yaml and then each subchart's own values.yaml in files (the chart's
 // files by name, values.yaml and charts/<sub>/values.yaml are replaced), proving every pin by
-// rendering the whole chart with user's values over them. A subchart packaged as an archive is
+// rendering the whole chart with user's values over them, up to jobs renders at once. A subchart packaged as an archive is
 // left as it is.
-func pinChart(ctx context.Context, ch *helmchart.Chart, files map[string][]byte, prefix string, user map[string]any, r digest.Resolver, opts ...digest.Option) (*pinnedChart, error) {
+func pinChart(ctx context.Context, ch *helmchart.Chart, files map[string][]byte, prefix string, user map[string]any, jobs int, r digest.Resolver, opts ...digest.Option) (*pinnedChart, error) {
 	values := files[chartutil.ValuesfileName]
-	seen := newSession(user)
-	pv, err := pinValues(ctx, valuesOf(ch, seen), values, prefix+chartutil.ValuesfileName, r, opts...)
+	seen := newSession(user, jobs)
+	pv, err := pinValues(ctx, valuesOf(ch, seen), values, prefix+chartutil.ValuesfileName, jobs, r, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -157,7 +157,7 @@ func pinChart(ctx context.Context, ch *helmchart.Chart, files map[string][]byte,
 		if !ok {
 			continue
 		}
-		spv, err := pinValues(ctx, subchartValues(ch, out, sub, seen), sv, prefix+name, r, opts...)
+		spv, err := pinValues(ctx, subchartValues(ch, out, sub, seen), sv, prefix+name, jobs, r, opts...)
 		if err != nil {
 			return nil, err
 		}
@@ -196,5 +196,5 @@ func renderFiles(ch *helmchart.Chart, files map[string][]byte, user map[string]a
 		deps = append(deps, &cp)
 	}
 	c.SetDependencies(deps...)
-	return renderChart(&c, newSession(user))
+	return renderChart(&c, newSession(user, 1))
 }

@@ -7,8 +7,10 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
+	"golang.org/x/sync/errgroup"
 	helmchart "helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chartutil"
 
@@ -152,12 +154,14 @@ func subchartValues(ch *helmchart.Chart, parentValues []byte, sub *helmchart.Cha
 // reads every file.
 type session struct {
 	user    map[string]any
+	jobs    int // renders at once
+	mu      sync.Mutex // guards seen and renders: renders run at once
 	seen    map[string][]renderedImage
 	renders int
 }
 
-func newSession(user map[string]any) *session {
-	return &session{user: user, seen: map[string][]renderedImage{}}
+func newSession(user map[string]any, jobs int) *session {
+	return &session{user: user, jobs: max(jobs, 1), seen: map[string][]renderedImage{}}
 }
 
 // renderChart renders c and reads the images of its output through seen.
@@ -165,7 +169,9 @@ func renderChart(c *helmchart.Chart, seen *session) (*rendered, error) {
 	var user map[string]any
 	if seen != nil {
 		user = seen.user
+		seen.mu.Lock()
 		seen.renders++
+		seen.mu.Unlock()
 	}
 	files, err := render(c, user)
 	if err != nil {
@@ -188,7 +194,10 @@ func imagesOf(rendered map[string]string, seen *session) ([]renderedImage, error
 		}
 		key := name + "\x00" + rendered[name]
 		if seen != nil {
-			if found, ok := seen.seen[key]; ok {
+			seen.mu.Lock()
+			found, ok := seen.seen[key]
+			seen.mu.Unlock()
+			if ok {
 				out = append(out, found...)
 				continue
 			}
@@ -203,7 +212,9 @@ func imagesOf(rendered map[string]string, seen *session) ([]renderedImage, error
 		}
 		found = append(found, imagesInFlags(name, rendered[name])...)
 		if seen != nil {
+			seen.mu.Lock()
 			seen.seen[key] = found
+			seen.mu.Unlock()
 		}
 		out = append(out, found...)
 	}
@@ -327,8 +338,8 @@ type pinnedValues struct {
 
 // pinValues plans the pins of values, proves each by rendering ch with it alone, looks for the
 // values of rendered images no detected value pins, and applies the proved pins together,
-// proving them again as a whole.
-func pinValues(ctx context.Context, render renderer, values []byte, file string, r digest.Resolver, opts ...digest.Option) (*pinnedValues, error) {
+// proving them again as a whole. Up to jobs renders run at once.
+func pinValues(ctx context.Context, render renderer, values []byte, file string, jobs int, r digest.Resolver, opts ...digest.Option) (*pinnedValues, error) {
 	// Detection may take a value for an image the chart does not render as such: a reference
 	// that does not resolve is a problem only when the chart renders its repository.
 	changes, err := digest.Plan(ctx, values, file, r, append(slices.Clone(opts), digest.WithUnresolved())...)
@@ -339,7 +350,7 @@ func pinValues(ctx context.Context, render renderer, values []byte, file string,
 	if err != nil {
 		return nil, err
 	}
-	toggles := toggleRenders(values, file, render, before)
+	toggles := toggleRenders(values, file, render, before, jobs)
 	var proved []digest.Change
 	var refused []refusal
 	pins := map[string]digest.Digest{} // the digest each proved pin renders, by image key
@@ -442,29 +453,48 @@ func pinValues(ctx context.Context, render renderer, values []byte, file string,
 	if _, err := proof(before, after, pins); err != nil {
 		return nil, fmt.Errorf("%s: the pins, each right alone, render wrong together: %w", file, err)
 	}
+	// Proved with each toggle on, up to jobs at once; the first failure in toggle order is told.
+	fails := make([]error, len(toggles))
+	g := errgroup.Group{}
+	g.SetLimit(jobs)
 	for i := range toggles {
 		t := &toggles[i]
-		on, err := yamledit.Set(out, file, map[string]string{t.path: "true"})
+		g.Go(func() error {
+			fails[i] = proveToggled(render, out, file, t, pins)
+			return nil
+		})
+	}
+	g.Wait()
+	for _, err := range fails {
 		if err != nil {
 			return nil, err
 		}
-		after, err := render(on)
-		if err != nil {
-			return nil, fmt.Errorf("%s: with %s: true: %w", file, t.path, err)
-		}
-		_, err = proof(t.before, after, pins)
-		if err != nil && !t.before.settled {
-			// What the defaults' render did not show may differ from render to render.
-			if err := t.before.settle(render, t.values); err != nil {
-				return nil, err
-			}
-			_, err = proof(t.before, after, pins)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%s: with %s: true, the pins render wrong: %w", file, t.path, err)
-		}
 	}
 	return &pinnedValues{out: out, refused: refused, written: written, missed: missed}, nil
+}
+
+// proveToggled proves the pins in out with t's toggle on, against t's render without them.
+func proveToggled(render renderer, out []byte, file string, t *toggled, pins map[string]digest.Digest) error {
+	on, err := yamledit.Set(out, file, map[string]string{t.path: "true"})
+	if err != nil {
+		return err
+	}
+	after, err := render(on)
+	if err != nil {
+		return fmt.Errorf("%s: with %s: true: %w", file, t.path, err)
+	}
+	_, err = proof(t.before, after, pins)
+	if err != nil && !t.before.settled {
+		// What the defaults' render did not show may differ from render to render.
+		if err := t.before.settle(render, t.values); err != nil {
+			return err
+		}
+		_, err = proof(t.before, after, pins)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: with %s: true, the pins render wrong: %w", file, t.path, err)
+	}
+	return nil
 }
 
 // pinNames pins the images of a names map (OSM's {registry, name: {x: …}, tag, digest: {x: …}})
@@ -559,8 +589,8 @@ const maxToggles = 32
 // toggleRenders renders the chart with each "enabled: false" of values turned on in turn (a
 // component, or a subchart's condition), skipping those the chart does not render with. Each
 // render inherits the volatile lines of like (none when nil); one settles when a proof against
-// it fails.
-func toggleRenders(values []byte, file string, render renderer, like *rendered) []toggled {
+// it fails. Up to jobs render at once.
+func toggleRenders(values []byte, file string, render renderer, like *rendered, jobs int) []toggled {
 	var doc yaml.Node
 	if yaml.Unmarshal(values, &doc) != nil || len(doc.Content) == 0 {
 		return nil
@@ -584,20 +614,32 @@ func toggleRenders(values []byte, file string, render renderer, like *rendered) 
 		}
 	}
 	walk(doc.Content[0], "", 0)
-	var out []toggled
-	for _, p := range paths {
-		if len(out) == maxToggles {
-			break
-		}
-		on, err := yamledit.Set(values, file, map[string]string{p: "true"})
-		if err != nil {
-			continue
-		}
-		if r, err := render(on); err == nil {
-			if like != nil {
-				r.inherit(like)
+	if len(paths) > maxToggles {
+		paths = paths[:maxToggles]
+	}
+	renders := make([]*toggled, len(paths))
+	g := errgroup.Group{}
+	g.SetLimit(jobs)
+	for i, p := range paths {
+		g.Go(func() error {
+			on, err := yamledit.Set(values, file, map[string]string{p: "true"})
+			if err != nil {
+				return nil
 			}
-			out = append(out, toggled{path: p, values: on, before: r})
+			if r, err := render(on); err == nil {
+				if like != nil {
+					r.inherit(like)
+				}
+				renders[i] = &toggled{path: p, values: on, before: r}
+			}
+			return nil
+		})
+	}
+	g.Wait()
+	var out []toggled
+	for _, t := range renders {
+		if t != nil {
+			out = append(out, *t)
 		}
 	}
 	return out
