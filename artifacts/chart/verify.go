@@ -154,7 +154,7 @@ func subchartValues(ch *helmchart.Chart, parentValues []byte, sub *helmchart.Cha
 // reads every file.
 type session struct {
 	user    map[string]any
-	jobs    int // renders at once
+	jobs    int        // renders at once
 	mu      sync.Mutex // guards seen and renders: renders run at once
 	seen    map[string][]renderedImage
 	renders int
