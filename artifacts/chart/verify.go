@@ -208,6 +208,9 @@ func imagesOf(rendered map[string]string, seen *session) ([]renderedImage, error
 		}
 		var found []renderedImage
 		for _, im := range images {
+			if injected(im.Ref, rendered[name]) {
+				continue
+			}
 			found = append(found, renderedImage{file: name, path: im.Path, ref: im.Ref})
 		}
 		found = append(found, imagesInFlags(name, rendered[name])...)
@@ -219,6 +222,14 @@ func imagesOf(rendered map[string]string, seen *session) ([]renderedImage, error
 		out = append(out, found...)
 	}
 	return out, nil
+}
+
+// injected reports whether ref is the placeholder Istio's sidecar injector replaces when the
+// pod starts ("image: auto" in a pod asking for injection, as Istio's gateway chart writes it):
+// no image to pull, so none to pin.
+func injected(ref digest.Reference, text string) bool {
+	return ref.Repository == "auto" && ref.Tag == "" && !ref.Pinned() &&
+		(strings.Contains(text, "inject.istio.io/templates:") || strings.Contains(text, `sidecar.istio.io/inject: "true"`))
 }
 
 // proof compares a render after edits with the one before: every image that changed must have
