@@ -241,7 +241,6 @@ func writeFile(file string, data []byte) error {
 	return os.Rename(tmp.Name(), file)
 }
 
-
 // pinChart pins the chart folder's values through its templates (or, with -check, only says
 // what it would do) and prints a line per rendered image. Exit 1 when an image stays unpinned.
 func pinChart(ctx context.Context, c config, r digest.Resolver, opts []digest.Option, stdout, stderr io.Writer) int {
