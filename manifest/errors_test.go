@@ -41,7 +41,7 @@ func TestParseErrors(t *testing.T) {
 		{"list wants list", head + "architectures: linux/amd64\n", nil,
 			[]string{`m.yaml:4:16: architectures: want a list, got "linux/amd64"`}},
 		{"a suffix with a space", head + "suffix: c2026 x\n", nil,
-			[]string{`m.yaml:4:9: suffix: "c2026 x": want letters, digits, '.', '_' and '-', starting with a letter, at most 64`}},
+			[]string{`m.yaml:4:9: suffix: "c2026 x": want letters, digits, '.', '_' and '-', starting with a letter or digit, at most 64`}},
 		{"bool wants bool", head + "skipGenerateBillOfMaterials: maybe\n", nil,
 			[]string{`m.yaml:4:30: skipGenerateBillOfMaterials: want true or false, got "maybe"`}},
 		{"int wants int", head + "dashboards:\n  pilot: seven\n", nil,

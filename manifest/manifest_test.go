@@ -235,8 +235,12 @@ func TestProblemsAreTyped(t *testing.T) {
 	}
 }
 
-// TestSuffixInTemplates: a build's suffix names its outputs through .Suffix.
+// TestSuffixInTemplates: a build's suffix names its outputs through .Suffix, and
+// automation_images' IMG_SFX, which starts with its time, is one.
 func TestSuffixInTemplates(t *testing.T) {
+	if _, err := manifest.Parse(strings.NewReader("version: 1.2.0\nsuffix: 20260425t010036z-f43f42d14\ndependencies:\n  app: {git: https://git.example/app.git, branch: main}\n"), "m.yaml"); err != nil {
+		t.Errorf("IMG_SFX as the suffix: %v", err)
+	}
 	m, err := manifest.Parse(strings.NewReader(`version: 1.2.0
 suffix: c20261130t080102z-f9152e2
 dependencies:

@@ -91,7 +91,7 @@ func (v *validator) manifest() {
 		}
 	}
 	if m.Suffix != "" && !suffixRe.MatchString(m.Suffix) {
-		v.errorf("suffix", "%q: want letters, digits, '.', '_' and '-', starting with a letter, at most 64", m.Suffix)
+		v.errorf("suffix", "%q: want letters, digits, '.', '_' and '-', starting with a letter or digit, at most 64", m.Suffix)
 	}
 	if m.DockerOutput != "" && m.DockerOutput != "tar" && m.DockerOutput != "context" {
 		v.errorf("dockerOutput", "unknown value %q (want tar, context)", m.DockerOutput)
@@ -605,7 +605,8 @@ func (v *validator) imageBase(p, base string) {
 var templateFields = []string{"Name", "Version", "Docker", "Commit", "CommitDate", "OS", "Arch", "Suffix", "Images"}
 
 // suffixRe is what a suffix may hold: what image tags, file names and resource names all take.
-var suffixRe = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9._-]{0,63}$`)
+// automation_images' IMG_SFX starts with its time: 20260425t010036z-f43f42d14.
+var suffixRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 
 // template checks that s parses and uses only the fields of [TemplateData].
 func (v *validator) template(p, s string) { v.templateOf(p, s, templateFields, "Images") }

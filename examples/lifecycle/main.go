@@ -7,6 +7,7 @@
 //	go run ./examples/lifecycle -bucket gs://ci-records plan -lock images.lock.yaml quay.io/libpod/fedora
 //	go run ./examples/lifecycle -bucket gs://ci-records apply -dry-run=false quay.io/libpod/fedora
 //	go run ./examples/lifecycle -bucket gs://ci-records restore quay.io/libpod/fedora:c20261001t080000z-aaaaaaa
+//	go run ./examples/lifecycle suffix -fedora 43 -prior-fedora 42 -debian 14 > IMG_SFX
 //	go run ./examples/lifecycle suffix -kind c -commit "$(git rev-parse HEAD)"
 //
 // Registry logins come from the docker config; the bucket's credentials as its SDK finds them.
@@ -85,8 +86,11 @@ func command(ctx context.Context, args []string, now func() time.Time, stdout io
 	obsoleteAfter := fs.Duration("obsolete-after", 30*24*time.Hour, "plan, apply: obsolete images unused this long")
 	pruneAfter := fs.Duration("prune-after", 30*24*time.Hour, "plan, apply: prune images obsolete this long")
 	dryRun := fs.Bool("dry-run", true, "apply: print the plan and change nothing")
-	kind := fs.String("kind", "c", "suffix: the image kind's letter")
-	commit := fs.String("commit", "", "suffix: the commit built")
+	kind := fs.String("kind", "", "suffix: the image kind's letter in front (none, as IMG_SFX is committed)")
+	commit := fs.String("commit", "", "suffix: the commit built, whose first seven digits follow the time")
+	fedora := fs.String("fedora", "", "suffix: the Fedora release built, as automation_images' IMG_SFX names it")
+	priorFedora := fs.String("prior-fedora", "", "suffix: the prior Fedora release built")
+	debian := fs.String("debian", "", "suffix: the Debian release built")
 	var locks, pinned lists
 	fs.Var(&locks, "lock", "plan, apply: never prune a digest this lock file pins (repeatable)")
 	fs.Var(&pinned, "pinned", "plan, apply: never prune a digest this YAML file (chart values, manifests) pins (repeatable)")
@@ -94,7 +98,22 @@ func command(ctx context.Context, args []string, now func() time.Time, stdout io
 		return usageError{err}
 	}
 	if cmd == "suffix" {
-		s, err := lifecycle.Suffix((*kind + " ")[0], now(), *commit)
+		var k byte
+		if len(*kind) > 1 {
+			return usageError{fmt.Errorf("-kind %q: want one letter", *kind)}
+		} else if *kind != "" {
+			k = (*kind)[0]
+		}
+		var s lifecycle.Suffix
+		var err error
+		switch {
+		case *commit != "":
+			s, err = lifecycle.CommitSuffix(k, now(), *commit)
+		case *fedora != "" && *priorFedora != "" && *debian != "":
+			s, err = lifecycle.NewSuffix(k, now(), lifecycle.Distributions(*fedora, *priorFedora, *debian))
+		default:
+			err = errors.New("suffix wants -commit, or -fedora, -prior-fedora and -debian")
+		}
 		if err != nil {
 			return usageError{err}
 		}

@@ -55,8 +55,11 @@ func TestLifecycle(t *testing.T) {
 	if _, err := remote.Head(ref(t, repo+":"+tag)); err != nil {
 		t.Fatalf("restored: %v", err)
 	}
-	if code, out := cmd("suffix", "-commit", "f9152e2c"); code != 0 || out != "c20270109t080000z-f9152e2\n" {
+	if code, out := cmd("suffix", "-kind", "c", "-commit", "f9152e2c"); code != 0 || out != "c20270109t080000z-f9152e2\n" {
 		t.Errorf("suffix: %d %q", code, out)
+	}
+	if code, out := cmd("suffix", "-fedora", "43", "-prior-fedora", "42", "-debian", "14"); code != 0 || out != "20270109t080000z-f43f42d14\n" {
+		t.Errorf("suffix as IMG_SFX: %d %q", code, out)
 	}
 	for _, args := range [][]string{{"touch"}, {"frob", repo}, {"restore", repo}, {"keep", repo + ":" + tag}, {"plan", "-lock", "/nonexistent", repo}} {
 		if code, out := cmd(args...); code != 2 {

@@ -13,41 +13,85 @@ import (
 
 func TestSuffix(t *testing.T) {
 	when := time.Date(2026, 11, 30, 8, 1, 2, 0, time.FixedZone("CET", 3600))
-	s, err := lifecycle.Suffix('c', when, "f9152e2c0ffee")
-	if err != nil || s != "c20261130t070102z-f9152e2" {
-		t.Fatalf("Suffix = %q, %v", s, err)
+	s, err := lifecycle.CommitSuffix('c', when, "f9152e2c0ffee")
+	if err != nil || s.String() != "c20261130t070102z-f9152e2" {
+		t.Fatalf("CommitSuffix = %q, %v", s, err)
 	}
-	kind, at, commit, err := lifecycle.ParseSuffix(s)
-	if err != nil || kind != 'c' || !at.Equal(when) || commit != "f9152e2" {
-		t.Errorf("ParseSuffix = %c %v %s %v", kind, at, commit, err)
+	// automation_images' IMG_SFX: the time, then the distributions, no kind letter.
+	img, err := lifecycle.NewSuffix(0, when, lifecycle.Distributions("43", "42", "14"))
+	if err != nil || img.String() != "20261130t070102z-f43f42d14" {
+		t.Fatalf("NewSuffix = %q, %v", img, err)
 	}
-	later, _ := lifecycle.Suffix('c', when.Add(time.Second), "0000000")
-	if !(later > s) {
-		t.Errorf("%s does not sort after %s", later, s)
+	for _, c := range []struct {
+		in   string
+		kind byte
+		rest string
+	}{
+		{"c20261130t070102z-f9152e2", 'c', "f9152e2"},
+		// The shapes automation_images committed: its IMG_SFX (Fedora, prior Fedora, Debian),
+		// its first values (Ubuntu 22.04), and a name's kind letter in front.
+		{"20260425t010036z-f43f42d14", 0, "f43f42d14"},
+		{"20230120t152650z-f37f36u2204", 0, "f37f36u2204"},
+		{"b20260425t010036z-f43f42d14", 'b', "f43f42d14"},
+	} {
+		got, err := lifecycle.ParseSuffix(c.in)
+		if err != nil || got.Kind != c.kind || got.Rest != c.rest || got.String() != c.in {
+			t.Errorf("ParseSuffix(%q) = %+v, %v", c.in, got, err)
+		}
+	}
+	if at, _ := lifecycle.ParseSuffix(s.String()); !at.Time.Equal(when.Truncate(time.Second)) {
+		t.Errorf("time %v, want %v", at.Time, when)
+	}
+	for _, bad := range []string{"", "C20261130t070102z-f9152e2", "20261130t070102z", "20261130t070102z-F43", "20261130t250102z-f43", "20261130T070102Z-f43", "x20261130t070102z-f43 "} {
+		if _, err := lifecycle.ParseSuffix(bad); err == nil {
+			t.Errorf("ParseSuffix(%q) accepted", bad)
+		}
 	}
 	for _, bad := range []struct {
-		kind   byte
-		commit string
-	}{{'C', "f9152e2"}, {'c', "f9152"}, {'c', "not-hex"}} {
-		if _, err := lifecycle.Suffix(bad.kind, when, bad.commit); err == nil {
-			t.Errorf("Suffix(%c, %q) accepted", bad.kind, bad.commit)
+		kind byte
+		rest string
+	}{{'C', "f43"}, {'c', ""}, {'c', "F43"}, {'c', "a-b"}, {0, strings.Repeat("a", 40)}} {
+		if _, err := lifecycle.NewSuffix(bad.kind, when, bad.rest); err == nil {
+			t.Errorf("NewSuffix(%c, %q) accepted", bad.kind, bad.rest)
 		}
 	}
-	inputs := []string{"cache_images/", "*.sh"}
-	for _, c := range []struct {
-		changed       []string
-		old, new, err string
-	}{
-		{[]string{"README.md"}, s, s, ""},
-		{[]string{"cache_images/fedora.sh"}, s, later, ""},
-		{[]string{"cache_images/fedora.sh"}, s, s, "cache_images/fedora.sh changes the images, but the suffix is still " + s},
-		{[]string{"build.sh"}, later, s, "does not come after"},
-		{[]string{"build.sh"}, s, "x", "the new suffix"},
-	} {
-		err := lifecycle.CheckSuffixChange(c.changed, inputs, c.old, c.new)
-		if (err == nil) != (c.err == "") || err != nil && !strings.Contains(err.Error(), c.err) {
-			t.Errorf("%v %s→%s: %v, want %q", c.changed, c.old, c.new, err, c.err)
+	for _, bad := range []string{"f9152", "not-hex"} {
+		if _, err := lifecycle.CommitSuffix('c', when, bad); err == nil {
+			t.Errorf("CommitSuffix(%q) accepted", bad)
 		}
+	}
+}
+
+// TestCheckSuffixChange: automation_images' validate rule, at its boundaries. The new suffix
+// sorts after the old by time (the same second passes, one second before fails), no tag in
+// use holds it, every pull request commits a new one unless it is CI:DOCS; with inputs, only
+// a change to one of them must.
+func TestCheckSuffixChange(t *testing.T) {
+	old := "20260425t010036z-f43f42d14"
+	for _, c := range []struct {
+		name string
+		c    lifecycle.SuffixChange
+		err  string
+	}{
+		{"a second later", lifecycle.SuffixChange{Old: old, New: "20260425t010037z-f43f42d14"}, ""},
+		{"the same second", lifecycle.SuffixChange{Old: old, New: "20260425t010036z-f44f43d14"}, ""},
+		{"a second before", lifecycle.SuffixChange{Old: old, New: "20260425t010035z-f44f43d14"}, "does not come after"},
+		{"the first values (Ubuntu) to Debian", lifecycle.SuffixChange{Old: "20230207t150657z-f37f36u2204", New: "20230215t175929z-f37f36d12"}, ""},
+		{"unchanged", lifecycle.SuffixChange{Old: old, New: old, Changed: []string{"README.md"}}, "the change changes the images, but the suffix is still " + old},
+		{"unchanged, CI:DOCS", lifecycle.SuffixChange{Old: old, New: old, Docs: true}, ""},
+		{"in use", lifecycle.SuffixChange{Old: old, New: "20260426t000000z-f43f42d14", InUse: []string{"latest", "c20260426t000000z-f43f42d14"}},
+			"the new suffix 20260426t000000z-f43f42d14 is in use already (tag c20260426t000000z-f43f42d14)"},
+		{"not a suffix", lifecycle.SuffixChange{Old: old, New: "x"}, "the new suffix"},
+		{"inputs untouched", lifecycle.SuffixChange{Old: old, New: old, Changed: []string{"README.md"}, Inputs: []string{"cache_images/", "*.sh"}}, ""},
+		{"inputs touched", lifecycle.SuffixChange{Old: old, New: old, Changed: []string{"cache_images/fedora.sh"}, Inputs: []string{"cache_images/", "*.sh"}},
+			"cache_images/fedora.sh changes the images, but the suffix is still"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			err := lifecycle.CheckSuffixChange(c.c)
+			if (err == nil) != (c.err == "") || err != nil && !strings.Contains(err.Error(), c.err) {
+				t.Errorf("%v, want %q", err, c.err)
+			}
+		})
 	}
 }
 
