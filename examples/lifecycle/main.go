@@ -5,7 +5,7 @@
 //	go run ./examples/lifecycle -bucket gs://ci-records touch quay.io/libpod/fedora:c20261130t080102z-f9152e2
 //	go run ./examples/lifecycle -bucket gs://ci-records keep -why "release-1.30 uses it" quay.io/libpod/fedora:c20261130t080102z-f9152e2
 //	go run ./examples/lifecycle -bucket gs://ci-records plan -lock images.lock.yaml quay.io/libpod/fedora
-//	go run ./examples/lifecycle -bucket gs://ci-records apply -dry-run=false quay.io/libpod/fedora
+//	go run ./examples/lifecycle -bucket gs://ci-records apply -dry-run=false -current "$(cat IMG_SFX)" quay.io/libpod/fedora
 //	go run ./examples/lifecycle -bucket gs://ci-records restore quay.io/libpod/fedora:c20261001t080000z-aaaaaaa
 //	go run ./examples/lifecycle suffix -fedora 43 -prior-fedora 42 -debian 14 > IMG_SFX
 //	go run ./examples/lifecycle suffix -kind c -commit "$(git rev-parse HEAD)"
@@ -86,6 +86,9 @@ func command(ctx context.Context, args []string, now func() time.Time, stdout io
 	obsoleteAfter := fs.Duration("obsolete-after", 30*24*time.Hour, "plan, apply: obsolete images unused this long")
 	pruneAfter := fs.Duration("prune-after", 30*24*time.Hour, "plan, apply: prune images obsolete this long")
 	dryRun := fs.Bool("dry-run", true, "apply: print the plan and change nothing")
+	current := fs.String("current", "", "plan, apply: the current suffix (IMG_SFX): its images are never obsoleted or pruned")
+	least := fs.Int("min", 50, "plan, apply: fewer candidates than this change nothing (the safety net)")
+	most := fs.Int("max", 50, "plan, apply: at most this many obsoleted, and as many pruned, a run")
 	kind := fs.String("kind", "", "suffix: the image kind's letter in front (none, as IMG_SFX is committed)")
 	commit := fs.String("commit", "", "suffix: the commit built, whose first seven digits follow the time")
 	fedora := fs.String("fedora", "", "suffix: the Fedora release built, as automation_images' IMG_SFX names it")
@@ -137,7 +140,10 @@ func command(ctx context.Context, args []string, now func() time.Time, stdout io
 		return err
 	}
 	opts := []lifecycle.Option{lifecycle.WithClock(now), lifecycle.WithKeychain(authn.DefaultKeychain),
-		lifecycle.WithObsoleteAfter(*obsoleteAfter), lifecycle.WithPruneAfter(*pruneAfter)}
+		lifecycle.WithObsoleteAfter(*obsoleteAfter), lifecycle.WithPruneAfter(*pruneAfter), lifecycle.WithLimits(*least, *most)}
+	if *current != "" {
+		opts = append(opts, lifecycle.WithCurrent(*current))
+	}
 	protected, err := pins(locks, pinned)
 	if err != nil {
 		return usageError{err}

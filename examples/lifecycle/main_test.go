@@ -37,13 +37,16 @@ func TestLifecycle(t *testing.T) {
 		t.Fatalf("touch: %d %s", code, out)
 	}
 	now = t0.Add(40 * 24 * time.Hour)
-	if code, out := cmd("apply", repo); code != 0 || !strings.Contains(out, "obsolete  "+repo+":"+tag) {
+	if code, out := cmd("apply", repo); code != 0 || !strings.Contains(out, "safety net: 1 to obsolete, fewer than 50, so none is") {
+		t.Fatalf("apply (dry run) with the default safety net: %d %s", code, out)
+	}
+	if code, out := cmd("apply", "-min", "1", repo); code != 0 || !strings.Contains(out, "obsolete  "+repo+":"+tag) {
 		t.Fatalf("apply (dry run): %d %s", code, out)
 	}
 	if _, err := remote.Head(ref(t, repo+":"+tag)); err != nil {
 		t.Fatalf("a dry run moved the tag: %v", err)
 	}
-	if code, out := cmd("apply", "-dry-run=false", repo); code != 0 {
+	if code, out := cmd("apply", "-dry-run=false", "-min", "1", repo); code != 0 {
 		t.Fatalf("apply: %d %s", code, out)
 	}
 	if _, err := remote.Head(ref(t, repo+":"+tag)); err == nil {
