@@ -3,6 +3,7 @@ package policy
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"path"
 	"slices"
 
@@ -24,8 +25,12 @@ type Policy struct {
 	// External names what dependsOn may name outside the release: apps the cluster chart
 	// installs itself (prometheus-operator-crd, kyverno-crds). Names may be globs.
 	External []string `yaml:"external"`
+	// Provides names, by component, the apps a component installs itself, which dependsOn may
+	// name while that component is in the release: Giant Swarm's security-bundle installs
+	// kyverno, its observability-bundle alloy-logs.
+	Provides map[string][]string `yaml:"provides"`
 	// UnknownDependsOn is "fail" (the default) or "warn": what a dependsOn name that is neither
-	// in the release nor External is.
+	// in the release, nor provided by a component of it, nor External is.
 	UnknownDependsOn string `yaml:"unknownDependsOn"`
 	// Increase: the release version must go up; a release equal to the previous one fails.
 	Increase bool `yaml:"increase"`
@@ -83,6 +88,19 @@ func ReadPolicy(data []byte, file string) (*Policy, error) {
 	for i, g := range p.External {
 		if _, err := path.Match(g, ""); err != nil {
 			errs = append(errs, (manifest.Pos{File: file, Path: "external"}).Errorf(fmt.Sprint(i), "%q: %v", g, err))
+		}
+	}
+	for _, c := range slices.Sorted(maps.Keys(p.Provides)) {
+		if c == "" {
+			errs = append(errs, (manifest.Pos{File: file, Path: "provides"}).Errorf(c, "a component needs a name"))
+		}
+		if len(p.Provides[c]) == 0 {
+			errs = append(errs, (manifest.Pos{File: file, Path: "provides"}).Errorf(c, "names nothing: list the apps %s installs", c))
+		}
+		for i, name := range p.Provides[c] {
+			if name == "" || name == c {
+				errs = append(errs, (manifest.Pos{File: file, Path: "provides." + c}).Errorf(fmt.Sprint(i), "%q: want the name of another app", name))
+			}
 		}
 	}
 	switch p.UnknownDependsOn {

@@ -19,6 +19,8 @@ func TestReadPolicyErrors(t *testing.T) {
 		{"unknownDependsOn: ignore\n", `p.yaml: unknownDependsOn: "ignore": want fail or warn`},
 		{"increase: yes please\n", `p.yaml:1:11: increase: want true or false, got "yes please"`},
 		{"rules:\n  - match: [x]\n    minnor: patch\n", `p.yaml:3:5: rules[0].minnor: unknown field "minnor"`},
+		{"provides:\n  security-bundle: []\n", `p.yaml: provides.security-bundle: names nothing: list the apps security-bundle installs`},
+		{"provides:\n  security-bundle: [security-bundle]\n", `p.yaml: provides.security-bundle.0: "security-bundle": want the name of another app`},
 	} {
 		_, err := policy.ReadPolicy([]byte(tc.in), "p.yaml")
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -90,6 +92,41 @@ unknownDependsOn: warn
 	next := &policy.Composite{File: "next.yaml", Version: "9.0.0", Components: prev.Components[:4]}
 	if got := p.Check(prev, next); len(got) != 1 || got[0].Message != "next.yaml: pinned 1.0.0 is removed: a removal is forbidden" {
 		t.Errorf("removed: %v", got)
+	}
+}
+
+// TestProvides: what a bundle of the release installs may be named by dependsOn while the
+// bundle is in the release (Giant Swarm's releases: node-exporter depends on kyverno, which
+// security-bundle installs); without the bundle, or a name nothing provides, fails still, and a
+// cycle through a provided name is one.
+func TestProvides(t *testing.T) {
+	p, err := policy.ReadPolicy([]byte("provides:\n  security-bundle: [kyverno]\n  observability-bundle: [alloy-logs]\n"), "p.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	release := func(cs ...policy.Component) *policy.Composite {
+		return &policy.Composite{File: "next.yaml", Version: "1.0.0", Components: cs}
+	}
+	messages := func(next *policy.Composite) []string {
+		var out []string
+		for _, v := range p.Check(release(), next) {
+			if !strings.Contains(v.Message, "is added") && !strings.Contains(v.Message, "needs a") {
+				out = append(out, strings.TrimPrefix(v.Message, "next.yaml: "))
+			}
+		}
+		return out
+	}
+	withBundle := release(policy.Component{Name: "security-bundle", Version: "1.0.0"}, policy.Component{Name: "node-exporter", Version: "1.0.0", DependsOn: []string{"kyverno"}})
+	if got := messages(withBundle); len(got) != 0 {
+		t.Errorf("with the bundle: %v", got)
+	}
+	without := release(policy.Component{Name: "node-exporter", Version: "1.0.0", DependsOn: []string{"kyverno", "falco"}})
+	if diff := cmp.Diff([]string{`node-exporter depends on "kyverno", which is not in the release`, `node-exporter depends on "falco", which is not in the release`}, messages(without)); diff != "" {
+		t.Errorf("without the bundle (-want +got):\n%s", diff)
+	}
+	cycle := release(policy.Component{Name: "security-bundle", Version: "1.0.0", DependsOn: []string{"node-exporter"}}, policy.Component{Name: "node-exporter", Version: "1.0.0", DependsOn: []string{"kyverno"}})
+	if diff := cmp.Diff([]string{"dependsOn cycle: security-bundle -> node-exporter -> security-bundle"}, messages(cycle)); diff != "" {
+		t.Errorf("a cycle through a provided name (-want +got):\n%s", diff)
 	}
 }
 

@@ -114,8 +114,8 @@ func Check(prev, next *Composite) []Violation { return Default().Check(prev, nex
 // Check returns every violation of the policy between two versions of a composite release:
 // each component change needs at least the release bump its rule gives (a component's major
 // bump needs a major release under the default rule); the release never goes down (nor stays,
-// with Increase); dependsOn must name an entry of the release or an External name, with no
-// cycle.
+// with Increase); dependsOn must name an entry of the release, an app an entry Provides, or an
+// External name, with no cycle.
 func (p *Policy) Check(prev, next *Composite) []Violation {
 	var out []Violation
 	out = append(out, next.structure(p)...)
@@ -185,13 +185,22 @@ func (r *Composite) structure(p *Policy) []Violation {
 	for _, c := range r.Components {
 		deps[c.Name] = c.DependsOn
 	}
+	// What a component of the release installs itself is there too, through it.
+	by := map[string]string{}
+	for _, c := range r.Components {
+		for _, name := range p.Provides[c.Name] {
+			if _, ok := by[name]; !ok {
+				by[name] = c.Name
+			}
+		}
+	}
 	for _, c := range r.Components {
 		for _, d := range c.DependsOn {
 			if d == c.Name {
 				out = append(out, Violation{Component: c.Name, Message: fmt.Sprintf("%s: %s depends on itself", r.File, c.Name)})
 				continue
 			}
-			if _, ok := deps[d]; ok || matches(p.External, d) {
+			if _, ok := deps[d]; ok || by[d] != "" || matches(p.External, d) {
 				continue
 			}
 			out = append(out, Violation{Component: c.Name, Warning: p.UnknownDependsOn == "warn",
@@ -208,6 +217,12 @@ func (r *Composite) structure(p *Policy) []Violation {
 		for _, d := range deps[n] {
 			if d == n {
 				continue // reported above
+			}
+			if _, ok := deps[d]; !ok && by[d] != "" {
+				d = by[d] // a dependency on what a component installs is one on that component
+			}
+			if d == n {
+				continue
 			}
 			switch state[d] {
 			case 0:
