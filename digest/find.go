@@ -7,6 +7,7 @@ import (
 	"io"
 	"maps"
 	"os"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -31,6 +32,9 @@ const (
 	ShapeHub Shape = "hub"
 	// ShapeExplicit is a value the caller named by its path.
 	ShapeExplicit Shape = "explicit"
+	// ShapeTemplateLine is a literal "image: ref" line of a Helm template, which is no YAML
+	// until rendered: found and pinned line by line, as renovate reads templates.
+	ShapeTemplateLine Shape = "template line"
 )
 
 // Image is an image reference found in a YAML file.
@@ -50,6 +54,7 @@ type Image struct {
 
 	node  *yaml.Node
 	value func(d Digest) string // the text Pin writes in node
+	span  [2]int                // for a template line: the reference's bytes in the file
 }
 
 func (im Image) String() string {
@@ -128,6 +133,10 @@ func find(data []byte, file string, o findOptions) ([]Image, error) {
 		if errors.Is(err, io.EOF) {
 			break
 		}
+		if err != nil && bytes.Contains(data, []byte("{{")) {
+			// A Helm template, which is YAML only once rendered: its literal image lines.
+			return templateLines(data, file, o)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w: %w", file, ErrInvalid, err)
 		}
@@ -161,6 +170,55 @@ func find(data []byte, file string, o findOptions) ([]Image, error) {
 		return nil, fmt.Errorf("%w", invalid(strings.Join(texts, "\n")))
 	}
 	return f.images, nil
+}
+
+// templateLine is a line of a template that holds a literal image reference under an image key:
+// the key, its indentation or list dash, an optional quote, the reference, the same quote, and an
+// optional comment. A line with a template action in its value is none.
+var templateLine = regexp.MustCompile(`^(\s*(?:-\s+)?[A-Za-z_]*[iI]mage:[ \t]+)(["']?)([^"'\s{}#]+)(["']?)[ \t]*(?:#.*)?$`)
+
+// templateLines finds the images of a Helm template line by line: each literal reference under
+// an image key, with its position. Explicit paths name no value in a template.
+func templateLines(data []byte, file string, o findOptions) ([]Image, error) {
+	if len(o.explicit) > 0 {
+		return nil, fmt.Errorf("%s: %w: a template, not YAML: -image paths name nothing in it", file, ErrInvalid)
+	}
+	var out []Image
+	start := 0
+	for n, line := range bytes.SplitAfter(data, []byte("\n")) {
+		text := strings.TrimRight(string(line), "\r\n")
+		m := templateLine.FindStringSubmatchIndex(text)
+		if m != nil && text[m[4]:m[5]] == text[m[8]:m[9]] {
+			raw := text[m[6]:m[7]]
+			path := fmt.Sprintf("%s (line %d)", strings.TrimSuffix(strings.TrimLeft(text[m[2]:m[3]], " \t-"), ":"), n+1)
+			path = strings.Join(strings.Fields(path), " ")
+			im := Image{File: file, Line: n + 1, Column: m[6] + 1, Path: path, Shape: ShapeTemplateLine, span: [2]int{start + m[6], start + m[7]}}
+			if ref, err := Parse(raw); err != nil {
+				im.Ref, im.Refused = Reference{Repository: raw}, fmt.Sprintf("%q is not an image reference: %v", raw, err)
+			} else {
+				im.Ref = ref
+				im.value = func(d Digest) string { return ref.WithDigest(d).String() }
+			}
+			out = append(out, im)
+		}
+		start += len(line)
+	}
+	return out, nil
+}
+
+// applyLines writes the changes of a template's image lines, each over its reference's bytes.
+func applyLines(data []byte, changes []Change) ([]byte, []Change) {
+	sorted := slices.Clone(changes)
+	slices.SortFunc(sorted, func(a, b Change) int { return a.span[0] - b.span[0] })
+	var out []byte
+	at := 0
+	for i, c := range sorted {
+		out = append(out, data[at:c.span[0]]...)
+		out = append(out, c.New...)
+		sorted[i].Old = string(data[c.span[0]:c.span[1]])
+		at = c.span[1]
+	}
+	return append(out, data[at:]...), sorted
 }
 
 // MaxFileSize bounds a file Find, Pin and Check read: values files are kilobytes, and parsing

@@ -1,6 +1,7 @@
 package digest
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -128,11 +129,16 @@ func Apply(data []byte, file string, changes []Change, opts ...Option) ([]byte, 
 	if err != nil {
 		return nil, nil, err
 	}
-	edits := make([]yamledit.Edit, len(changes))
-	for i, c := range changes {
+	for _, c := range changes {
 		if c.Err != nil {
 			return nil, nil, c.Err
 		}
+	}
+	if len(changes) > 0 && changes[0].Shape == ShapeTemplateLine {
+		return applyTemplate(data, file, changes, o)
+	}
+	edits := make([]yamledit.Edit, len(changes))
+	for i, c := range changes {
 		if c.node == nil {
 			return nil, nil, fmt.Errorf("%s: %s: a change not planned over this file", file, c.Path)
 		}
@@ -166,6 +172,47 @@ func Apply(data []byte, file string, changes []Change, opts ...Option) ([]byte, 
 	out2 := slices.Clone(changes)
 	for i := range out2 {
 		out2[i].Old, out2[i].New = written[i].Old, written[i].New
+	}
+	return out, out2, nil
+}
+
+// applyTemplate makes the changes of a template's image lines and reads the file back: every
+// edited line must hold its image pinned, and no other line may change.
+func applyTemplate(data []byte, file string, changes []Change, o findOptions) ([]byte, []Change, error) {
+	for _, c := range changes {
+		if c.Shape != ShapeTemplateLine || c.span[1] <= c.span[0] || c.span[1] > len(data) {
+			return nil, nil, fmt.Errorf("%s: %s: a change not planned over this template", file, c.Path)
+		}
+	}
+	out, written := applyLines(data, changes)
+	after, err := find(out, file, o)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: pinning would write what does not read back (nothing written): %w", file, err)
+	}
+	pinned := map[int]bool{}
+	for _, im := range after {
+		pinned[im.Line] = im.Ref.Pinned()
+	}
+	var problems []error
+	for _, c := range written {
+		if !pinned[c.Line] {
+			problems = append(problems, fmt.Errorf("%s:%d: %s: %s would not be pinned (nothing written)", file, c.Line, c.Path, c.Ref))
+		}
+	}
+	if n, m := bytes.Count(data, []byte("\n")), bytes.Count(out, []byte("\n")); n != m {
+		problems = append(problems, fmt.Errorf("%s: pinning changes the number of lines (nothing written)", file))
+	}
+	if len(problems) > 0 {
+		return nil, nil, errors.Join(problems...)
+	}
+	// In the order given, with the text each replaced.
+	byStart := map[int]Change{}
+	for _, c := range written {
+		byStart[c.span[0]] = c
+	}
+	out2 := slices.Clone(changes)
+	for i := range out2 {
+		out2[i].Old = byStart[out2[i].span[0]].Old
 	}
 	return out, out2, nil
 }

@@ -88,6 +88,16 @@ func TestYAMLShapes(t *testing.T) {
 			refused: `values.yaml:2: containers[0].image: not_nginx@54321: "not_nginx@54321" is not an image reference`,
 		},
 		{
+			// A Helm template (renovate's kubernetes manager reads one line by line): its
+			// literal image lines are pinned, a templated one is left, and nothing else changes.
+			name: "helm template",
+			in: "metadata:\n  name: \"{{ include \"app.fullname\" . }}-test\"\n  labels:\n    {{- include \"app.labels\" . | nindent 4 }}\nspec:\n  containers:\n" +
+				"    - name: wget\n      image: busybox # the probe\n    - name: app\n      image: \"{{ .Values.image.repository }}:{{ .Values.image.tag }}\"\n    - name: quoted\n      image: 'busybox:1.36'\n",
+			refs: []string{"busybox", "busybox:1.36"},
+			want: "metadata:\n  name: \"{{ include \"app.fullname\" . }}-test\"\n  labels:\n    {{- include \"app.labels\" . | nindent 4 }}\nspec:\n  containers:\n" +
+				"    - name: wget\n      image: busybox@" + d("busybox") + " # the probe\n    - name: app\n      image: \"{{ .Values.image.repository }}:{{ .Values.image.tag }}\"\n    - name: quoted\n      image: 'busybox:1.36@" + d("busybox:1.36") + "'\n",
+		},
+		{
 			// -image names a list item (kbld's search rule path [spec, {allIndexes}, images, {index: 0}]).
 			name: "explicit list item",
 			in:   "spec:\n- images:\n  - nginx:1.14.2\n",
