@@ -152,6 +152,18 @@ var shapes = []shape{
 		toggles:   []string{"extra.enabled"},
 	},
 	{
+		// bitnami's and ingress-nginx's toggles: a schema that wants a boolean, and templates
+		// that compare it with eq. Turned on as a string, the chart would not render, and the
+		// component's image would go unchecked.
+		name:   "disabled-boolean",
+		values: "extra:\n  enabled: false\n  image: busybox:1.36\napp:\n  image: envoyproxy/envoy:v1.19.3\n",
+		templates: map[string]string{"deployment.yaml": deployment(`{{ .Values.app.image | quote }}`),
+			"extra.yaml": "{{ if eq .Values.extra.enabled true }}" + deployment(`{{ .Values.extra.image }}`) + "{{ end }}"},
+		files:   map[string]string{"values.schema.json": `{"type": "object", "properties": {"extra": {"type": "object", "properties": {"enabled": {"type": "boolean"}}}}}`},
+		written: "  image: busybox:1.36@sha256:",
+		toggles: []string{"extra.enabled"},
+	},
+	{
 		// A subchart's image in its own values.yaml (a redis chart vendored under charts/, off
 		// by default): pinned there, proved through the parent's render, which helm renders
 		// with the condition on.

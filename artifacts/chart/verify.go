@@ -486,7 +486,7 @@ func pinValues(ctx context.Context, render renderer, values []byte, file string,
 
 // proveToggled proves the pins in out with t's toggle on, against t's render without them.
 func proveToggled(render renderer, out []byte, file string, t *toggled, pins map[string]digest.Digest) error {
-	on, err := yamledit.Set(out, file, map[string]string{t.path: "true"})
+	on, err := yamledit.SetLiteral(out, file, map[string]string{t.path: "true"})
 	if err != nil {
 		return err
 	}
@@ -633,7 +633,7 @@ func toggleRenders(values []byte, file string, render renderer, like *rendered, 
 	g.SetLimit(jobs)
 	for i, p := range paths {
 		g.Go(func() error {
-			on, err := yamledit.Set(values, file, map[string]string{p: "true"})
+			on, err := yamledit.SetLiteral(values, file, map[string]string{p: "true"})
 			if err != nil {
 				return nil
 			}

@@ -19,6 +19,9 @@ type Edit struct {
 	Node *yaml.Node
 	// Text is the new value, unquoted; it is written in the quoting style the value had.
 	Text string
+	// Literal writes Text as YAML reads it, unquoted (true, 3), where the value was unquoted:
+	// a boolean or a number, not the string of one.
+	Literal bool
 	// Where names the value in errors, e.g. "values.yaml:12: image.tag".
 	Where string
 }
@@ -54,6 +57,9 @@ func apply(data []byte, edits []Edit) ([]byte, []Written, error) {
 			return nil, nil, fmt.Errorf("%s: %w", e.Where, err)
 		}
 		text := quote(e.Text, e.Node.Style)
+		if e.Literal && e.Node.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) == 0 {
+			text = e.Text
+		}
 		if start == end { // an empty value: the key's colon is just before
 			text = " " + text
 		}
@@ -78,8 +84,19 @@ func apply(data []byte, edits []Edit) ([]byte, []Written, error) {
 }
 
 // Set writes values (by path, e.g. "image.tag" or "dependencies[0].version") into the first
-// document of data. Every path must name an existing scalar; all problems are reported.
+// document of data, as strings. Every path must name an existing scalar; all problems are
+// reported.
 func Set(data []byte, file string, values map[string]string) ([]byte, error) {
+	return set(data, file, values, false)
+}
+
+// SetLiteral is Set of values YAML reads as they are written: "true" is a boolean, "3" a
+// number, where the value it replaces is unquoted.
+func SetLiteral(data []byte, file string, values map[string]string) ([]byte, error) {
+	return set(data, file, values, true)
+}
+
+func set(data []byte, file string, values map[string]string, literal bool) ([]byte, error) {
 	var doc yaml.Node
 	if err := yaml.NewDecoder(bytes.NewReader(data)).Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("%s: %w", file, err)
@@ -99,7 +116,7 @@ func Set(data []byte, file string, values map[string]string) ([]byte, error) {
 		if n.Value == values[p] && n.Tag != "!!null" {
 			continue
 		}
-		edits = append(edits, Edit{Node: n, Text: values[p], Where: fmt.Sprintf("%s:%d: %s", file, n.Line, p)})
+		edits = append(edits, Edit{Node: n, Text: values[p], Literal: literal, Where: fmt.Sprintf("%s:%d: %s", file, n.Line, p)})
 	}
 	if len(problems) > 0 {
 		return nil, errors.Join(problems...)

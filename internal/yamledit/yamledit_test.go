@@ -37,3 +37,19 @@ empty:
 		}
 	}
 }
+
+// TestSetLiteral: a toggle turned on is the boolean true, not the string "true" (which a
+// chart's schema refuses and eq compares as another type); a quoted value stays a string.
+func TestSetLiteral(t *testing.T) {
+	in := "a:\n  enabled: false # off\nb: 'x'\n"
+	out, err := SetLiteral([]byte(in), "values.yaml", map[string]string{"a.enabled": "true", "b": "true"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "a:\n  enabled: true # off\nb: 'true'\n"; string(out) != want {
+		t.Errorf("got %q, want %q", out, want)
+	}
+	if out, _ := Set([]byte(in), "values.yaml", map[string]string{"a.enabled": "true"}); !strings.Contains(string(out), `enabled: "true"`) {
+		t.Errorf("Set writes a string: %q", out)
+	}
+}
