@@ -3,14 +3,19 @@ package main
 import (
 	"bytes"
 	"crypto/elliptic"
+	"encoding/json"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/registry"
+	gogithub "github.com/google/go-github/v92/github"
 	"github.com/sigstore/sigstore/pkg/cryptoutils"
 
 	"github.com/releasekit/releasekit/examples/sample"
@@ -26,7 +31,7 @@ func TestIstioFlow(t *testing.T) {
 		t.Fatal(err)
 	}
 	work := filepath.Join(dir, "work")
-	text := strings.Replace(sample.Manifest(work), sample.URL, "file://"+src, 1)
+	text := strings.Replace(sample.Manifest(work), sample.URL, "file://"+src, 1) + "dashboards:\n  hello-dashboard: 1234\n"
 	manifestFile := filepath.Join(dir, "manifest.yaml")
 	os.WriteFile(manifestFile, []byte(text), 0o644)
 	t.Setenv("SOURCE_DATE_EPOCH", "1714564800")
@@ -65,6 +70,47 @@ func TestIstioFlow(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(bucket, "0.1.0", "grafana", "hello-dashboard.json")); err != nil {
 		t.Errorf("the dashboard is not in the bucket: %v", err)
+	}
+
+	// Istio's release/publish.sh flag set, unchanged, with local stand-ins: S3 buckets as
+	// folders, the GitHub org and grafana.com as test servers. --github ORG tags the
+	// dependency's repository in ORG and makes the draft release in ORG/istio.
+	gh := &fakeGitHub{refs: map[string]string{}}
+	ghSrv := httptest.NewServer(gh)
+	defer ghSrv.Close()
+	base, upload := ghSrv.URL+"/", ghSrv.URL+"/api/uploads/"
+	githubAPI = []gogithub.ClientOptionsFunc{gogithub.WithURLs(&base, &upload)}
+	graf := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet {
+			w.Write([]byte(`{"items": []}`))
+		}
+	}))
+	defer graf.Close()
+	grafanaAPI = graf.URL
+	defer func() { githubAPI, grafanaAPI = nil, "https://grafana.com" }()
+	tokenFile := filepath.Join(dir, "token")
+	os.WriteFile(tokenFile, []byte("ghp_token\n"), 0o600)
+	for _, b := range []string{"r2", "r2-helm"} {
+		os.MkdirAll(filepath.Join(dir, b), 0o755)
+	}
+	out.Reset()
+	code = run(t.Context(), []string{"publish", "--release", rel,
+		"--cosignkey", "",
+		"--s3bucket", "file://" + filepath.Join(dir, "r2"),
+		"--s3helmbucket", "file://" + filepath.Join(dir, "r2-helm"),
+		"--helmhub", hub + "/charts",
+		"--dockerhub", hub + "/istio", "--dockertags", "0.1.0",
+		"--github", "mesh", "--githubtoken", tokenFile,
+		"--grafanatoken", tokenFile,
+		"--s3-base-endpoint", "https://r2.example"}, &out, &errOut)
+	if code != 0 {
+		t.Fatalf("publish.sh's flags: exit %d\n%s%s", code, out.String(), errOut.String())
+	}
+	if want := "refs/tags/0.1.0"; gh.refs["hello "+want] == "" {
+		t.Errorf("--github mesh did not tag mesh/hello: %v\n%s", gh.refs, out.String())
+	}
+	if !gh.released || !strings.Contains(out.String(), "github.com/mesh/istio/releases/0.1.0") {
+		t.Errorf("--github mesh made no release in mesh/istio:\n%s", out.String())
 	}
 
 	// Again with a cosign key: the image and the chart are signed, and their provenance (and
@@ -138,7 +184,6 @@ func TestFlags(t *testing.T) {
 		{[]string{"build", "--manifest", "m.yaml", "--githubtoken", "/tmp/token"}, "--githubtoken is not supported"},
 		{[]string{"build", "--manifest", "m.yaml", "--build-base-images"}, "--build-base-images is not supported"},
 		{[]string{"branch", "--manifest", "m.yaml", "--step", "1"}, "--plan is required"},
-		{[]string{"publish", "--release", rel, "--github", "istio"}, "--github is not supported: Istio's --github istio also tags every dependency's repository"},
 		{[]string{"publish", "--release", rel, "--dokerhub", "x"}, "flag provided but not defined: -dokerhub"},
 		{[]string{"build"}, "--manifest is required"},
 		{[]string{"frobnicate"}, "usage: release-builder"},
@@ -166,5 +211,50 @@ func TestBranch(t *testing.T) {
 	if code := run(t.Context(), []string{"branch", "--manifest", m, "--step", "1", "--plan", plan}, &out, &errOut); code != 0 ||
 		!strings.Contains(out.String(), "would create branch release-1.30 at ") {
 		t.Errorf("exit %d\n%s%s", code, out.String(), errOut.String())
+	}
+}
+
+// fakeGitHub answers what --github ORG asks of GitHub: a dependency's tag (its reference and
+// annotated tag object), and a release in ORG/istio with its assets.
+type fakeGitHub struct {
+	mu       sync.Mutex
+	refs     map[string]string // "repo ref" → the tag object's sha
+	released bool
+}
+
+func (f *fakeGitHub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	send := func(code int, v any) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(code)
+		json.NewEncoder(w).Encode(v)
+	}
+	p := r.URL.Path
+	switch {
+	case r.Header.Get("Authorization") != "Bearer ghp_token":
+		send(401, map[string]string{"message": "Bad credentials"})
+	case r.Method == http.MethodPost && strings.HasSuffix(p, "/git/tags"):
+		var req map[string]any
+		json.NewDecoder(r.Body).Decode(&req)
+		send(201, map[string]any{"sha": strings.Repeat("1", 40), "object": map[string]any{"type": "commit", "sha": req["object"]}})
+	case r.Method == http.MethodPost && strings.HasSuffix(p, "/git/refs"):
+		var req map[string]string
+		json.NewDecoder(r.Body).Decode(&req)
+		repo := strings.Split(strings.TrimPrefix(p, "/repos/mesh/"), "/")[0]
+		f.refs[repo+" "+req["ref"]] = req["sha"]
+		send(201, map[string]any{"ref": req["ref"]})
+	case r.Method == http.MethodPost && p == "/repos/mesh/istio/releases":
+		f.released = true
+		send(201, map[string]any{"id": 1, "tag_name": "0.1.0"})
+	case r.Method == http.MethodGet && p == "/repos/mesh/istio/releases":
+		send(200, []any{})
+	case r.Method == http.MethodGet && strings.HasSuffix(p, "/assets"):
+		send(200, []any{})
+	case r.Method == http.MethodPost && strings.HasPrefix(p, "/api/uploads/"):
+		data, _ := io.ReadAll(r.Body)
+		send(201, map[string]any{"name": r.URL.Query().Get("name"), "size": len(data)})
+	default:
+		send(404, map[string]string{"message": "Not Found"})
 	}
 }

@@ -36,6 +36,12 @@ type publishFlags struct {
 	getenv                          func(string) string
 }
 
+// githubAPI points the GitHub client elsewhere, and grafanaAPI grafana.com: a test's servers.
+var (
+	githubAPI  []gh.ClientOptionsFunc
+	grafanaAPI = "https://grafana.com"
+)
+
 // listFlag is a list flag as Istio's (cobra's string slices): comma-separated, repeatable.
 type listFlag []string
 
@@ -61,7 +67,7 @@ func publishCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.StringVar(&f.helmhub, "helmhub", "", "push charts to this OCI registry, e.g. docker.io/istio/charts")
 	fs.Var(&f.gcsaliases, "gcsaliases", "alias objects in --gcsbucket naming the version, comma-separated or repeated")
 	fs.Var(&f.s3aliases, "s3aliases", "alias objects in --s3bucket naming the version, comma-separated or repeated")
-	fs.StringVar(&f.githubRepo, "github", "", "create a GitHub release in this org/repo (Istio's org alone is refused: see the README)")
+	fs.StringVar(&f.githubRepo, "github", "", "an org, as Istio's: tag every dependency's repository in it and make a draft GitHub release in ORG/istio; or org/repo: the release alone")
 	fs.StringVar(&f.githubtoken, "githubtoken", "", "file holding the GitHub token (default $GITHUB_TOKEN)")
 	fs.StringVar(&f.grafanatoken, "grafanatoken", "", "file holding the grafana.com token: publish the dashboards")
 	fs.StringVar(&f.cosignkey, "cosignkey", "", "sign images and charts with this cosign key (password in $COSIGN_PASSWORD)")
@@ -70,10 +76,6 @@ func publishCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	if f.release == "" {
 		return usageError{errors.New("--release is required")}
-	}
-	if f.githubRepo != "" && !strings.Contains(f.githubRepo, "/") {
-		return unsupported("github", "Istio's --github "+f.githubRepo+" also tags every dependency's repository in that org through the GitHub API, "+
-			"which releasekit does not do; give --github ORG/REPO for the release alone")
 	}
 	rel, err := release.Open(f.release)
 	if err != nil {
@@ -197,11 +199,20 @@ func (f publishFlags) targets(ctx context.Context, rel *release.Dir) ([]publish.
 		if tok == "" {
 			return nil, closers, usageError{errors.New("--github needs --githubtoken or $GITHUB_TOKEN")}
 		}
-		client, err := gh.NewClient(gh.WithAuthToken(tok))
+		client, err := gh.NewClient(append([]gh.ClientOptionsFunc{gh.WithAuthToken(tok)}, githubAPI...)...)
 		if err != nil {
 			return nil, closers, err
 		}
-		if err := add(github.New(client, f.githubRepo)); err != nil {
+		repo, opts := f.githubRepo, []github.Option(nil)
+		if !strings.Contains(repo, "/") {
+			// Istio's --github ORG: every dependency's repository tagged in ORG, then a draft
+			// pre-release in ORG/istio, as release-builder makes it.
+			if err := add(github.Tags(client, repo)); err != nil {
+				return nil, closers, err
+			}
+			repo, opts = repo+"/istio", []github.Option{github.WithDraft(), github.WithPrerelease()}
+		}
+		if err := add(github.New(client, repo, opts...)); err != nil {
 			return nil, closers, err
 		}
 	}
@@ -213,7 +224,7 @@ func (f publishFlags) targets(ctx context.Context, rel *release.Dir) ([]publish.
 		if len(rel.Manifest.Dashboards) == 0 {
 			return nil, closers, usageError{errors.New("--grafanatoken: the manifest's dashboards map gives no grafana.com ids")}
 		}
-		targets = append(targets, publish.Grafana(http.DefaultClient, "https://grafana.com", rel.Manifest.Dashboards, tok))
+		targets = append(targets, publish.Grafana(http.DefaultClient, grafanaAPI, rel.Manifest.Dashboards, tok))
 	}
 	return targets, closers, nil
 }
