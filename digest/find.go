@@ -413,6 +413,25 @@ func (f *finder) refuse(n *yaml.Node, path string, ref Reference, why string) {
 	f.images = append(f.images, Image{File: f.file, Line: n.Line, Column: n.Column, Path: path, Shape: ShapeMap, Ref: ref, Refused: why})
 }
 
+// elsewhere records a {image, tag, digest} map whose registry the chart takes from elsewhere
+// (ingress-nginx's controller.image, its registry in global.image.registry): pinned, it is
+// left as it is, since its tag cannot be checked without the registry; else refused, since the
+// image to pin is not in the file.
+func (f *finder) elsewhere(v *yaml.Node, path, name string) bool {
+	if d := child(v, "digest"); d != nil && scalar(d) != "" {
+		digest, err := ParseDigest(scalar(d))
+		if err != nil {
+			f.problem(d, path+".digest", "%v", err)
+			return true
+		}
+		f.add(d, path+".digest", ShapeMap, Reference{Repository: name, Digest: digest}, func(d Digest) string { return string(d) })
+		return true
+	}
+	f.refuse(v, path, Reference{Repository: name},
+		"its registry is not in this map: the chart takes it from elsewhere (global.image.registry, as a rule), so the image to pin is not in this file (pin the chart with -chart)")
+	return true
+}
+
 // composed reports whether an image name beside parent's keys is one a chart composes from a
 // hub (or registry) and a tag: parent holds one of those keys, or the file has a hub at its top,
 // under global, or under a top-level key's global.
@@ -465,6 +484,9 @@ func (f *finder) imageMap(v *yaml.Node, path string) bool {
 		// reference of its own.
 		if im := child(v, "image"); im != nil && im.Kind == yaml.ScalarNode {
 			repo = scalar(im)
+			if repo != "" && child(v, "registry") == nil {
+				return f.elsewhere(v, path, repo)
+			}
 		}
 	}
 	if repo == "" {

@@ -62,6 +62,18 @@ func TestYAMLShapes(t *testing.T) {
 			want: "controller:\n  image:\n    registry: registry.k8s.io\n    image: ingress-nginx/controller\n    tag: v1.13.0\n    digest: \"" + d("registry.k8s.io/ingress-nginx/controller:v1.13.0") + "\"\n",
 		},
 		{
+			// ingress-nginx's defaultBackend.image: the registry commented out in the map and
+			// set in global.image.registry. Not docker.io/library/defaultbackend-amd64:
+			// refused; the controller's, pinned already, is left (its tag cannot be checked
+			// without the registry).
+			name: "registry elsewhere",
+			in: "global:\n  image:\n    registry: registry.k8s.io\ncontroller:\n  image:\n    # registry: registry.k8s.io\n    image: ingress-nginx/controller\n    tag: v1.15.1\n    digest: " + d("registry.k8s.io/ingress-nginx/controller:v1.15.1") + "\n" +
+				"defaultBackend:\n  image:\n    image: defaultbackend-amd64\n    tag: \"1.5\"\n",
+			want: "global:\n  image:\n    registry: registry.k8s.io\ncontroller:\n  image:\n    # registry: registry.k8s.io\n    image: ingress-nginx/controller\n    tag: v1.15.1\n    digest: " + d("registry.k8s.io/ingress-nginx/controller:v1.15.1") + "\n" +
+				"defaultBackend:\n  image:\n    image: defaultbackend-amd64\n    tag: \"1.5\"\n",
+			refused: "values.yaml:12: defaultBackend.image: defaultbackend-amd64: its registry is not in this map",
+		},
+		{
 			// renovate's {registry, repository, version}: version is the tag.
 			name: "version is the tag",
 			in:   "coreImage:\n  registry: docker.io\n  repository: bitnami/harbor-core\n  version: 2.1.3-debian-10-r38\n",
