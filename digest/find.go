@@ -280,7 +280,7 @@ func (f *finder) addDigest(n *yaml.Node, path string, shape Shape, ref Reference
 	if d := scalar(n); d != "" {
 		var err error
 		if ref.Digest, err = ParseDigest(d); err != nil {
-			f.problem(n, path, "%v", err)
+			f.refuse(n, path, ref, err.Error())
 			return
 		}
 	}
@@ -292,7 +292,7 @@ func (f *finder) addSha(n *yaml.Node, path string, ref Reference) {
 	if hex := scalar(n); hex != "" {
 		var err error
 		if ref.Digest, err = ParseDigest("sha256:" + hex); err != nil {
-			f.problem(n, path, "%v", err)
+			f.refuse(n, path, ref, err.Error())
 			return
 		}
 	}
@@ -377,7 +377,7 @@ func (f *finder) stringImage(parent *yaml.Node, key string, v *yaml.Node, path s
 		if hub, tag, ok := f.hubTag(parent); ok {
 			ref, err := Parse(hub + "/" + v.Value + ":" + tag)
 			if err != nil {
-				f.problem(v, path, "%v", err)
+				f.refuse(v, path, Reference{Repository: hub + "/" + v.Value}, err.Error())
 				return true
 			}
 			f.add(v, path, ShapeHub, ref, func(d Digest) string { return ref.WithDigest(d).String() })
@@ -421,7 +421,7 @@ func (f *finder) elsewhere(v *yaml.Node, path, name string) bool {
 	if d := child(v, "digest"); d != nil && scalar(d) != "" {
 		digest, err := ParseDigest(scalar(d))
 		if err != nil {
-			f.problem(d, path+".digest", "%v", err)
+			f.refuse(d, path+".digest", Reference{Repository: name}, err.Error())
 			return true
 		}
 		f.add(d, path+".digest", ShapeMap, Reference{Repository: name, Digest: digest}, func(d Digest) string { return string(d) })
@@ -517,7 +517,7 @@ func (f *finder) imageMap(v *yaml.Node, path string) bool {
 	}
 	ref, err := Parse(written)
 	if err != nil {
-		f.problem(v, path, "%v", err)
+		f.refuse(v, path, Reference{Repository: written}, err.Error())
 		return true
 	}
 	hasDigest := digestNode != nil && digestNode.Kind == yaml.ScalarNode
@@ -561,12 +561,12 @@ func (f *finder) names(v, names, digests *yaml.Node, path string) {
 		}
 		ref, err := Parse(written)
 		if err != nil {
-			f.problem(nameNode, path+".name."+x, "%v", err)
+			f.refuse(nameNode, path+".name."+x, Reference{Repository: written}, err.Error())
 			continue
 		}
 		dn := child(digests, x)
 		if dn == nil || dn.Kind != yaml.ScalarNode {
-			f.problem(nameNode, path+".name."+x, "image %s has no digest.%s value to pin", ref, x)
+			f.refuse(nameNode, path+".name."+x, ref, fmt.Sprintf("no digest.%s value to pin it", x))
 			continue
 		}
 		f.addDigest(dn, path+".digest."+x, ShapeNames, ref)

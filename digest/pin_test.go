@@ -154,7 +154,7 @@ func TestPinErrors(t *testing.T) {
 		{
 			name: "bad digest",
 			yaml: "image:\n  repository: busybox\n  tag: \"1.36\"\n  digest: sha256:nothex\n",
-			want: []string{"values.yaml:4: image.digest: digest \"sha256:nothex\""},
+			want: []string{"values.yaml:4: image.digest: busybox:1.36: digest \"sha256:nothex\""},
 		},
 		{
 			name: "nothing to pin",

@@ -243,3 +243,29 @@ func TestChartValues(t *testing.T) {
 		t.Errorf("-set without -chart: exit %d, want 2", code)
 	}
 }
+
+// TestChartReadsWhatHelmRenders: a rendered resource helm accepts whose image map holds what is
+// no digest (a CR's image.digest: "sha256:short") is reported on its own, never a YAML error
+// that stops the chart; the other images are pinned.
+func TestChartReadsWhatHelmRenders(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "templates"), 0o755)
+	os.WriteFile(filepath.Join(dir, "Chart.yaml"), []byte("apiVersion: v2\nname: app\nversion: 0.1.0\n"), 0o644)
+	values := "image: envoyproxy/envoy:v1.19.3\n"
+	os.WriteFile(filepath.Join(dir, "values.yaml"), []byte(values), 0o644)
+	os.WriteFile(filepath.Join(dir, "templates", "app.yaml"), []byte("apiVersion: v1\nkind: Pod\nmetadata:\n  name: app\nspec:\n  containers:\n  - name: c\n    image: {{ .Values.image | quote }}\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "templates", "cr.yaml"), []byte("apiVersion: example.io/v1\nkind: Agent\nmetadata:\n  name: agent\nspec:\n  image:\n    repository: ghcr.io/example/agent\n    tag: \"1.0\"\n    digest: sha256:short\n"), 0o644)
+	e := strings.Repeat("e", 64)
+	lock := filepath.Join(t.TempDir(), "images.lock.yaml")
+	os.WriteFile(lock, []byte("images:\n  docker.io/envoyproxy/envoy:v1.19.3: sha256:"+e+"\n"), 0o644)
+	var out, errs bytes.Buffer
+	if code := run(t.Context(), config{chart: dir, lock: lock, offline: true, jobs: 4}, &out, &errs, authn.DefaultKeychain); code != 1 {
+		t.Errorf("exit %d, want 1 (one image not pinnable): %s%s", code, out.String(), errs.String())
+	}
+	if strings.Contains(errs.String(), "invalid input") || !strings.Contains(out.String(), "templates/cr.yaml") {
+		t.Errorf("the chart was not read as helm renders it:\n%s%s", out.String(), errs.String())
+	}
+	if got, _ := os.ReadFile(filepath.Join(dir, "values.yaml")); string(got) != "image: envoyproxy/envoy:v1.19.3@sha256:"+e+"\n" {
+		t.Errorf("values.yaml:\n%s", got)
+	}
+}
