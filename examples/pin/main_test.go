@@ -236,6 +236,15 @@ func TestChartValues(t *testing.T) {
 			t.Errorf("-f %v -set %v: values.yaml:\n%s", c.valueFiles, c.set, got)
 		}
 	}
+	// An image whose digest cannot be found is told so, not called written in the template.
+	empty := filepath.Join(t.TempDir(), "empty.lock.yaml")
+	os.WriteFile(empty, []byte("images: {}\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "values.yaml"), []byte(values), 0o644)
+	out.Reset()
+	if code := run(t.Context(), config{chart: dir, check: true, lock: empty, offline: true, jobs: 4, set: []string{"cluster.name=x"}}, &out, &errs, authn.DefaultKeychain); code != 1 ||
+		!strings.Contains(out.String(), "cannot resolve envoyproxy/envoy:v1.19.3") {
+		t.Errorf("unresolvable: exit %d:\n%s", code, out.String())
+	}
 	if got, _ := os.ReadFile(user); string(got) != "cluster:\n  name: from-file\n" {
 		t.Errorf("the user's values were written")
 	}
