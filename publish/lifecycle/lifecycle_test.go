@@ -383,3 +383,52 @@ func TestPruneRules(t *testing.T) {
 		t.Errorf("c was not obsoleted: %v", err)
 	}
 }
+
+// TestSafetyNetKeepsTags: a tag the safety net leaves for the next run still names its digest,
+// so that digest is not pruned through another, obsolete tag.
+func TestSafetyNetKeepsTags(t *testing.T) {
+	host := registry(t)
+	repo := host + "/rules/shared"
+	bucket, err := blob.Open(t.Context(), "mem://")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bucket.Close()
+	store, _ := lifecycle.NewStore(bucket, "")
+	day := 24 * time.Hour
+	t0 := time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC)
+	now := t0
+	m, err := lifecycle.NewManager(store, lifecycle.WithClock(func() time.Time { return now }), lifecycle.WithLimits(1, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// x and y name one image; z another, used longer ago.
+	d := push(t, repo, "x")
+	img, _ := remote.Get(ref(t, repo+"@"+d), remote.WithContext(t.Context()))
+	remote.Tag(ref(t, repo+":y").(name.Tag), img, remote.WithContext(t.Context()))
+	for _, tag := range []string{"x", "y"} {
+		store.Touch(t.Context(), lifecycle.Image{Repo: repo, Tag: tag, Digest: d}, t0.Add(-100*day))
+	}
+	p, _ := plan(t, m, repo)
+	if err := m.Apply(t.Context(), p); err != nil {
+		t.Fatal(err)
+	}
+	now = t0.Add(40 * day)
+	z := push(t, repo, "z")
+	store.Touch(t.Context(), lifecycle.Image{Repo: repo, Tag: "z", Digest: z}, t0.Add(-160*day))
+	p, ops := plan(t, m, repo)
+	for _, a := range p.Actions {
+		if a.Op == "prune" && a.Digest == d {
+			t.Errorf("%s is pruned while a tag the safety net left names it: %v", d, ops)
+		}
+	}
+}
+
+func ref(t *testing.T, s string) name.Reference {
+	t.Helper()
+	r, err := name.ParseReference(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}

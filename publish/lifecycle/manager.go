@@ -262,13 +262,14 @@ func (m *Manager) Plan(ctx context.Context, repo string) (*Plan, error) {
 		a := Action{Op: Leave, Tag: tag, Digest: d}
 		built, hasBuilt := buildTime(tag)
 		switch {
-		case m.current != "" && strings.Contains(tag, m.current):
-			a.Why = "of the current suffix " + m.current
-			live[d] = true
 		case strings.HasPrefix(tag, ObsoletePrefix) && rec != nil && rec.Keep != "":
+			// Before the current suffix, as imgprune checks permanent=true first.
 			err := fmt.Errorf("%s:%s (%s): %w: %s", repo, tag, d, ErrKeptObsolete, rec.Keep)
 			refused = append(refused, err)
 			a.Why = "refused: " + err.Error()
+			live[d] = true
+		case m.current != "" && strings.Contains(tag, m.current):
+			a.Why = "of the current suffix " + m.current
 			live[d] = true
 		case strings.HasPrefix(tag, ObsoletePrefix):
 			a.Why = "obsolete"
@@ -304,6 +305,13 @@ func (m *Manager) Plan(ctx context.Context, repo string) (*Plan, error) {
 		p.Actions = append(p.Actions, a)
 	}
 	p.Refused = errors.Join(refused...)
+	// The safety net first: a tag it leaves still names its digest, which is then not pruned.
+	m.safetyNet(p, Obsolete, since)
+	for _, a := range p.Actions {
+		if a.Op == Leave && !strings.HasPrefix(a.Tag, ObsoletePrefix) {
+			live[a.Digest] = true
+		}
+	}
 	// Never delete what something still refers to, nor anything while a refusal stands.
 	for i, a := range p.Actions {
 		if a.Op != Prune {
@@ -323,7 +331,6 @@ func (m *Manager) Plan(ctx context.Context, repo string) (*Plan, error) {
 			p.Actions[i].Why = a.Why + ", more than " + days(m.pruneAfter)
 		}
 	}
-	m.safetyNet(p, Obsolete, since)
 	m.safetyNet(p, Prune, since)
 	return p, nil
 }
