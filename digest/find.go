@@ -133,7 +133,7 @@ func find(data []byte, file string, o findOptions) ([]Image, error) {
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		if err != nil && bytes.Contains(data, []byte("{{")) {
+		if err != nil && isTemplate(data) {
 			// A Helm template, which is YAML only once rendered: its literal image lines.
 			return templateLines(data, file, o)
 		}
@@ -177,6 +177,21 @@ func find(data []byte, file string, o findOptions) ([]Image, error) {
 // optional comment. A line with a template action in its value is none.
 var templateLine = regexp.MustCompile(`^(\s*(?:-\s+)?[A-Za-z_]*[iI]mage:[ \t]+)(["']?)([^"'\s{}#]+)(["']?)[ \t]*(?:#.*)?$`)
 
+// isTemplate reports whether data is a Helm template: a line that is a template action
+// ({{- if …}}, {{ include … | nindent 4 }}), which no YAML file holds; a values file with a tpl
+// string in a value is YAML, and its errors are its own.
+func isTemplate(data []byte) bool {
+	for line := range bytes.Lines(data) {
+		if bytes.HasPrefix(bytes.TrimSpace(line), []byte("{{")) {
+			return true
+		}
+	}
+	return false
+}
+
+// blockStart is a line that opens a block scalar: its content, more indented, is a string.
+var blockStart = regexp.MustCompile(`:[ \t]*[|>][-+0-9]*[ \t]*(?:#.*)?$`)
+
 // templateLines finds the images of a Helm template line by line: each literal reference under
 // an image key, with its position. Explicit paths name no value in a template.
 func templateLines(data []byte, file string, o findOptions) ([]Image, error) {
@@ -185,8 +200,18 @@ func templateLines(data []byte, file string, o findOptions) ([]Image, error) {
 	}
 	var out []Image
 	start := 0
+	block := -1 // the indentation of the key whose block scalar the lines are in, or -1
 	for n, line := range bytes.SplitAfter(data, []byte("\n")) {
 		text := strings.TrimRight(string(line), "\r\n")
+		indent := len(text) - len(strings.TrimLeft(text, " "))
+		if block >= 0 && (strings.TrimSpace(text) == "" || indent > block) {
+			start += len(line) // a script's or a config's text, no image of the template's
+			continue
+		}
+		block = -1
+		if blockStart.MatchString(text) {
+			block = indent
+		}
 		m := templateLine.FindStringSubmatchIndex(text)
 		if m != nil && text[m[4]:m[5]] == text[m[8]:m[9]] {
 			raw := text[m[6]:m[7]]
@@ -280,7 +305,7 @@ func (f *finder) addDigest(n *yaml.Node, path string, shape Shape, ref Reference
 	if d := scalar(n); d != "" {
 		var err error
 		if ref.Digest, err = ParseDigest(d); err != nil {
-			f.refuse(n, path, ref, err.Error())
+			f.refuse(n, path, shape, ref, err.Error())
 			return
 		}
 	}
@@ -292,7 +317,7 @@ func (f *finder) addSha(n *yaml.Node, path string, ref Reference) {
 	if hex := scalar(n); hex != "" {
 		var err error
 		if ref.Digest, err = ParseDigest("sha256:" + hex); err != nil {
-			f.refuse(n, path, ref, err.Error())
+			f.refuse(n, path, ShapeMap, ref, err.Error())
 			return
 		}
 	}
@@ -377,7 +402,7 @@ func (f *finder) stringImage(parent *yaml.Node, key string, v *yaml.Node, path s
 		if hub, tag, ok := f.hubTag(parent); ok {
 			ref, err := Parse(hub + "/" + v.Value + ":" + tag)
 			if err != nil {
-				f.refuse(v, path, Reference{Repository: hub + "/" + v.Value}, err.Error())
+				f.refuse(v, path, ShapeHub, Reference{Repository: hub + "/" + v.Value}, err.Error())
 				return true
 			}
 			f.add(v, path, ShapeHub, ref, func(d Digest) string { return ref.WithDigest(d).String() })
@@ -387,7 +412,7 @@ func (f *finder) stringImage(parent *yaml.Node, key string, v *yaml.Node, path s
 			// Istio's image: pilot beside an empty hub and tag, or under
 			// _internal_defaults_do_not_set with its own global: a name the templates put
 			// between a hub and a tag, not docker.io/library/pilot.
-			f.refuse(v, path, Reference{Repository: v.Value},
+			f.refuse(v, path, ShapeHub, Reference{Repository: v.Value},
 				"a name the chart puts between a hub and a tag, which this file does not hold: the image to pin is not in this file (pin the chart with -chart)")
 			return true
 		}
@@ -400,17 +425,24 @@ func (f *finder) stringImage(parent *yaml.Node, key string, v *yaml.Node, path s
 		// Under an image key, one word that is not a reference is reported, not skipped (a
 		// check that passes over it would call the file pinned), and the file's other images
 		// are still pinned.
-		f.refuse(v, path, Reference{Repository: v.Value}, fmt.Sprintf("%q is not an image reference: %v", v.Value, err))
+		f.refuse(v, path, ShapeString, Reference{Repository: v.Value}, fmt.Sprintf("%q is not an image reference: %v", v.Value, err))
 		return true
 	}
 	f.add(v, path, ShapeString, ref, func(d Digest) string { return ref.WithDigest(d).String() })
 	return true
 }
 
-// refuse records an image the file alone cannot pin, and why: Plan returns its change with Err,
-// and the file's other images are still pinned.
-func (f *finder) refuse(n *yaml.Node, path string, ref Reference, why string) {
-	f.images = append(f.images, Image{File: f.file, Line: n.Line, Column: n.Column, Path: path, Shape: ShapeMap, Ref: ref, Refused: why})
+// refuse records an image of shape the file alone cannot pin, and why: Plan returns its change
+// with Err, and the file's other images are still pinned.
+func (f *finder) refuse(n *yaml.Node, path string, shape Shape, ref Reference, why string) {
+	f.images = append(f.images, Image{File: f.file, Line: n.Line, Column: n.Column, Path: path, Shape: shape, Ref: ref, Refused: why})
+}
+
+// hasHost reports whether a repository names its registry: a first part with a dot or a port,
+// or localhost (quay.io/prometheus/node-exporter).
+func hasHost(repo string) bool {
+	host, _, ok := strings.Cut(repo, "/")
+	return ok && (strings.ContainsAny(host, ".:") || host == "localhost")
 }
 
 // elsewhere records a {image, tag, digest} map whose registry the chart takes from elsewhere
@@ -421,13 +453,13 @@ func (f *finder) elsewhere(v *yaml.Node, path, name string) bool {
 	if d := child(v, "digest"); d != nil && scalar(d) != "" {
 		digest, err := ParseDigest(scalar(d))
 		if err != nil {
-			f.refuse(d, path+".digest", Reference{Repository: name}, err.Error())
+			f.refuse(d, path+".digest", ShapeMap, Reference{Repository: name}, err.Error())
 			return true
 		}
 		f.add(d, path+".digest", ShapeMap, Reference{Repository: name, Digest: digest}, func(d Digest) string { return string(d) })
 		return true
 	}
-	f.refuse(v, path, Reference{Repository: name},
+	f.refuse(v, path, ShapeMap, Reference{Repository: name},
 		"its registry is not in this map: the chart takes it from elsewhere (global.image.registry, as a rule), so the image to pin is not in this file (pin the chart with -chart)")
 	return true
 }
@@ -484,7 +516,7 @@ func (f *finder) imageMap(v *yaml.Node, path string) bool {
 		// reference of its own.
 		if im := child(v, "image"); im != nil && im.Kind == yaml.ScalarNode {
 			repo = scalar(im)
-			if repo != "" && child(v, "registry") == nil {
+			if repo != "" && scalar(child(v, "registry")) == "" && !hasHost(repo) {
 				return f.elsewhere(v, path, repo)
 			}
 		}
@@ -517,7 +549,7 @@ func (f *finder) imageMap(v *yaml.Node, path string) bool {
 	}
 	ref, err := Parse(written)
 	if err != nil {
-		f.refuse(v, path, Reference{Repository: written}, err.Error())
+		f.refuse(v, path, ShapeMap, Reference{Repository: written}, err.Error())
 		return true
 	}
 	hasDigest := digestNode != nil && digestNode.Kind == yaml.ScalarNode
@@ -561,12 +593,12 @@ func (f *finder) names(v, names, digests *yaml.Node, path string) {
 		}
 		ref, err := Parse(written)
 		if err != nil {
-			f.refuse(nameNode, path+".name."+x, Reference{Repository: written}, err.Error())
+			f.refuse(nameNode, path+".name."+x, ShapeNames, Reference{Repository: written}, err.Error())
 			continue
 		}
 		dn := child(digests, x)
 		if dn == nil || dn.Kind != yaml.ScalarNode {
-			f.refuse(nameNode, path+".name."+x, ref, fmt.Sprintf("no digest.%s value to pin it", x))
+			f.refuse(nameNode, path+".name."+x, ShapeNames, ref, fmt.Sprintf("no digest.%s value to pin it", x))
 			continue
 		}
 		f.addDigest(dn, path+".digest."+x, ShapeNames, ref)

@@ -1,6 +1,7 @@
 package digest_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -74,6 +75,15 @@ func TestYAMLShapes(t *testing.T) {
 			refused: "values.yaml:12: defaultBackend.image: defaultbackend-amd64: its registry is not in this map",
 		},
 		{
+			// A registry key left empty is no registry either; a repository that names its
+			// host needs none.
+			name: "registry empty, or in the name",
+			in:   "a:\n  image:\n    registry:\n    image: ingress-nginx/controller\n    tag: v1.9.4\nb:\n  image:\n    image: quay.io/prometheus/node-exporter\n    tag: v1.7.0\n",
+			refs: []string{"quay.io/prometheus/node-exporter:v1.7.0"},
+			want: "a:\n  image:\n    registry:\n    image: ingress-nginx/controller\n    tag: v1.9.4\nb:\n  image:\n    image: quay.io/prometheus/node-exporter\n    tag: v1.7.0@" + d("quay.io/prometheus/node-exporter:v1.7.0") + "\n",
+			refused: "values.yaml:3: a.image: ingress-nginx/controller: its registry is not in this map",
+		},
+		{
 			// renovate's {registry, repository, version}: version is the tag.
 			name: "version is the tag",
 			in:   "coreImage:\n  registry: docker.io\n  repository: bitnami/harbor-core\n  version: 2.1.3-debian-10-r38\n",
@@ -108,6 +118,14 @@ func TestYAMLShapes(t *testing.T) {
 			refs: []string{"busybox", "busybox:1.36"},
 			want: "metadata:\n  name: \"{{ include \"app.fullname\" . }}-test\"\n  labels:\n    {{- include \"app.labels\" . | nindent 4 }}\nspec:\n  containers:\n" +
 				"    - name: wget\n      image: busybox@" + d("busybox") + " # the probe\n    - name: app\n      image: \"{{ .Values.image.repository }}:{{ .Values.image.tag }}\"\n    - name: quoted\n      image: 'busybox:1.36@" + d("busybox:1.36") + "'\n",
+		},
+		{
+			// A template's block scalar is a string (a script, a config): its lines are not
+			// the template's images.
+			name: "helm template block scalar",
+			in:   "{{- if .Values.enabled }}\ndata:\n  run.sh: |\n    image: busybox:1.36\n  other: x\nspec:\n  image: busybox:1.36\n{{- end }}\n",
+			refs: []string{"busybox:1.36"},
+			want: "{{- if .Values.enabled }}\ndata:\n  run.sh: |\n    image: busybox:1.36\n  other: x\nspec:\n  image: busybox:1.36@" + d("busybox:1.36") + "\n{{- end }}\n",
 		},
 		{
 			// -image names a list item (kbld's search rule path [spec, {allIndexes}, images, {index: 0}]).
@@ -146,5 +164,14 @@ func TestYAMLShapes(t *testing.T) {
 				t.Errorf("got:\n%s\nwant:\n%s", out, c.want)
 			}
 		})
+	}
+}
+
+// TestBrokenValuesWithTpl: a values file with a tpl string in a value is YAML: its syntax error
+// is its own, not a reason to read it as a template.
+func TestBrokenValuesWithTpl(t *testing.T) {
+	_, err := digest.Find([]byte("name: \"{{ .Release.Name }}\"\nimage: [busybox:1.36\n"), "values.yaml")
+	if !errors.Is(err, digest.ErrInvalid) {
+		t.Errorf("a broken values file: %v, want ErrInvalid", err)
 	}
 }
