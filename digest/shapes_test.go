@@ -77,10 +77,10 @@ func TestYAMLShapes(t *testing.T) {
 		{
 			// A registry key left empty is no registry either; a repository that names its
 			// host needs none.
-			name: "registry empty, or in the name",
-			in:   "a:\n  image:\n    registry:\n    image: ingress-nginx/controller\n    tag: v1.9.4\nb:\n  image:\n    image: quay.io/prometheus/node-exporter\n    tag: v1.7.0\n",
-			refs: []string{"quay.io/prometheus/node-exporter:v1.7.0"},
-			want: "a:\n  image:\n    registry:\n    image: ingress-nginx/controller\n    tag: v1.9.4\nb:\n  image:\n    image: quay.io/prometheus/node-exporter\n    tag: v1.7.0@" + d("quay.io/prometheus/node-exporter:v1.7.0") + "\n",
+			name:    "registry empty, or in the name",
+			in:      "a:\n  image:\n    registry:\n    image: ingress-nginx/controller\n    tag: v1.9.4\nb:\n  image:\n    image: quay.io/prometheus/node-exporter\n    tag: v1.7.0\n",
+			refs:    []string{"quay.io/prometheus/node-exporter:v1.7.0"},
+			want:    "a:\n  image:\n    registry:\n    image: ingress-nginx/controller\n    tag: v1.9.4\nb:\n  image:\n    image: quay.io/prometheus/node-exporter\n    tag: v1.7.0@" + d("quay.io/prometheus/node-exporter:v1.7.0") + "\n",
 			refused: "values.yaml:3: a.image: ingress-nginx/controller: its registry is not in this map",
 		},
 		{
