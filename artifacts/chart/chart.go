@@ -43,9 +43,9 @@ func WithValues(values map[string]any) Option {
 	return func(p *Packager) { p.user = values }
 }
 
-// WithJobs sets how many renders run at once when pins are proved. Default: 2.
+// WithJobs sets how many renders run at once when pins are proved; below 1 is 1. Default: 2.
 func WithJobs(n int) Option {
-	return func(p *Packager) { p.jobs = n }
+	return func(p *Packager) { p.jobs = max(n, 1) }
 }
 
 // New returns a chart packager.

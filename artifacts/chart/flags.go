@@ -82,11 +82,13 @@ func envImage(n *yaml.Node) (digest.Reference, bool) {
 	if !strings.Contains(strings.ToUpper(name), "IMAGE") {
 		return digest.Reference{}, false
 	}
-	// Named for an image, a value with a tag or digest is one, with or without a registry host
+	// Named for an image, a value with a path and a tag or digest is one, with or without a host
 	// (OSM's OSM_DEFAULT_INIT_CONTAINER_IMAGE: openservicemesh/init:latest-main); a pull policy
 	// (IfNotPresent) has neither.
 	ref, err := digest.Parse(value)
-	if err != nil || ref.Tag == "" && !ref.Pinned() {
+	if err != nil || ref.Tag == "" && !ref.Pinned() || !strings.Contains(ref.Repository, "/") {
+		// localhost:5000 (IMAGE_REGISTRY) parses as repository localhost, tag 5000: an image
+		// has a path.
 		return digest.Reference{}, false
 	}
 	return ref, true

@@ -61,10 +61,12 @@ func (a *rendered) settle(render renderer, values []byte) error {
 	for name, text := range a.files {
 		other, ok := b.files[name]
 		if !ok || other == text {
+			delete(a.volatile, name) // the same twice: nothing in it varies
 			continue
 		}
 		x, y := strings.Split(text, "\n"), strings.Split(other, "\n")
 		if len(x) != len(y) {
+			delete(a.volatile, name)
 			continue // lines come and go: nothing is passed over, and proof refuses what differs
 		}
 		if a.volatile == nil {
@@ -88,7 +90,22 @@ func (a *rendered) settle(render renderer, values []byte) error {
 func (a *rendered) inherit(like *rendered) {
 	for name, lines := range like.volatile {
 		text, ok := a.files[name]
-		if !ok || strings.Count(text, "\n") != strings.Count(like.files[name], "\n") {
+		if !ok {
+			continue
+		}
+		// Only a file that is like's but for its volatile lines: anything else is proved.
+		x, y := strings.Split(text, "\n"), strings.Split(like.files[name], "\n")
+		if len(x) != len(y) {
+			continue
+		}
+		same := true
+		for i := range x {
+			if x[i] != y[i] && !lines[i] {
+				same = false
+				break
+			}
+		}
+		if !same {
 			continue
 		}
 		if a.volatile == nil {
@@ -265,12 +282,19 @@ func proof(before, after *rendered, pins map[string]digest.Digest) ([]renderedIm
 		pinned = append(pinned, a)
 		swaps = append(swaps, a.ref.String(), b.ref.String())
 	}
-	// Put back every pinned image as it was, wherever the chart prints it: a YAML file, or
-	// NOTES.txt's "kubectl run --image …".
+	// Put back every pinned image as it was where the chart prints it: the YAML files it was
+	// found in, and files that are no YAML (NOTES.txt's "kubectl run --image …"). Another YAML
+	// file that writes the pinned reference itself is left as it renders.
 	if len(swaps) > 0 {
 		put := strings.NewReplacer(swaps...)
+		in := map[string]bool{}
+		for _, im := range pinned {
+			in[im.file] = true
+		}
 		for name, text := range restored {
-			restored[name] = put.Replace(text)
+			if in[name] || !strings.HasSuffix(name, ".yaml") && !strings.HasSuffix(name, ".yml") {
+				restored[name] = put.Replace(text)
+			}
 		}
 	}
 	hexes := map[string]bool{}
@@ -467,7 +491,7 @@ func pinValues(ctx context.Context, render renderer, values []byte, file string,
 	// Proved with each toggle on, up to jobs at once; the first failure in toggle order is told.
 	fails := make([]error, len(toggles))
 	g := errgroup.Group{}
-	g.SetLimit(jobs)
+	g.SetLimit(max(jobs, 1))
 	for i := range toggles {
 		t := &toggles[i]
 		g.Go(func() error {
@@ -625,32 +649,34 @@ func toggleRenders(values []byte, file string, render renderer, like *rendered, 
 		}
 	}
 	walk(doc.Content[0], "", 0)
-	if len(paths) > maxToggles {
-		paths = paths[:maxToggles]
-	}
-	renders := make([]*toggled, len(paths))
-	g := errgroup.Group{}
-	g.SetLimit(jobs)
-	for i, p := range paths {
-		g.Go(func() error {
-			on, err := yamledit.SetLiteral(values, file, map[string]string{p: "true"})
-			if err != nil {
-				return nil
-			}
-			if r, err := render(on); err == nil {
-				if like != nil {
-					r.inherit(like)
-				}
-				renders[i] = &toggled{path: p, values: on, before: r}
-			}
-			return nil
-		})
-	}
-	g.Wait()
+	// In batches, so that toggles the chart does not render with leave their places to others.
 	var out []toggled
-	for _, t := range renders {
-		if t != nil {
-			out = append(out, *t)
+	for len(paths) > 0 && len(out) < maxToggles {
+		batch := paths[:min(len(paths), maxToggles-len(out))]
+		paths = paths[len(batch):]
+		renders := make([]*toggled, len(batch))
+		g := errgroup.Group{}
+		g.SetLimit(max(jobs, 1))
+		for i, p := range batch {
+			g.Go(func() error {
+				on, err := yamledit.SetLiteral(values, file, map[string]string{p: "true"})
+				if err != nil {
+					return nil
+				}
+				if r, err := render(on); err == nil {
+					if like != nil {
+						r.inherit(like)
+					}
+					renders[i] = &toggled{path: p, values: on, before: r}
+				}
+				return nil
+			})
+		}
+		g.Wait()
+		for _, t := range renders {
+			if t != nil {
+				out = append(out, *t)
+			}
 		}
 	}
 	return out

@@ -41,7 +41,8 @@ func WithTagger(name, email string) TagsOption {
 // version at the commit the release was built from, in org/<dependency name> (the publishing
 // organization, not necessarily the one the sources came from), and "v<version>" too for a
 // dependency with goversionenabled. Tags are dated at the release time. A tag at the same
-// commit is left; one at another commit is refused, never moved.
+// commit is left; one at another commit is refused, never moved; a dependency the release
+// records no commit of is refused.
 func Tags(client *gh.Client, org string, opts ...TagsOption) (publish.Target, error) {
 	if client == nil {
 		return nil, errors.New("github: nil client")
@@ -69,6 +70,7 @@ func (t *tags) tags(d *release.Dir) []tag {
 	for _, name := range d.Manifest.DependencyNames() {
 		dep := d.Manifest.Dependencies[name]
 		if !gitx.IsFullSHA(dep.Sha) {
+			out = append(out, tag{name, version, ""}) // refused: there is no commit to tag
 			continue
 		}
 		out = append(out, tag{name, version, dep.Sha})
@@ -116,6 +118,11 @@ func (t *tags) Plan(ctx context.Context, d *release.Dir) ([]publish.Action, erro
 	var actions []publish.Action
 	for _, g := range t.tags(d) {
 		a := publish.Action{Kind: "git-tag", Object: t.object(g), Digest: g.sha, Source: g.repo}
+		if g.sha == "" {
+			a.Op, a.Detail = publish.Refuse, "the release records no commit of it to tag"
+			actions = append(actions, a)
+			continue
+		}
 		commit, err := t.tagged(ctx, g)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", a.Object, err)
@@ -140,7 +147,7 @@ func (t *tags) Apply(ctx context.Context, d *release.Dir, push []publish.Action)
 	}
 	when := gh.Timestamp{Time: d.Time.UTC()}
 	for _, g := range t.tags(d) {
-		if !want[t.object(g)] {
+		if !want[t.object(g)] || g.sha == "" {
 			continue
 		}
 		obj, _, err := t.client.Git.CreateTag(ctx, t.org, g.repo, gh.CreateTag{
