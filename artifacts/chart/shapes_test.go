@@ -258,6 +258,16 @@ spec:
 		placeholder: "auto",
 	},
 	{
+		// A hook that writes the image pinned already, in a template of its own: the pin of the
+		// same image through values renders that same text elsewhere, and the hook's file is
+		// left as it renders.
+		name:   "pinned-in-another-template",
+		values: "app:\n  image: busybox:1.36\n",
+		templates: map[string]string{"deployment.yaml": deployment(`{{ .Values.app.image | quote }}`),
+			"hook.yaml": strings.Replace(deployment("busybox:1.36@"+string(fake("busybox:1.36"))), "name: app\n", "name: hook\n", 1)},
+		written: "  image: busybox:1.36@sha256:",
+	},
+	{
 		// The same component with its image written in the template: turned on, it would run an
 		// unpinned image, so the chart is not released.
 		name:      "disabled-hard-coded",
