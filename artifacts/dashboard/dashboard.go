@@ -9,6 +9,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/Masterminds/semver/v3"
 )
 
 // MaxSize bounds a dashboard file.
@@ -38,8 +40,10 @@ func IsDashboard(file string) (string, bool) {
 
 // Externalize returns the dashboard data ready for grafana.com, for release version:
 //   - __inputs declares DS_PROMETHEUS, a Prometheus data source;
-//   - __requires lists Grafana, the Prometheus data source and the panel types the dashboard
-//     uses, sorted;
+//   - __requires lists, as Grafana's exporter does and sorted by id, Grafana at the version the
+//     panels record (the highest pluginVersion; "" when none does), the Prometheus data source
+//     at 1.0.0, and the panel types the dashboard uses, with their names and the empty version
+//     of Grafana's built-in panels;
 //   - every data source named "Prometheus" (a string, or an object's uid) becomes
 //     ${DS_PROMETHEUS}; references to a variable ($datasource) are left as they are;
 //   - the description is "<title> version <version>". A dashboard without a title, or with a
@@ -71,13 +75,24 @@ func Externalize(data []byte, version string) ([]byte, error) {
 		"name": "DS_PROMETHEUS", "label": "Prometheus", "description": "", "type": "datasource",
 		"pluginId": "prometheus", "pluginName": "Prometheus",
 	}}
+	// As Grafana's own exporter writes them, sorted by id: Grafana at the version the dashboard
+	// was saved with, the data source at "1.0.0" (what the exporter writes for a data source
+	// plugin with no version of its own), and each panel type used, by its name, with its
+	// plugin's version, which is empty for the panels built into Grafana.
 	requires := []any{
-		map[string]any{"type": "grafana", "id": "grafana", "name": "Grafana", "version": ""},
-		map[string]any{"type": "datasource", "id": "prometheus", "name": "Prometheus", "version": ""},
+		map[string]any{"type": "grafana", "id": "grafana", "name": "Grafana", "version": savedWith(doc)},
+		map[string]any{"type": "datasource", "id": "prometheus", "name": "Prometheus", "version": "1.0.0"},
 	}
 	for _, p := range panelTypes(doc) {
-		requires = append(requires, map[string]any{"type": "panel", "id": p, "name": p, "version": ""})
+		name, ok := corePanels[p]
+		if !ok {
+			name = p
+		}
+		requires = append(requires, map[string]any{"type": "panel", "id": p, "name": name, "version": ""})
 	}
+	slices.SortStableFunc(requires, func(a, b any) int {
+		return strings.Compare(a.(map[string]any)["id"].(string), b.(map[string]any)["id"].(string))
+	})
 	doc["__requires"] = requires
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
@@ -213,6 +228,43 @@ func countSources(doc map[string]any) int {
 }
 
 // panelTypes are the types of the dashboard's panels, rows' panels included, sorted, once each.
+// corePanels names the panels built into Grafana as its exporter names them.
+var corePanels = map[string]string{
+	"bargauge": "Bar gauge", "gauge": "Gauge", "graph": "Graph (old)", "heatmap": "Heatmap", "logs": "Logs",
+	"piechart": "Pie chart", "singlestat": "Singlestat", "stat": "Stat", "table": "Table", "text": "Text",
+	"timeseries": "Time series",
+}
+
+// savedWith is the Grafana version a dashboard was saved with: the highest pluginVersion its
+// panels record (Grafana writes its own version on the panels built into it, from 7.0 on), or
+// "" when none records one, since an older Grafana saved it and the JSON does not say which.
+func savedWith(doc map[string]any) string {
+	var best *semver.Version
+	var visit func(any)
+	visit = func(v any) {
+		list, _ := v.([]any)
+		for _, p := range list {
+			m, _ := p.(map[string]any)
+			if s, ok := m["pluginVersion"].(string); ok {
+				if v, err := semver.StrictNewVersion(strings.TrimPrefix(s, "v")); err == nil && (best == nil || v.GreaterThan(best)) {
+					best = v
+				}
+			}
+			visit(m["panels"])
+		}
+	}
+	visit(doc["panels"])
+	rows, _ := doc["rows"].([]any)
+	for _, r := range rows {
+		m, _ := r.(map[string]any)
+		visit(m["panels"])
+	}
+	if best == nil {
+		return ""
+	}
+	return best.String()
+}
+
 func panelTypes(doc map[string]any) []string {
 	var out []string
 	var visit func(any)

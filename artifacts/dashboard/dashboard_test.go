@@ -12,16 +12,19 @@ import (
 )
 
 // TestExternalize, on dashboards in Istio's two shapes: the older one (string data sources
-// named Prometheus, graph and table panels) and the generated one (data source objects, a
-// $datasource variable, rows holding panels).
+// named Prometheus, graph and table panels, no panel versions, as Istio 1.20's schema-18
+// dashboards) and the generated one (data source objects, a $datasource variable, rows holding
+// panels, pluginVersion 10.1.5 and v11.0.0 as Istio 1.30's). __requires is Grafana's exporter's
+// shape: sorted by id, Grafana at the highest panel version, Prometheus at 1.0.0.
 func TestExternalize(t *testing.T) {
 	for _, tc := range []struct {
 		file, title string
 		sources     int // data sources that become the input
 		panels      []string
+		requires    string // id@version, in order
 	}{
-		{"testdata/mesh-dashboard.json", "Mesh Dashboard", 2, []string{"singlestat", "table"}},
-		{"testdata/control-dashboard.gen.json", "Control Plane Dashboard", 1, []string{"text", "timeseries"}},
+		{"testdata/mesh-dashboard.json", "Mesh Dashboard", 2, []string{"singlestat", "table"}, "grafana@ prometheus@1.0.0 singlestat@ table@"},
+		{"testdata/control-dashboard.gen.json", "Control Plane Dashboard", 1, []string{"text", "timeseries"}, "grafana@11.0.0 prometheus@1.0.0 text@ timeseries@"},
 	} {
 		in, err := os.ReadFile(tc.file)
 		if err != nil {
@@ -54,11 +57,16 @@ func TestExternalize(t *testing.T) {
 		if n := strings.Count(string(out), `"${DS_PROMETHEUS}"`); n != tc.sources {
 			t.Errorf("%s: %d inputs used, want %d", tc.file, n, tc.sources)
 		}
-		var panels []string
+		var panels, requires []string
 		for _, r := range doc["__requires"].([]any) {
-			if m := r.(map[string]any); m["type"] == "panel" {
+			m := r.(map[string]any)
+			if m["type"] == "panel" {
 				panels = append(panels, m["id"].(string))
 			}
+			requires = append(requires, m["id"].(string)+"@"+m["version"].(string))
+		}
+		if got := strings.Join(requires, " "); got != tc.requires {
+			t.Errorf("%s: __requires %s, want %s", tc.file, got, tc.requires)
 		}
 		if diff := cmp.Diff(tc.panels, panels); diff != "" {
 			t.Errorf("%s: panels (-want +got):\n%s", tc.file, diff)
