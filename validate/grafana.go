@@ -15,8 +15,9 @@ import (
 
 // Grafana checks the dashboards of the grafana output: each grafana/<name>.json recorded is a
 // dashboard externalized for grafana.com for this release's version (a title, the description
-// naming the version, the DS_PROMETHEUS input, no data source left named Prometheus), and every
-// dashboard the manifest's dashboards map names (to publish it) is there.
+// naming the version, the DS_PROMETHEUS input, no data source left named Prometheus), and,
+// when the manifest has a dashboards map (the grafana.com ids to publish to), the dashboards are
+// exactly its keys, as Istio's release-builder validates them.
 type Grafana struct{}
 
 // Name is "grafana".
@@ -33,6 +34,15 @@ func (Grafana) Check(_ context.Context, d *release.Dir) error {
 	for _, name := range slices.Sorted(maps.Keys(m.Dashboards)) {
 		if rel := release.DashboardPath(name); !recorded[rel] {
 			errs = append(errs, fmt.Errorf("%s: dashboard %s (grafana.com id %d) is not recorded in the manifest", rel, name, m.Dashboards[name]))
+		}
+	}
+	if len(m.Dashboards) > 0 {
+		// As Istio's release-builder validates: grafana/ holds exactly the map's dashboards.
+		for _, rel := range slices.Sorted(maps.Keys(recorded)) {
+			name := strings.TrimSuffix(strings.TrimPrefix(rel, "grafana/"), ".json")
+			if _, ok := m.Dashboards[name]; !ok {
+				errs = append(errs, fmt.Errorf("%s: dashboard %s is not in the manifest's dashboards map, which names the dashboards of the release", rel, name))
+			}
 		}
 	}
 	if len(recorded) == 0 && len(errs) == 0 {

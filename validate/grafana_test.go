@@ -10,8 +10,9 @@ import (
 	"github.com/releasekit/releasekit/validate"
 )
 
-// TestGrafanaCheck: the demo's dashboard passes; one put back to the internal data source, or
-// one the dashboards map names that was not built, fails with the reason.
+// TestGrafanaCheck: the demo's dashboard passes; one put back to the internal data source, one
+// the dashboards map names that was not built, or one built that a dashboards map does not
+// name, fails with the reason.
 func TestGrafanaCheck(t *testing.T) {
 	for name, tc := range map[string]edited{
 		"as built": {func(string) {}, ""},
@@ -30,6 +31,16 @@ func TestGrafanaCheck(t *testing.T) {
 			data, _ := os.ReadFile(p)
 			os.WriteFile(p, []byte(strings.Replace(string(data), "dependencies:", "dashboards:\n  mesh-dashboard: 7639\ndependencies:", 1)), 0o644)
 		}, "grafana/mesh-dashboard.json: dashboard mesh-dashboard (grafana.com id 7639) is not recorded in the manifest"},
+		"built, not named": {func(dir string) {
+			p := filepath.Join(dir, release.ManifestFile)
+			data, _ := os.ReadFile(p)
+			os.WriteFile(p, []byte(strings.Replace(string(data), "dependencies:", "dashboards:\n  mesh-dashboard: 7639\ndependencies:", 1)), 0o644)
+		}, "grafana/hello-dashboard.json: dashboard hello-dashboard is not in the manifest's dashboards map"},
+		"named and built": {func(dir string) {
+			p := filepath.Join(dir, release.ManifestFile)
+			data, _ := os.ReadFile(p)
+			os.WriteFile(p, []byte(strings.Replace(string(data), "dependencies:", "dashboards:\n  hello-dashboard: 7639\ndependencies:", 1)), 0o644)
+		}, ""},
 	} {
 		checkEdited(t, mainBranch, validate.Grafana{}, name, tc.edit, tc.want)
 	}
