@@ -22,6 +22,11 @@ type PullRequests struct {
 	// Owner, when set, is the organization of every repository (Istio's -github org flag),
 	// whatever their URLs say.
 	Owner string
+	// HeadFromURL opens each pull request in Owner's repository from the branch pushed to the
+	// repository's own URL: a URL of another owner makes the head that owner's (Istio's
+	// release-builder --prRepoOrg: the manifest names the repositories pushed to, the flag
+	// the organization the pull requests are for).
+	HeadFromURL bool
 }
 
 // New returns pull requests opened through client, in owner's repositories ("" for the
@@ -65,6 +70,11 @@ func (p *PullRequests) OpenPullRequest(ctx context.Context, pr branch.PullReques
 	owner, name, err := p.Repository(pr.URL)
 	if err != nil {
 		return "", false, err
+	}
+	if p.HeadFromURL && pr.HeadOwner == "" {
+		if pushed, _, err := (&PullRequests{}).Repository(pr.URL); err == nil && pushed != owner {
+			pr.HeadOwner = pushed
+		}
 	}
 	head := pr.Head
 	if pr.HeadOwner != "" {

@@ -95,6 +95,46 @@ func TestOpenedMeanwhile(t *testing.T) {
 	}
 }
 
+// TestHeadFromURL: release-builder's --prRepoOrg. The branch is pushed to the repository the
+// manifest names (istio-testing's), and the pull request is opened in the organization's, from
+// that owner's branch; a repository already in the organization opens one from its own branch.
+func TestHeadFromURL(t *testing.T) {
+	var mu sync.Mutex
+	var calls []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		if r.Method == http.MethodGet {
+			calls = append(calls, "GET "+r.URL.Path+" "+r.URL.Query().Get("head"))
+			json.NewEncoder(w).Encode([]any{})
+			return
+		}
+		var req map[string]any
+		json.NewDecoder(r.Body).Decode(&req)
+		calls = append(calls, r.Method+" "+r.URL.Path+" "+req["head"].(string))
+		w.WriteHeader(201)
+		json.NewEncoder(w).Encode(map[string]any{"number": 1, "html_url": "https://github.com" + r.URL.Path + "/1"})
+	}))
+	defer srv.Close()
+	base, upload := srv.URL+"/", srv.URL+"/uploads/"
+	c, err := gh.NewClient(gh.WithURLs(&base, &upload))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &github.PullRequests{Client: c, Owner: "istio", HeadFromURL: true}
+	for _, url := range []string{"https://github.com/istio-testing/api", "https://github.com/istio/istio"} {
+		if _, created, err := p.OpenPullRequest(t.Context(), branch.PullRequest{URL: url, Base: "release-1.30", Head: "automatedBranchStep4", Title: "t"}); err != nil || !created {
+			t.Errorf("%s: created %v, %v", url, created, err)
+		}
+	}
+	want := "GET /repos/istio/api/pulls istio-testing:automatedBranchStep4\nPOST /repos/istio/api/pulls istio-testing:automatedBranchStep4\n" +
+		"GET /repos/istio/istio/pulls istio:automatedBranchStep4\nPOST /repos/istio/istio/pulls automatedBranchStep4"
+	if got := strings.Join(calls, "\n"); got != want {
+		t.Errorf("calls:\n%s\nwant:\n%s", got, want)
+	}
+}
+
 func newClient() *gh.Client {
 	c, err := gh.NewClient()
 	if err != nil {

@@ -115,6 +115,7 @@ func branchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	dryrun := fs.Bool("dryrun", true, "change nothing: print what would be pushed and opened, with the diffs")
 	tokenFile := fs.String("githubtoken", "", "file holding the GitHub token (default $GITHUB_TOKEN): push to github.com and open pull requests")
 	planFile := fs.String("plan", "", "the branch plan (releasekit's; Istio's steps are in examples/branch/istio.yaml)")
+	prRepoOrg := fs.String("prRepoOrg", "", "open the pull requests in this organization's repositories, from the branches pushed to the manifest's")
 	if err := flags(fs, args, stderr); err != nil {
 		return err
 	}
@@ -152,10 +153,11 @@ func branchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if err != nil {
 			return err
 		}
-		prs, err := bgithub.New(client, "")
+		prs, err := bgithub.New(client, *prRepoOrg)
 		if err != nil {
-			return err
+			return usageError{fmt.Errorf("--prRepoOrg: %w", err)}
 		}
+		prs.HeadFromURL = *prRepoOrg != ""
 		opts = append(opts, branch.WithPullRequests(prs), branch.WithPushURL(bgithub.PushURL(token)))
 	}
 	report, err := branch.Run(ctx, plan, m, m.Version, *step, opts...)

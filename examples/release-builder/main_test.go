@@ -164,7 +164,7 @@ func TestFlags(t *testing.T) {
 		"validate": {"-release"},
 		"publish": {"-release", "-dockerhub", "-dockertags", "-gcsbucket", "-s3bucket", "-s3-base-endpoint", "-helmbucket",
 			"-s3helmbucket", "-helmhub", "-gcsaliases", "-s3aliases", "-github", "-githubtoken", "-grafanatoken", "-cosignkey"},
-		"branch": {"-manifest", "-step", "-dryrun", "-githubtoken", "-plan"},
+		"branch": {"-manifest", "-step", "-dryrun", "-githubtoken", "-plan", "-prRepoOrg"},
 	} {
 		var out, errOut bytes.Buffer
 		if code := run(t.Context(), []string{cmd, "--help"}, &out, &errOut); code != 0 {
@@ -211,6 +211,14 @@ func TestBranch(t *testing.T) {
 	if code := run(t.Context(), []string{"branch", "--manifest", m, "--step", "1", "--plan", plan}, &out, &errOut); code != 0 ||
 		!strings.Contains(out.String(), "would create branch release-1.30 at ") {
 		t.Errorf("exit %d\n%s%s", code, out.String(), errOut.String())
+	}
+	// Istio's release/branch.sh flags, as it passes them (with the plan releasekit needs).
+	token := filepath.Join(dir, "token")
+	os.WriteFile(token, []byte("ghp_token\n"), 0o600)
+	out.Reset()
+	if code := run(t.Context(), []string{"branch", "--manifest", m, "--step=1", "--dryrun=true", "--githubtoken", token, "--prRepoOrg=istio", "--plan", plan}, &out, &errOut); code != 0 ||
+		!strings.Contains(out.String(), "would create branch release-1.30 at ") {
+		t.Errorf("branch.sh's flags: exit %d\n%s%s", code, out.String(), errOut.String())
 	}
 }
 
