@@ -318,14 +318,7 @@ func TestRules(t *testing.T) {
 // an obsolete image later kept for good is refused loudly, nothing is pruned, and the others
 // are still obsoleted.
 func TestPruneRules(t *testing.T) {
-	host := registry(t)
-	repo := host + "/rules/prune"
-	bucket, err := blob.Open(t.Context(), "mem://")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer bucket.Close()
-	store, _ := lifecycle.NewStore(bucket, "")
+	repo, store := rulesRepo(t, "prune")
 	day := 24 * time.Hour
 	t0 := time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC)
 	now := t0
@@ -387,14 +380,7 @@ func TestPruneRules(t *testing.T) {
 // TestSafetyNetKeepsTags: a tag the safety net leaves for the next run still names its digest,
 // so that digest is not pruned through another, obsolete tag.
 func TestSafetyNetKeepsTags(t *testing.T) {
-	host := registry(t)
-	repo := host + "/rules/shared"
-	bucket, err := blob.Open(t.Context(), "mem://")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer bucket.Close()
-	store, _ := lifecycle.NewStore(bucket, "")
+	repo, store := rulesRepo(t, "shared")
 	day := 24 * time.Hour
 	t0 := time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC)
 	now := t0
@@ -422,6 +408,21 @@ func TestSafetyNetKeepsTags(t *testing.T) {
 			t.Errorf("%s is pruned while a tag the safety net left names it: %v", d, ops)
 		}
 	}
+}
+
+// rulesRepo returns a repository of the test's registry and a store in a bucket of its own.
+func rulesRepo(t *testing.T, name string) (string, *lifecycle.Store) {
+	t.Helper()
+	bucket, err := blob.Open(t.Context(), "mem://")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { bucket.Close() })
+	store, err := lifecycle.NewStore(bucket, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return registry(t) + "/rules/" + name, store
 }
 
 func ref(t *testing.T, s string) name.Reference {
