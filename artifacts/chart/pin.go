@@ -136,11 +136,11 @@ type pinnedChart struct {
 
 // pinChart pins ch's values.yaml and then each subchart's own values.yaml in files (the chart's
 // files by name, values.yaml and charts/<sub>/values.yaml are replaced), proving every pin by
-// rendering the whole chart with user's values over them, up to jobs renders at once. A subchart packaged as an archive is
-// left as it is.
+// rendering the whole chart with user's values over them, up to jobs renders at once. A
+// subchart packaged as an archive is left as it is.
 func pinChart(ctx context.Context, ch *helmchart.Chart, files map[string][]byte, prefix string, user map[string]any, jobs int, r digest.Resolver, opts ...digest.Option) (*pinnedChart, error) {
 	values := files[chartutil.ValuesfileName]
-	seen := newSession(user, jobs)
+	seen := newSession(user)
 	pv, err := pinValues(ctx, valuesOf(ch, seen), values, prefix+chartutil.ValuesfileName, jobs, r, opts...)
 	if err != nil {
 		return nil, err
@@ -148,7 +148,6 @@ func pinChart(ctx context.Context, ch *helmchart.Chart, files map[string][]byte,
 	out := pv.out
 	files[chartutil.ValuesfileName] = out
 	pc := &pinnedChart{refused: pv.refused, written: map[string]string{}, missed: map[string]string{}}
-	defer func() { pc.renders = seen.renders }()
 	maps.Copy(pc.written, pv.written)
 	maps.Copy(pc.missed, pv.missed)
 	for _, sub := range ch.Dependencies() {
@@ -174,6 +173,7 @@ func pinChart(ctx context.Context, ch *helmchart.Chart, files map[string][]byte,
 			}
 		}
 	}
+	pc.renders = seen.renders
 	return pc, nil
 }
 
@@ -196,5 +196,5 @@ func renderFiles(ch *helmchart.Chart, files map[string][]byte, user map[string]a
 		deps = append(deps, &cp)
 	}
 	c.SetDependencies(deps...)
-	return renderChart(&c, newSession(user, 1))
+	return renderChart(&c, newSession(user))
 }

@@ -59,24 +59,16 @@ func (a *rendered) settle(render renderer, values []byte) error {
 		return err
 	}
 	for name, text := range a.files {
-		other, ok := b.files[name]
-		if !ok || other == text {
-			delete(a.volatile, name) // the same twice: nothing in it varies
-			continue
-		}
-		x, y := strings.Split(text, "\n"), strings.Split(other, "\n")
-		if len(x) != len(y) {
+		other, found := b.files[name]
+		lines, ok := differing(text, other)
+		if !found || !ok || len(lines) == 0 {
+			// The same twice: nothing in it varies; or lines come and go: nothing is passed
+			// over, and proof refuses what differs.
 			delete(a.volatile, name)
-			continue // lines come and go: nothing is passed over, and proof refuses what differs
+			continue
 		}
 		if a.volatile == nil {
 			a.volatile = map[string]map[int]bool{}
-		}
-		lines := map[int]bool{}
-		for i := range x {
-			if x[i] != y[i] {
-				lines[i] = true
-			}
 		}
 		a.volatile[name] = lines
 	}
@@ -94,18 +86,11 @@ func (a *rendered) inherit(like *rendered) {
 			continue
 		}
 		// Only a file that is like's but for its volatile lines: anything else is proved.
-		x, y := strings.Split(text, "\n"), strings.Split(like.files[name], "\n")
-		if len(x) != len(y) {
-			continue
+		diff, ok := differing(text, like.files[name])
+		for i := range diff {
+			ok = ok && lines[i]
 		}
-		same := true
-		for i := range x {
-			if x[i] != y[i] && !lines[i] {
-				same = false
-				break
-			}
-		}
-		if !same {
+		if !ok {
 			continue
 		}
 		if a.volatile == nil {
@@ -113,6 +98,22 @@ func (a *rendered) inherit(like *rendered) {
 		}
 		a.volatile[name] = lines
 	}
+}
+
+// differing returns the lines at which two texts differ, and false when they have not as many
+// lines.
+func differing(a, b string) (map[int]bool, bool) {
+	x, y := strings.Split(a, "\n"), strings.Split(b, "\n")
+	if len(x) != len(y) {
+		return nil, false
+	}
+	lines := map[int]bool{}
+	for i := range x {
+		if x[i] != y[i] {
+			lines[i] = true
+		}
+	}
+	return lines, true
 }
 
 // renderer renders the chart with values (the whole values file being pinned, as YAML) in place
@@ -171,14 +172,13 @@ func subchartValues(ch *helmchart.Chart, parentValues []byte, sub *helmchart.Cha
 // reads every file.
 type session struct {
 	user    map[string]any
-	jobs    int        // renders at once
 	mu      sync.Mutex // guards seen and renders: renders run at once
 	seen    map[string][]renderedImage
 	renders int
 }
 
-func newSession(user map[string]any, jobs int) *session {
-	return &session{user: user, jobs: max(jobs, 1), seen: map[string][]renderedImage{}}
+func newSession(user map[string]any) *session {
+	return &session{user: user, seen: map[string][]renderedImage{}}
 }
 
 // renderChart renders c and reads the images of its output through seen.
