@@ -231,19 +231,27 @@ func templateLines(data []byte, file string, o findOptions) ([]Image, error) {
 	return out, nil
 }
 
-// applyLines writes the changes of a template's image lines, each over its reference's bytes.
-func applyLines(data []byte, changes []Change) ([]byte, []Change) {
-	sorted := slices.Clone(changes)
-	slices.SortFunc(sorted, func(a, b Change) int { return a.span[0] - b.span[0] })
-	var out []byte
-	at := 0
-	for i, c := range sorted {
-		out = append(out, data[at:c.span[0]]...)
-		out = append(out, c.New...)
-		sorted[i].Old = string(data[c.span[0]:c.span[1]])
-		at = c.span[1]
+// applyLines writes the changes of a template's image lines, each over its reference's bytes,
+// and returns them, in the order given, with the text each replaced. Changes that overlap are
+// an error.
+func applyLines(data []byte, changes []Change) ([]byte, []Change, error) {
+	out := slices.Clone(changes)
+	order := make([]int, len(out))
+	for i := range order {
+		order[i] = i
 	}
-	return append(out, data[at:]...), sorted
+	slices.SortFunc(order, func(a, b int) int { return out[a].span[0] - out[b].span[0] })
+	var b []byte
+	at := 0
+	for _, i := range order {
+		c := &out[i]
+		if c.span[0] < at {
+			return nil, nil, fmt.Errorf("%s: two changes write the same value", c.Path)
+		}
+		b = append(append(b, data[at:c.span[0]]...), c.New...)
+		c.Old, at = string(data[c.span[0]:c.span[1]]), c.span[1]
+	}
+	return append(b, data[at:]...), out, nil
 }
 
 // MaxFileSize bounds a file Find, Pin and Check read: values files are kilobytes, and parsing

@@ -184,7 +184,10 @@ func applyTemplate(data []byte, file string, changes []Change, o findOptions) ([
 			return nil, nil, fmt.Errorf("%s: %s: a change not planned over this template", file, c.Path)
 		}
 	}
-	out, written := applyLines(data, changes)
+	out, written, err := applyLines(data, changes)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", file, err)
+	}
 	after, err := find(out, file, o)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: pinning would write what does not read back (nothing written): %w", file, err)
@@ -205,16 +208,7 @@ func applyTemplate(data []byte, file string, changes []Change, o findOptions) ([
 	if len(problems) > 0 {
 		return nil, nil, errors.Join(problems...)
 	}
-	// In the order given, with the text each replaced.
-	byStart := map[int]Change{}
-	for _, c := range written {
-		byStart[c.span[0]] = c
-	}
-	out2 := slices.Clone(changes)
-	for i := range out2 {
-		out2[i].Old = byStart[out2[i].span[0]].Old
-	}
-	return out, out2, nil
+	return out, written, nil
 }
 
 // Check returns every image reference in data that is not pinned to a digest.
