@@ -261,6 +261,7 @@ func (m *Manager) Plan(ctx context.Context, repo string) (*Plan, error) {
 		rec := table.Get(d)
 		a := Action{Op: Leave, Tag: tag, Digest: d}
 		built, hasBuilt := buildTime(tag)
+		used := rec != nil && !rec.LastUsed.IsZero()
 		switch {
 		case strings.HasPrefix(tag, ObsoletePrefix) && rec != nil && rec.Keep != "":
 			// Before the current suffix, as imgprune checks permanent=true first.
@@ -286,13 +287,13 @@ func (m *Manager) Plan(ctx context.Context, repo string) (*Plan, error) {
 			// automation_images lists only images created before that day.
 			a.Why = "built " + built.Format(time.DateOnly) + ", less than " + days(m.obsoleteAfter) + " ago"
 			live[d] = true
-		case rec != nil && !rec.LastUsed.IsZero() && !rec.LastUsed.Before(now.Add(skew)):
+		case used && !rec.LastUsed.Before(now.Add(skew)):
 			a.Op, a.Why = Obsolete, "its recorded use "+rec.LastUsed.Format(time.RFC3339)+" is in the future: not a use"
 			since[len(p.Actions)] = time.Time{}
-		case rec != nil && !rec.LastUsed.IsZero() && now.Sub(rec.LastUsed) >= m.obsoleteAfter:
+		case used && now.Sub(rec.LastUsed) >= m.obsoleteAfter:
 			a.Op, a.Why = Obsolete, "unused since "+rec.LastUsed.Format(time.DateOnly)
 			since[len(p.Actions)] = rec.LastUsed
-		case rec != nil && !rec.LastUsed.IsZero():
+		case used:
 			a.Why = "used " + rec.LastUsed.Format(time.DateOnly)
 			live[d] = true
 		case hasBuilt:
