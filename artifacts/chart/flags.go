@@ -85,13 +85,7 @@ func envImage(n *yaml.Node) (digest.Reference, bool) {
 	// Named for an image, a value with a path and a tag or digest is one, with or without a host
 	// (OSM's OSM_DEFAULT_INIT_CONTAINER_IMAGE: openservicemesh/init:latest-main); a pull policy
 	// (IfNotPresent) has neither.
-	ref, err := digest.Parse(value)
-	if err != nil || ref.Tag == "" && !ref.Pinned() || !strings.Contains(ref.Repository, "/") {
-		// localhost:5000 (IMAGE_REGISTRY) parses as repository localhost, tag 5000: an image
-		// has a path.
-		return digest.Reference{}, false
-	}
-	return ref, true
+	return taggedImage(value)
 }
 
 // flagImage reads the image of a flag, when its value is surely one.
@@ -113,8 +107,14 @@ func surelyImage(s string) (digest.Reference, bool) {
 	if !ok || rest == "" || !(strings.ContainsAny(host, ".:") || host == "localhost") {
 		return digest.Reference{}, false
 	}
+	return taggedImage(s)
+}
+
+// taggedImage parses s as an image when it has a path and a tag or digest: localhost:5000 (an
+// IMAGE_REGISTRY) parses as repository localhost, tag 5000, and is none.
+func taggedImage(s string) (digest.Reference, bool) {
 	ref, err := digest.Parse(s)
-	if err != nil || ref.Tag == "" && !ref.Pinned() {
+	if err != nil || ref.Tag == "" && !ref.Pinned() || !strings.Contains(ref.Repository, "/") {
 		return digest.Reference{}, false
 	}
 	return ref, true
