@@ -35,6 +35,10 @@ const (
 	// ShapeTemplateLine is a literal "image: ref" line of a Helm template, which is no YAML
 	// until rendered: found and pinned line by line, as renovate reads templates.
 	ShapeTemplateLine Shape = "template line"
+	// ShapeRelease is a string that is exactly one of the release's images (WithReleaseImages)
+	// where no image key says so: a list item, a mapping key, a document of one string, or the
+	// value of any key, as ko resolves its ko:// strings wherever they stand.
+	ShapeRelease Shape = "release image"
 )
 
 // Image is an image reference found in a YAML file.
@@ -66,6 +70,7 @@ type Option func(*findOptions) error
 
 type findOptions struct {
 	explicit   map[string]string
+	release    map[string]bool // Keys of the release's images
 	jobs       int
 	unresolved bool
 }
@@ -76,6 +81,21 @@ type findOptions struct {
 // Default: detection alone.
 func WithImages(paths map[string]string) Option {
 	return func(o *findOptions) error { o.explicit = paths; return nil }
+}
+
+// WithReleaseImages names the release's images, as its lock records them: a string that is
+// exactly one of them, its registry written (gcr.io/org/app, not app), is pinned wherever it
+// stands (ShapeRelease), as ko resolves the images it built in any string of a file. A
+// repository alone, with no registry, is too common a word to be taken for an image outside an
+// image key. Default: images under image keys alone.
+func WithReleaseImages(refs []Reference) Option {
+	return func(o *findOptions) error {
+		o.release = make(map[string]bool, len(refs))
+		for _, r := range refs {
+			o.release[r.Key()] = true
+		}
+		return nil
+	}
 }
 
 // WithUnresolved makes Plan return a change with Err set, and no digest, for a reference that
@@ -122,7 +142,7 @@ func Find(data []byte, file string, opts ...Option) ([]Image, error) {
 }
 
 func find(data []byte, file string, o findOptions) ([]Image, error) {
-	f := &finder{file: file, explicit: o.explicit, used: map[string]bool{}}
+	f := &finder{file: file, explicit: o.explicit, release: o.release, used: map[string]bool{}}
 	if len(data) > MaxFileSize {
 		return nil, fmt.Errorf("%s: %w: larger than %d bytes", file, ErrInvalid, MaxFileSize)
 	}
@@ -290,6 +310,7 @@ type finder struct {
 	file     string
 	root     *yaml.Node
 	explicit map[string]string
+	release  map[string]bool
 	used     map[string]bool
 	images   []Image
 	problems []problem
@@ -341,6 +362,9 @@ func join(path, key string) string {
 
 func (f *finder) walk(n *yaml.Node, path string) {
 	switch n.Kind {
+	case yaml.ScalarNode:
+		// A list item or a document of one string: an image only when the release names it.
+		f.releaseImage(n, path)
 	case yaml.SequenceNode:
 		for i, c := range n.Content {
 			p := path + "[" + strconv.Itoa(i) + "]"
@@ -354,7 +378,8 @@ func (f *finder) walk(n *yaml.Node, path string) {
 	case yaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
-			p := join(path, k.Value)
+			p := join(path, f.keyName(k))
+			f.releaseImage(k, p) // a mapping key that is one of the release's images: ko pins those too
 			if ref, ok := f.explicit[p]; ok {
 				f.used[p] = true
 				f.explicitImage(k.Value, v, p, ref)
@@ -364,8 +389,72 @@ func (f *finder) walk(n *yaml.Node, path string) {
 			if isImageKey(k.Value) && !f.explicitUnder(p) && f.image(n, k.Value, v, p) {
 				continue
 			}
+			if isImagesKey(k.Value) && v.Kind == yaml.SequenceNode {
+				f.imageList(v, p)
+				continue
+			}
 			f.walk(v, p)
 		}
+	}
+}
+
+// keyName is a mapping key as paths name it: a key that is one of the release's images is
+// named without its digest, so that its path, and the paths under it, are the same pinned.
+func (f *finder) keyName(k *yaml.Node) string {
+	if f.release == nil || k.Kind != yaml.ScalarNode {
+		return k.Value
+	}
+	if ref, ok := f.isRelease(k); ok {
+		ref.Digest = ""
+		return ref.String()
+	}
+	return k.Value
+}
+
+// isRelease reports whether n is a string that is exactly one of the release's images, its
+// registry written.
+func (f *finder) isRelease(n *yaml.Node) (Reference, bool) {
+	if f.release == nil || n.Kind != yaml.ScalarNode || n.Tag != "!!str" {
+		return Reference{}, false
+	}
+	ref, err := Parse(n.Value)
+	if err != nil || !hasHost(ref.Repository) || !f.release[ref.Key()] {
+		return Reference{}, false
+	}
+	return ref, true
+}
+
+// releaseImage records n when it is one of the release's images, reporting whether it was.
+func (f *finder) releaseImage(n *yaml.Node, path string) bool {
+	ref, ok := f.isRelease(n)
+	if !ok || slices.ContainsFunc(f.images, func(im Image) bool { return im.node == n }) {
+		return false // not one, or found already (a Crossplane package)
+	}
+	if path == "" {
+		path = "."
+	}
+	f.add(n, path, ShapeRelease, ref, func(d Digest) string { return ref.WithDigest(d).String() })
+	return true
+}
+
+// imageList records the images of a list under an images key (kbld's spec[].images: a list of
+// references): each string written with a tag, a digest or a registry is one; anything else in
+// the list is read as usual.
+func (f *finder) imageList(v *yaml.Node, path string) {
+	for i, c := range v.Content {
+		p := path + "[" + strconv.Itoa(i) + "]"
+		if ref, ok := f.explicit[p]; ok {
+			f.used[p] = true
+			f.explicitImage("", c, p, ref)
+			continue
+		}
+		if c.Kind == yaml.ScalarNode && c.Tag == "!!str" && !strings.Contains(c.Value, "{{") {
+			if ref, err := Parse(c.Value); err == nil && (ref.Tag != "" || ref.Digest != "" || hasHost(ref.Repository)) {
+				f.add(c, p, ShapeString, ref, func(d Digest) string { return ref.WithDigest(d).String() })
+				continue
+			}
+		}
+		f.walk(c, p)
 	}
 }
 
@@ -379,9 +468,19 @@ func (f *finder) explicitUnder(path string) bool {
 	return false
 }
 
-// isImageKey tells the keys that hold images: image, and names ending in Image.
+// isImageKey tells the keys that hold images: image, and names ending in a word image
+// (sidecarImage, inline_image, Knative's queue-sidecar-image). A name that ends in the letters
+// alone (kbld's nestedimage) is no image key: kbld leaves it unless configured.
 func isImageKey(k string) bool {
-	return strings.EqualFold(k, "image") || strings.HasSuffix(k, "Image")
+	return strings.EqualFold(k, "image") || strings.HasSuffix(k, "Image") ||
+		strings.HasSuffix(k, "_image") || strings.HasSuffix(k, "-image")
+}
+
+// isImagesKey tells the keys that hold lists of images: images, and names ending in a word
+// images.
+func isImagesKey(k string) bool {
+	return strings.EqualFold(k, "images") || strings.HasSuffix(k, "Images") ||
+		strings.HasSuffix(k, "_images") || strings.HasSuffix(k, "-images")
 }
 
 // image records the image under key in the mapping parent, reporting whether v was one.

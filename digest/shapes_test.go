@@ -135,6 +135,56 @@ func TestYAMLShapes(t *testing.T) {
 			opts: []digest.Option{digest.WithImages(map[string]string{"spec[0].images[0]": "nginx:1.14.2"})},
 			want: "spec:\n- images:\n  - nginx:1.14.2@" + d("nginx:1.14.2") + "\n",
 		},
+		{
+			// A list under an images key (kbld's e2e input, spec[].images): each reference
+			// written with a tag, a digest or a registry is an image; a word is not.
+			name: "images list",
+			in:   "spec:\n- images:\n  - nginx:1.14.2\n  - sidecar\n  - nginxImage: nginx:1.14.2\n",
+			refs: []string{"nginx:1.14.2"},
+			want: "spec:\n- images:\n  - nginx:1.14.2@" + d("nginx:1.14.2") + "\n  - sidecar\n  - nginxImage: nginx:1.14.2@" + d("nginx:1.14.2") + "\n",
+		},
+		{
+			// Keys ending in the word image (renovate's helm-values inline_image, Knative's
+			// config-deployment queue-sidecar-image); kbld's nestedimage is no image key.
+			name: "image word keys",
+			in:   "inline_image: docker.io/library/nginx:1.18-alpine\nqueue-sidecar-image: gcr.io/example/queue:v1\nnestedimage: nginx2\n",
+			refs: []string{"nginx:1.18-alpine", "gcr.io/example/queue:v1"},
+			want: "inline_image: docker.io/library/nginx:1.18-alpine@" + d("nginx:1.18-alpine") + "\nqueue-sidecar-image: gcr.io/example/queue:v1@" + d("gcr.io/example/queue:v1") + "\nnestedimage: nginx2\n",
+		},
+		{
+			// ko's resolve output: the release's images as list items (TestYAMLArrays).
+			name: "release images in a list",
+			in:   "- gcr.io/example/github.com/org/foo\n- gcr.io/example/github.com/org/bar\n- gcr.io/example/other\n",
+			refs: []string{"gcr.io/example/github.com/org/foo", "gcr.io/example/github.com/org/bar"},
+			opts: releaseImages(t, "gcr.io/example/github.com/org/foo", "gcr.io/example/github.com/org/bar"),
+			want: "- gcr.io/example/github.com/org/foo@" + d("gcr.io/example/github.com/org/foo") + "\n- gcr.io/example/github.com/org/bar@" + d("gcr.io/example/github.com/org/bar") + "\n- gcr.io/example/other\n",
+		},
+		{
+			// ko's TestYAMLMaps "key and value": a mapping key that is a release image, and
+			// its value under a dotted key.
+			name: "release image as a key",
+			in:   "gcr.io/example/foo: gcr.io/example/bar\n",
+			refs: []string{"gcr.io/example/foo", "gcr.io/example/bar"},
+			opts: releaseImages(t, "gcr.io/example/foo", "gcr.io/example/bar"),
+			want: "gcr.io/example/foo@" + d("gcr.io/example/foo") + ": gcr.io/example/bar@" + d("gcr.io/example/bar") + "\n",
+		},
+		{
+			// ko's TestResolveMultiDocumentYAMLs: each document one reference.
+			name: "release images as documents",
+			in:   "gcr.io/example/foo\n---\ngcr.io/example/bar\n",
+			refs: []string{"gcr.io/example/foo", "gcr.io/example/bar"},
+			opts: releaseImages(t, "gcr.io/example/foo", "gcr.io/example/bar"),
+			want: "gcr.io/example/foo@" + d("gcr.io/example/foo") + "\n---\ngcr.io/example/bar@" + d("gcr.io/example/bar") + "\n",
+		},
+		{
+			// A release image written without its registry is a common word (a label's
+			// value): left where no image key holds it.
+			name: "release image without a registry",
+			in:   "metadata:\n  labels:\n    app: nginx\nnames:\n- nginx\n",
+			refs: []string{"nginx"},
+			opts: releaseImages(t, "nginx"),
+			want: "metadata:\n  labels:\n    app: nginx\nnames:\n- nginx\n",
+		},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			changes, err := digest.Plan(t.Context(), []byte(c.in), "values.yaml", lockFor(t, c.refs...), c.opts...)
@@ -165,6 +215,20 @@ func TestYAMLShapes(t *testing.T) {
 			}
 		})
 	}
+}
+
+// releaseImages is WithReleaseImages of refs.
+func releaseImages(t *testing.T, refs ...string) []digest.Option {
+	t.Helper()
+	var rs []digest.Reference
+	for _, r := range refs {
+		ref, err := digest.Parse(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rs = append(rs, ref)
+	}
+	return []digest.Option{digest.WithReleaseImages(rs)}
 }
 
 // TestBrokenValuesWithTpl: a values file with a tpl string in a value is YAML: its syntax error

@@ -12,6 +12,11 @@
 // refused (why), or not pinnable (written in a template). -f and -set give the chart values to
 // render with, as helm template does, for a chart that needs them; only values.yaml is written.
 //
+// Images are the values of image keys (image, fooImage, foo_image, a list under images) and the
+// values -image names. With -lock, the lock's references are the release's images: a string that
+// is exactly one of them, its registry written, is pinned wherever it stands (a list item, a
+// mapping key, a document of one string), as ko resolves the images it built.
+//
 // References resolve from the OCI layout, then the lock file, then their registries with the
 // credentials of the docker config. Exit status: 0 done, 1 a failure or an unpinned reference
 // found by -check, 2 bad input.
@@ -117,6 +122,11 @@ func run(ctx context.Context, c config, stdout, stderr io.Writer, keychain authn
 		}
 	}
 	chain = append(chain, lock)
+	if c.chart == "" && lock.Len() > 0 {
+		// The lock's references are the release's images: a string that is exactly one of
+		// them is pinned wherever it stands in a file.
+		opts = append(opts, digest.WithReleaseImages(lock.References()))
+	}
 	if !c.offline {
 		reg, err := digest.NewRegistry(digest.WithKeychain(keychain))
 		if err != nil {

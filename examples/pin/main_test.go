@@ -98,6 +98,31 @@ func TestOneBadReference(t *testing.T) {
 	}
 }
 
+// TestLockNamesTheRelease: with a lock, a string that is exactly one of its references is pinned
+// wherever it stands, as ko resolves what it built (ko's resolve tests: list items, documents
+// of one string); a reference the lock does not hold is left.
+func TestLockNamesTheRelease(t *testing.T) {
+	dir := t.TempDir()
+	lock := filepath.Join(dir, "images.lock.yaml")
+	d := "sha256:" + strings.Repeat("cd", 32)
+	if err := os.WriteFile(lock, []byte("images:\n  registry.example/org/cmd/app:latest: "+d+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "resolved.yaml")
+	in := "args:\n- registry.example/org/cmd/app\n- registry.example/org/cmd/other\n---\nregistry.example/org/cmd/app\n"
+	if err := os.WriteFile(file, []byte(in), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var errs bytes.Buffer
+	if code := run(t.Context(), config{lock: lock, offline: true, jobs: 4, files: []string{file}}, io.Discard, &errs, authn.DefaultKeychain); code != 0 {
+		t.Fatalf("exit %d: %s", code, errs.String())
+	}
+	want := "args:\n- registry.example/org/cmd/app@" + d + "\n- registry.example/org/cmd/other\n---\nregistry.example/org/cmd/app@" + d + "\n"
+	if got, _ := os.ReadFile(file); string(got) != want {
+		t.Errorf("pinned:\n%s\nwant:\n%s", got, want)
+	}
+}
+
 // TestBadFiles: a file that is not YAML, or too large, exits 2, and is left as it was.
 func TestBadFiles(t *testing.T) {
 	dir := t.TempDir()
