@@ -84,7 +84,7 @@ func (r *repoRun) action(ctx context.Context, root *os.Root, a *Action) error {
 	case a.Run != nil:
 		return r.command(ctx, root, a.Run)
 	case a.Replace != nil:
-		return r.replace(root, a.Replace)
+		return r.replace(ctx, root, a.Replace)
 	case a.Set != nil:
 		return r.set(root, a.Set)
 	case a.Write != nil:
@@ -181,6 +181,21 @@ func (r *repoRun) command(ctx context.Context, root *os.Root, run *Command) erro
 		}
 		env = append(env, k+"="+v)
 	}
+	for _, k := range sortedKeys(run.EnvFiles) {
+		name, err := expand(run.EnvFiles[k], r.data)
+		if err != nil {
+			return err
+		}
+		data, _, err := readFile(root, name)
+		if err != nil {
+			return fmt.Errorf("run: envFiles.%s: %w", k, err)
+		}
+		v := strings.TrimSpace(string(data))
+		if strings.ContainsRune(v, 0) {
+			return fmt.Errorf("run: envFiles.%s: %s holds a NUL byte", k, name)
+		}
+		env = append(env, k+"="+v)
+	}
 	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
 	cmd.Dir = dir
 	cmd.Env = env
@@ -247,13 +262,20 @@ func (r *repoRun) edit(root *os.Root, file string, change func([]byte) ([]byte, 
 	return root.WriteFile(name, out, mode)
 }
 
-func (r *repoRun) replace(root *os.Root, rp *Replace) error {
+func (r *repoRun) replace(ctx context.Context, root *os.Root, rp *Replace) error {
 	re := regexp.MustCompile("(?m)" + rp.Pattern) // compiled when the plan was read
 	var except *regexp.Regexp
 	if rp.Except != "" {
 		except = regexp.MustCompile("(?m)" + rp.Except)
 	}
-	with, err := expand(rp.With, r.data)
+	data := r.data
+	if rp.NewestTag != nil {
+		var err error
+		if data.Tag, err = r.newestTag(ctx, rp.NewestTag); err != nil {
+			return err
+		}
+	}
+	with, err := expand(rp.With, data)
 	if err != nil {
 		return err
 	}
@@ -268,6 +290,7 @@ func (r *repoRun) replace(root *os.Root, rp *Replace) error {
 				return re.Expand(nil, []byte(with), m, re.FindSubmatchIndex(m))
 			})
 			switch {
+			case n == 0 && slices.Contains(rp.Optional, file):
 			case rp.Count == 0 && n == 0:
 				return nil, fmt.Errorf("pattern %q matches nothing", rp.Pattern)
 			case rp.Count > 0 && n != rp.Count:

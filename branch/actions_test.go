@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/releasekit/releasekit/branch"
 	"github.com/releasekit/releasekit/manifest"
@@ -142,5 +143,85 @@ steps:
 	}
 	if want := "+BRANCH=release-1.30\n"; !strings.Contains(r.Repos[0].Diff, want) || !strings.Contains(r.Repos[0].Diff, "diff --git a/env.txt b/env.txt\nnew file mode 100644\nindex 0000000..e69de29\n") || strings.Contains(r.Repos[0].Diff, "GITHUB_TOKEN") {
 		t.Errorf("environment of the run action:\n%s", r.Repos[0].Diff)
+	}
+}
+
+// TestNewestTagRefuses checks that a newestTag that cannot name one tag fails the step and
+// changes nothing: two candidates built at the same time (neither is the newest), or none.
+func TestNewestTagRefuses(t *testing.T) {
+	dir := t.TempDir()
+	repo := newRemote(t, dir, "common-files", map[string]string{"files/common/scripts/setup_env.sh": setupEnv})
+	at := time.Date(2026, 3, 3, 0, 0, 0, 0, time.UTC)
+	host := buildTools(t, map[string]time.Time{
+		"release-1.30-" + strings.Repeat("a", 40): at,
+		"release-1.30-" + strings.Repeat("b", 40): at,
+		"master-" + strings.Repeat("c", 40):       at.Add(time.Hour),
+	})
+	m := &manifest.Manifest{Version: "1.30", Dependencies: map[string]*manifest.Dependency{"common-files": {Git: repo.bare, Branch: "master"}}}
+	for _, tc := range []struct{ version, want string }{
+		{"1.30", "cannot tell the newest tag of " + host + "/istio-testing/build-tools: release-1.30-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa, release-1.30-bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb were created at the same time (2026-03-03T00:00:00Z)"},
+		{"1.31", `no tag of ` + host + `/istio-testing/build-tools matches "release-1.31-[0-9a-f]{40}" (of 3 tags)`},
+	} {
+		plan, err := branch.Parse(strings.NewReader(`
+steps:
+  - step: 1
+    base: master
+    actions:
+      - replace:
+          files: [files/common/scripts/setup_env.sh]
+          pattern: '^(\s*IMAGE_VERSION=).*$'
+          with: '${1}{{.Tag}}'
+          newestTag: {image: '`+host+`/istio-testing/build-tools', match: '{{.Branch}}-[0-9a-f]{40}'}
+`), "plan.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := branch.Run(t.Context(), plan, m, tc.version, 1, branch.WithWorkDir(filepath.Join(dir, "branch")))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("version %s: got %v, want %s", tc.version, err, tc.want)
+		}
+		if r != nil && len(r.Repos) == 1 && r.Repos[0].Diff != "" {
+			t.Errorf("version %s: a refused tag changed the file:\n%s", tc.version, r.Repos[0].Diff)
+		}
+	}
+}
+
+// TestOptionalFiles checks that a replace fails on a file that lost its match unless the plan
+// names it optional, and that an optional file must still exist.
+func TestOptionalFiles(t *testing.T) {
+	dir := t.TempDir()
+	repo := newRemote(t, dir, "release-builder", map[string]string{
+		"release/build.sh":             "dependencies:\n  istio:\n    branch: master\n",
+		"release/build-base-images.sh": "BRANCH=${BRANCH:-master}\n",
+	})
+	m := &manifest.Manifest{Version: "1.30", Dependencies: map[string]*manifest.Dependency{"release-builder": {Git: repo.bare, Branch: "master"}}}
+	for _, tc := range []struct{ files, optional, want string }{
+		{"[release/build.sh, release/build-base-images.sh]", "[]", `release/build-base-images.sh: pattern "(branch: )master" matches nothing`},
+		{"[release/build.sh, release/build-base-images.sh]", "[release/build-base-images.sh]", ""},
+		{"[release/build.sh, release/gone.sh]", "[release/gone.sh]", "release/gone.sh: no such file or directory"},
+	} {
+		plan, err := branch.Parse(strings.NewReader(`
+steps:
+  - step: 1
+    base: master
+    actions:
+      - replace:
+          files: `+tc.files+`
+          optional: `+tc.optional+`
+          pattern: '(branch: )master'
+          with: '${1}{{.Branch}}'
+`), "plan.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := branch.Run(t.Context(), plan, m, "1.30", 1, branch.WithWorkDir(filepath.Join(dir, "branch")))
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("optional %s: %v", tc.optional, err)
+		case tc.want == "" && !strings.Contains(r.Repos[0].Diff, "+    branch: release-1.30"):
+			t.Errorf("optional %s: diff\n%s", tc.optional, r.Repos[0].Diff)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("files %s optional %s: got %v, want %q", tc.files, tc.optional, err, tc.want)
+		}
 	}
 }

@@ -42,13 +42,13 @@ func csiRepos(t *testing.T, dir string, names []string) map[string]*remote {
 	return out
 }
 
-// TestCSIMaintenanceBranches runs examples/branch/csi.yaml: release-2.19 from v2.19.0 in each
+// TestCSIMaintenanceBranches runs branch/plans/csi.yaml: release-2.19 from v2.19.0 in each
 // sidecar, refused where the branch exists at another commit, then the changelog stub.
 func TestCSIMaintenanceBranches(t *testing.T) {
 	dir := t.TempDir()
 	names := []string{"external-attacher", "external-provisioner", "external-resizer", "external-snapshotter", "livenessprobe", "node-driver-registrar"}
 	remotes := csiRepos(t, dir, names)
-	plan, err := branch.Load("../examples/branch/csi.yaml")
+	plan, err := branch.Load("plans/csi.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -123,11 +123,12 @@ dependencies:
     branch: master
 `
 
-// istioRepos writes a dozen bare repositories shaped like Istio's (the files its branch steps
-// edit) and returns them by name.
+// istioRepos writes bare repositories shaped like Istio's ten (release/branch.sh's list), each
+// with the files its branch steps edit in the shapes those repositories have them, and returns
+// them by name.
 func istioRepos(t *testing.T, dir string) map[string]*remote {
 	t.Helper()
-	names := []string{"api", "client-go", "common-files", "envoy", "gogo-genproto", "istio", "pkg", "proxy", "release-builder", "test-infra", "tools", "ztunnel"}
+	names := []string{"api", "client-go", "common-files", "enhancements", "istio", "proxy", "release-builder", "test-infra", "tools", "ztunnel"}
 	out := map[string]*remote{}
 	for _, name := range names {
 		files := map[string]string{
@@ -136,38 +137,128 @@ func istioRepos(t *testing.T, dir string) map[string]*remote {
 		}
 		switch name {
 		case "common-files":
+			// common-files keeps the copies under files/, and the build-tools image every
+			// repository builds with in setup_env.sh, as a default of IMAGE_VERSION.
 			files["files/common/Makefile.common.mk"] = makefileCommon
-		case "envoy":
+			files["files/common/scripts/setup_env.sh"] = setupEnv
+		case "enhancements":
+			// enhancements copies no common files.
 		case "test-infra":
+			// test-infra has the common files, its jobs under prow/gcp/config, and the three
+			// generators step 3 runs, each in its own directory.
 			delete(files, "CODEOWNERS")
-			files["prow/config/jobs/istio.yaml"] = "org: istio\nrepo: istio\nbranch: master\njobs:\n  - name: unit-tests\n    command: [make, test]\n"
+			files["common/Makefile.common.mk"] = makefileCommon
+			files["prow/gcp/config/jobs/istio.yaml"] = "org: istio\nrepo: istio\nbranches: [master]\njobs:\n  - name: unit-tests\n    command: [make, test]\n"
+			files["prow/gcp/config/jobs/.base.yaml"] = "requirement_presets:\n  cache: {}\n"
+			files["prow/gcp/config/istio-private_jobs/istio.yaml"] = "transforms:\n  - env: {DOCKER_HUB: gcr.io/istio-prow-build}\n    branches: [master]\n"
+			files["go.mod"] = "module istio.io/test-infra\n\ngo 1.22\n"
 			files["tools/prowgen/go.mod"] = "module istio.io/test-infra/tools/prowgen\n\ngo 1.22\n"
 			files["tools/prowgen/cmd/prowgen/main.go"] = prowgen
+			files["tools/generate-transform-jobs/go.mod"] = "module istio.io/test-infra/tools/generate-transform-jobs\n\ngo 1.22\n"
+			files["tools/generate-transform-jobs/main.go"] = generateTransformJobs
+			files["tools/prowtrans/cmd/prowtrans/main.go"] = prowtrans
 		default:
 			files["common/Makefile.common.mk"] = makefileCommon
 		}
 		switch name {
 		case "istio":
+			// istio's VERSION names the next minor release; make gen reads it from the
+			// environment, as istio's Makefile does.
+			files["VERSION"] = "1.30\n"
 			files["go.mod"] = "module istio.io/istio\n\ngo 1.22\n\nrequire (\n\tgithub.com/envoyproxy/go-control-plane/contrib v1.32.3\n\tgithub.com/envoyproxy/go-control-plane/envoy v1.32.3\n)\n"
 			files["go.sum"] = ""
-			files["Makefile"] = "include common/Makefile.common.mk\n\nupdate_dependencies:\n\tgo mod download\n\ngen:\n\tgrep 'go-control-plane/envoy ' go.mod | sed 's/.* //' > pkg/envoy.version\n"
+			files["Makefile"] = "include common/Makefile.common.mk\n\ngen:\n\tgrep 'go-control-plane/envoy ' go.mod | sed 's/.* //' > pkg/envoy.version\n\techo \"$(VERSION)\" > pkg/version.txt\n"
 			files["pkg/envoy.version"] = "v1.32.3\n"
-			files["prow/release-commit.sh"] = "#!/bin/bash\nset -eux\nDOCKER_HUB=${DOCKER_HUB:-gcr.io/istio-testing}\nmake push TAGS=\"${VERSION}-dev,latest\" HUB=${DOCKER_HUB}\n"
+			files["pkg/version.txt"] = "1.29\n"
+			files["istio.deps"] = "[\n  {\"name\": \"PROXY_REPO_SHA\", \"lastStableSHA\": \"0123\"}\n]\n"
+			files["bin/update_deps.sh"] = updateDeps
+			// istio's prow/release-commit.sh: the aliases and tags of a master build, each
+			// list ending in -dev,latest.
+			files["prow/release-commit.sh"] = releaseCommit
 		case "tools":
-			files["docker/build-tools/build-and-push.sh"] = "#!/bin/bash\nset -eux\nBRANCH=master\nVERSION=\"${BRANCH}-$(date +%Y-%m-%d)\"\n"
+			files["docker/build-tools/build-and-push.sh"] = "#!/bin/bash\nset -eux\nBRANCH=master\nVERSION=\"${BRANCH}-$(git rev-parse HEAD)\"\n"
 		case "release-builder":
+			// release-builder's manifests in three files; build-base-images.sh names its
+			// branch in a variable, so it has no "branch: master" to edit.
 			files["example/manifest.yaml"] = releaseBuilderManifest
 			files["release/build.sh"] = "#!/bin/bash\nMANIFEST=$(cat <<EOF\n" + releaseBuilderManifest + "EOF\n)\ngo run main.go build --manifest <(echo \"${MANIFEST}\")\n"
 			files["test/publish.sh"] = "#!/bin/bash\ncat > manifest.yaml <<EOF\n" + releaseBuilderManifest + "EOF\n"
+			files["release/build-base-images.sh"] = "#!/bin/bash\nBRANCH=${BRANCH:-master}\nMANIFEST=$(cat <<EOF\ndependencies:\n  istio:\n    git: https://github.com/istio/istio\n    branch: ${BRANCH}\nEOF\n)\n"
 		}
 		out[name] = newRemote(t, dir, name, files)
 	}
 	return out
 }
 
-// prowgen is test-infra's job generator in miniature: `branch <version>` writes the release
-// branch's jobs from master's.
+// setupEnv is the part of common-files' files/common/scripts/setup_env.sh that names the
+// build-tools image: IMAGE_VERSION, indented, as a default.
+const setupEnv = `#!/usr/bin/env bash
+TOOLS_REGISTRY_PROVIDER=${TOOLS_REGISTRY_PROVIDER:-gcr.io}
+PROJECT_ID=${PROJECT_ID:-istio-testing}
+if [[ "${IMAGE_VERSION:-}" == "" ]]; then
+  IMAGE_VERSION=master-672e6089ff843019a2b28cf9e87754c7b74358ea
+fi
+IMG="${IMG:-${TOOLS_REGISTRY_PROVIDER}/${PROJECT_ID}/build-tools:${IMAGE_VERSION}}"
+`
+
+// updateDeps stands in for istio's bin/update_deps.sh: it reads UPDATE_BRANCH, with a release
+// branch as its default, and records what it would have pinned from that branch.
+const updateDeps = `#!/bin/bash
+set -e
+UPDATE_BRANCH=${UPDATE_BRANCH:-"release-1.12"}
+sed -i 's/"lastStableSHA": .*"/"lastStableSHA": "'"${UPDATE_BRANCH}"'"/' istio.deps
+`
+
+// releaseCommit is the publishing end of istio's prow/release-commit.sh.
+const releaseCommit = `#!/bin/bash
+set -eux
+NEXT_VERSION=$(cat "${ROOT}/VERSION")
+release-builder publish --release "${WORK_DIR}/out" \
+  --gcsbucket "${GCS_BUCKET}" --gcsaliases "${TAG},${NEXT_VERSION}-dev,latest" \
+  --s3bucket "${S3_BUCKET}" --s3aliases "${TAG},${NEXT_VERSION}-dev,latest" \
+  --dockerhub "${DOCKER_HUB}" --dockertags "${TAG},${VERSION},${NEXT_VERSION}-dev,latest"
+`
+
+// prowgen is test-infra's job generator in miniature, with its flags: `branch <version>` writes
+// the release branch's jobs beside master's, `write` copies the jobs out for the cluster.
 const prowgen = `package main
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+func main() {
+	in := flag.String("input-dir", "", "")
+	out := flag.String("output-dir", "", "")
+	flag.Bool("skip-gar-tagging", false, "")
+	flag.Parse()
+	data, err := os.ReadFile(filepath.Join(*in, "istio.yaml"))
+	if err != nil {
+		panic(err)
+	}
+	switch {
+	case flag.NArg() == 2 && flag.Arg(0) == "branch":
+		jobs := strings.Replace(string(data), "branches: [master]", "branches: [release-"+flag.Arg(1)+"]", 1)
+		err = os.WriteFile(filepath.Join(*in, "istio-release-"+flag.Arg(1)+".yaml"), []byte(jobs), 0o644)
+	case flag.NArg() == 1 && flag.Arg(0) == "write" && *out != "":
+		if err = os.MkdirAll(*out, 0o755); err == nil {
+			err = os.WriteFile(filepath.Join(*out, "istio.gen.yaml"), append([]byte("# generated\n"), data...), 0o644)
+		}
+	default:
+		os.Exit(2)
+	}
+	if err != nil {
+		panic(err)
+	}
+}
+`
+
+// generateTransformJobs is test-infra's tools/generate-transform-jobs in miniature: `branch
+// <version>` adds the release branch to the private jobs' transforms.
+const generateTransformJobs = `package main
 
 import (
 	"flag"
@@ -182,13 +273,46 @@ func main() {
 	if flag.NArg() != 2 || flag.Arg(0) != "branch" {
 		os.Exit(2)
 	}
-	version := flag.Arg(1)
-	data, err := os.ReadFile(filepath.Join(*in, "istio.yaml"))
+	p := filepath.Join(*in, "istio.yaml")
+	data, err := os.ReadFile(p)
 	if err != nil {
 		panic(err)
 	}
-	out := strings.Replace(string(data), "branch: master", "branch: release-"+version, 1)
-	if err := os.WriteFile(filepath.Join(*in, "istio-release-"+version+".yaml"), []byte(out), 0o644); err != nil {
+	out := strings.Replace(string(data), "branches: [master]", "branches: [master, release-"+flag.Arg(1)+"]", 1)
+	if err := os.WriteFile(p, []byte(out), 0o644); err != nil {
+		panic(err)
+	}
+}
+`
+
+// prowtrans is test-infra's tools/prowtrans in miniature, built from test-infra's own module:
+// it writes the private jobs from the public ones and the transforms.
+const prowtrans = `package main
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+)
+
+func main() {
+	presets := flag.String("requirement-presets", "", "")
+	configs := flag.String("configs", "", "")
+	input := flag.String("input", "", "")
+	flag.Parse()
+	var out []byte
+	for _, p := range []string{*presets, filepath.Join(*configs, "istio.yaml"), filepath.Join(*input, "istio.yaml")} {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			panic(err)
+		}
+		out = append(out, data...)
+	}
+	dir := filepath.Join("prow", "gcp", "cluster", "jobs", "istio-private")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		panic(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "istio.gen.yaml"), out, 0o644); err != nil {
 		panic(err)
 	}
 }

@@ -12,7 +12,7 @@ import (
 // FuzzParse checks that Parse never panics, that every problem has a position, and that a plan
 // it accepts has its steps numbered 1 to N, each with actions of exactly one kind.
 func FuzzParse(f *testing.F) {
-	for _, name := range []string{"../examples/branch/istio.yaml", "../examples/branch/csi.yaml"} {
+	for _, name := range []string{"plans/istio.yaml", "plans/csi.yaml"} {
 		data, err := os.ReadFile(name)
 		if err != nil {
 			f.Fatal(err)

@@ -3,6 +3,8 @@ package branch_test
 import (
 	"encoding/json"
 	"fmt"
+	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -11,7 +13,14 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/registry"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	ggcr "github.com/google/go-containerregistry/pkg/v1/remote"
 	gh "github.com/google/go-github/v92/github"
 
 	"github.com/releasekit/releasekit/branch"
@@ -140,17 +149,27 @@ func reportText(t *testing.T, r *branch.Report) string {
 	return b.String()
 }
 
-// TestIstioSteps runs the five steps of examples/branch/istio.yaml over a dozen repositories
-// shaped like Istio's: a dry run of each against a golden report, and real runs of steps 2 and
+// TestIstioSteps runs the five steps of branch/plans/istio.yaml over ten repositories shaped
+// like Istio's: a dry run of each against a golden report, and real runs of steps 2 and
 // 4, the second after a failure half-way and then once more.
 func TestIstioSteps(t *testing.T) {
 	dir := t.TempDir()
 	remotes := istioRepos(t, dir)
 	m := istioManifest(remotes)
-	plan, err := branch.Load("../examples/branch/istio.yaml")
+	plan, err := branch.Load("plans/istio.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Step 5 reads the build-tools tags from a registry of the test's, where two builds of the
+	// release branch and a newer one of master stand.
+	host := buildTools(t, map[string]time.Time{
+		"release-1.30-" + strings.Repeat("a", 40):            time.Date(2026, 3, 3, 0, 0, 0, 0, time.UTC),
+		"release-1.30-" + strings.Repeat("b", 40):            time.Date(2026, 3, 4, 0, 0, 0, 0, time.UTC),
+		"master-" + strings.Repeat("c", 40):                  time.Date(2026, 3, 5, 0, 0, 0, 0, time.UTC),
+		"release-1.30-" + strings.Repeat("d", 40) + "-amd64": time.Date(2026, 3, 6, 0, 0, 0, 0, time.UTC),
+	})
+	newest := plan.Steps[4].Actions[1].Replace.NewestTag
+	newest.Image = strings.Replace(newest.Image, "gcr.io", host, 1)
 	env := goEnv(t, goProxy(t, filepath.Join(dir, "proxy")))
 	fake := &fakePulls{}
 	prs := pullRequests(t, fake)
@@ -166,7 +185,8 @@ func TestIstioSteps(t *testing.T) {
 		if err != nil {
 			t.Fatalf("step %d: %v\n%s", n, err, reportText(t, r))
 		}
-		golden.Assert(t, fmt.Sprintf("testdata/istio/step%d.txt", n), []byte(reportText(t, r)))
+		text := strings.ReplaceAll(reportText(t, r), host, "registry.test")
+		golden.Assert(t, fmt.Sprintf("testdata/istio/step%d.txt", n), []byte(text))
 	}
 
 	dry(1)
@@ -200,9 +220,9 @@ func TestIstioSteps(t *testing.T) {
 	dry(4)
 	dry(5)
 
-	// Step 4 for real, with pkg refusing pushes: every other repository still gets its pull
-	// request, and the step fails naming pkg.
-	hook := filepath.Join(remotes["pkg"].bare, "hooks", "pre-receive")
+	// Step 4 for real, with api refusing pushes: every other repository still gets its pull
+	// request, and the step fails naming api.
+	hook := filepath.Join(remotes["api"].bare, "hooks", "pre-receive")
 	if err := os.WriteFile(hook, []byte("#!/bin/sh\necho 'pushes are closed' >&2\nexit 1\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -213,12 +233,12 @@ func TestIstioSteps(t *testing.T) {
 			failed = append(failed, o.Repo)
 		}
 	}
-	if err == nil || !strings.HasPrefix(err.Error(), "pkg: ") || !slices.Equal(failed, []string{"pkg"}) {
-		t.Fatalf("step 4 with pkg closed: got %v, failed %q, want pkg alone\n%s", err, failed, reportText(t, r))
+	if err == nil || !strings.HasPrefix(err.Error(), "api: ") || !slices.Equal(failed, []string{"api"}) {
+		t.Fatalf("step 4 with api closed: got %v, failed %q, want api alone\n%s", err, failed, reportText(t, r))
 	}
 	first := fake.summary()
-	if len(first) != 10 {
-		t.Errorf("after the failed run: %d pull requests, want 10 (11 changed repositories, pkg failed):\n%s", len(first), strings.Join(first, "\n"))
+	if len(first) != 7 {
+		t.Errorf("after the failed run: %d pull requests, want 7 (8 changed repositories, api failed):\n%s", len(first), strings.Join(first, "\n"))
 	}
 	if err := os.Remove(hook); err != nil {
 		t.Fatal(err)
@@ -228,15 +248,15 @@ func TestIstioSteps(t *testing.T) {
 		t.Fatalf("rerun of step 4: %v\n%s", err, reportText(t, r))
 	}
 	rerun := reportText(t, r)
-	if got := strings.Count(rerun, "is already at it"); got != 10 {
-		t.Errorf("rerun: %d repositories already pushed, want 10:\n%s", got, rerun)
+	if got := strings.Count(rerun, "is already at it"); got != 7 {
+		t.Errorf("rerun: %d repositories already pushed, want 7:\n%s", got, rerun)
 	}
-	if !strings.Contains(rerun, "opened pull request https://github.com/istio/pkg/pull/") {
-		t.Errorf("rerun did not open pkg's pull request:\n%s", rerun)
+	if !strings.Contains(rerun, "opened pull request https://github.com/istio/api/pull/") {
+		t.Errorf("rerun did not open api's pull request:\n%s", rerun)
 	}
 	all := fake.summary()
 	golden.Assert(t, "testdata/istio/step4-pulls.txt", []byte(strings.Join(all, "\n")+"\n"))
-	for _, name := range []string{"istio", "pkg", "tools", "release-builder"} {
+	for _, name := range []string{"istio", "api", "tools", "release-builder", "enhancements"} {
 		if got := remotes[name].file("automatedBranchStep4", "CODEOWNERS"); got != "* @istio/release-managers-1-30" {
 			t.Errorf("%s: CODEOWNERS on the work branch is %q", name, got)
 		}
@@ -251,4 +271,27 @@ func TestIstioSteps(t *testing.T) {
 	if strings.Contains(strings.Join(fake.requests, "\n"), testToken) {
 		t.Error("the token reached a request path")
 	}
+}
+
+// buildTools serves an in-process registry holding istio-testing/build-tools at each tag,
+// an image created at the time given, and returns the registry's host.
+func buildTools(t *testing.T, tags map[string]time.Time) string {
+	t.Helper()
+	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
+	t.Cleanup(srv.Close)
+	host := strings.TrimPrefix(srv.URL, "http://")
+	for tag, created := range tags {
+		img, err := mutate.CreatedAt(empty.Image, v1.Time{Time: created})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref, err := name.NewTag(host + "/istio-testing/build-tools:" + tag)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := ggcr.Write(ref, img); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return host
 }

@@ -6,6 +6,9 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 )
 
 // Option configures [Run].
@@ -22,6 +25,7 @@ type options struct {
 	author      [2]string
 	jobs        int
 	log         *slog.Logger
+	remote      []remote.Option
 }
 
 // PullRequest is a pull request a step opens for a repository's changes.
@@ -144,6 +148,12 @@ func WithJobs(n int) Option {
 	}
 }
 
+// WithRemoteOptions sets how registries are read (authentication, transport) by replace
+// actions' newestTag. Default: the Docker configuration's credentials, else anonymous.
+func WithRemoteOptions(opts ...remote.Option) Option {
+	return func(o *options) error { o.remote = opts; return nil }
+}
+
 // WithLogger sets the logger. Default: discard.
 func WithLogger(l *slog.Logger) Option {
 	return func(o *options) error {
@@ -162,6 +172,7 @@ func newOptions(opts []Option) (options, error) {
 		log:     slog.New(slog.NewTextHandler(io.Discard, nil)),
 		author:  [2]string{"releasekit", "releasekit@localhost"},
 		pushURL: func(_, url string) string { return url },
+		remote:  []remote.Option{remote.WithAuthFromKeychain(authn.DefaultKeychain)},
 	}
 	for _, opt := range opts {
 		if err := opt(&o); err != nil {

@@ -99,6 +99,9 @@ type Command struct {
 	Dir string `yaml:"dir"`
 	// Env adds variables; values are templates.
 	Env map[string]string `yaml:"env"`
+	// EnvFiles adds variables set to the contents of files of the checkout, without the
+	// surrounding white space (Istio's "make gen" runs with VERSION from its VERSION file).
+	EnvFiles map[string]string `yaml:"envFiles"`
 }
 
 // Replace replaces matches of a regular expression in files.
@@ -114,6 +117,24 @@ type Replace struct {
 	// Count is how many matches each file must have, so that a pattern that no longer matches
 	// fails rather than doing nothing. Default: at least one.
 	Count int `yaml:"count"`
+	// Optional names files of Files that may have no match: files a step has always edited
+	// that no longer carry the pattern at every version (release-builder's
+	// release/build-base-images.sh). They must still exist.
+	Optional []string `yaml:"optional"`
+	// NewestTag, when set, is the image tag With names as .Tag.
+	NewestTag *NewestTag `yaml:"newestTag"`
+}
+
+// NewestTag picks the newest tag of an image repository that matches a pattern: the one
+// whose image (for an index, its first image) was created last. Two candidates created at the
+// same time are refused, since neither is the newest. The registry is read in dry runs too.
+type NewestTag struct {
+	Pos manifest.Pos `yaml:"-"`
+	// Image is the repository, a template, e.g. gcr.io/istio-testing/build-tools.
+	Image string `yaml:"image"`
+	// Match is an RE2 expression, a template, that a whole tag must match, e.g.
+	// '{{.Branch}}-[0-9a-f]{40}' (a build of the release branch, no per-architecture tag).
+	Match string `yaml:"match"`
 }
 
 // Set writes values into a YAML file, each at a path such as "image.tag" or
@@ -161,6 +182,8 @@ type Data struct {
 	Step int
 	// Repo is the repository's name in the plan.
 	Repo string
+	// Tag is the tag a replace action's newestTag picked; other templates cannot name it.
+	Tag string
 }
 
 var dataFields = []string{"Version", "Branch", "VersionDashes", "Step", "Repo"}
@@ -334,6 +357,15 @@ func (c *checker) action(a *Action, pos manifest.Pos) {
 			}
 			c.template(p, "env."+k, r.Env[k], dataFields)
 		}
+		for _, k := range sortedKeys(r.EnvFiles) {
+			if k == "" || strings.ContainsAny(k, "=\x00") {
+				c.add(p, "envFiles", "%q is not a variable name", k)
+			}
+			if _, ok := r.Env[k]; ok {
+				c.add(p, "envFiles."+k, "%s is also in env", k)
+			}
+			c.fileName(p, "envFiles."+k, r.EnvFiles[k])
+		}
 	case a.Replace != nil:
 		r := a.Replace
 		p := sub(r.Pos, "replace")
@@ -353,9 +385,29 @@ func (c *checker) action(a *Action, pos manifest.Pos) {
 				c.add(p, "except", "%v", err)
 			}
 		}
-		c.template(p, "with", r.With, dataFields)
+		withFields := dataFields
+		if t := r.NewestTag; t != nil {
+			withFields = append(slices.Clip(dataFields), "Tag")
+			tp := sub(t.Pos, "replace.newestTag")
+			if t.Image == "" {
+				c.add(tp, "image", "want an image repository")
+			}
+			c.template(tp, "image", t.Image, dataFields)
+			if t.Match == "" {
+				c.add(tp, "match", "want a regular expression")
+			} else if _, err := regexp.Compile(t.Match); err != nil && !strings.Contains(t.Match, "{{") {
+				c.add(tp, "match", "%v", err)
+			}
+			c.template(tp, "match", t.Match, dataFields)
+		}
+		c.template(p, "with", r.With, withFields)
 		if r.Count < 0 {
 			c.add(p, "count", "want a count from 1, or none for at least one")
+		}
+		for i, f := range r.Optional {
+			if !slices.Contains(r.Files, f) {
+				c.add(p, fmt.Sprintf("optional[%d]", i), "%q is not one of files", f)
+			}
 		}
 	case a.Set != nil:
 		s := a.Set

@@ -12,7 +12,7 @@ import (
 )
 
 func TestLoadShipped(t *testing.T) {
-	for _, f := range []string{"../examples/branch/istio.yaml", "../examples/branch/csi.yaml"} {
+	for _, f := range []string{"plans/istio.yaml", "plans/csi.yaml"} {
 		if _, err := branch.Load(f); err != nil {
 			t.Error(err)
 		}
@@ -89,6 +89,29 @@ steps:
 			`plan.yaml:1:1: branch: template: unknown field .Branch (want Version, VersionDashes)`,
 			`plan.yaml:5:24: steps[0].actions[0].branch.tag: template: bad character U+007D '}'`,
 		}},
+		{"envFiles, optional and newestTag", `
+steps:
+  - step: 1
+    actions:
+      - run: {args: [make, gen], env: {VERSION: x}, envFiles: {VERSION: VERSION, "A=B": ../VERSION}}
+      - replace:
+          files: [setup_env.sh]
+          optional: [build.sh]
+          pattern: 'IMAGE_VERSION=.*'
+          with: 'IMAGE_VERSION={{.Tag}}'
+      - replace:
+          files: [setup_env.sh]
+          pattern: 'IMAGE_VERSION=.*'
+          with: 'IMAGE_VERSION={{.Tag}}'
+          newestTag: {match: '{{.Branch}}-[0-9a-f'}
+`, []string{
+			`plan.yaml:5:14: steps[0].actions[0].run.envFiles: "A=B" is not a variable name`,
+			`plan.yaml:5:14: steps[0].actions[0].run.envFiles.A=B: "../VERSION": want a relative path inside the repository`,
+			`plan.yaml:5:14: steps[0].actions[0].run.envFiles.VERSION: VERSION is also in env`,
+			`plan.yaml:7:11: steps[0].actions[1].replace.optional[0]: "build.sh" is not one of files`,
+			`plan.yaml:7:11: steps[0].actions[1].replace.with: template: unknown field .Tag (want Version, Branch, VersionDashes, Step, Repo)`,
+			`plan.yaml:15:22: steps[0].actions[2].replace.newestTag.image: want an image repository`,
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := branch.Parse(strings.NewReader(tc.plan), "plan.yaml")
@@ -104,7 +127,7 @@ steps:
 }
 
 func TestStepOf(t *testing.T) {
-	p, err := branch.Load("../examples/branch/istio.yaml")
+	p, err := branch.Load("plans/istio.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

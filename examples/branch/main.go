@@ -1,10 +1,10 @@
 // Command branch runs one step of a branch plan over a release's repositories: a dry run by
 // default, which clones, applies the step's actions and prints per repository what it would
-// push and open, with the diff. examples/branch/istio.yaml holds Istio's five steps,
-// examples/branch/csi.yaml Kubernetes-CSI's maintenance branches.
+// push and open, with the diff. -plan is a plan file or the name of a plan in branch/plans:
+// istio (Istio's five steps), csi (Kubernetes-CSI's maintenance branches).
 //
-//	go run ./examples/branch -plan examples/branch/istio.yaml -manifest manifest.yaml -version 1.30 -step 4
-//	go run ./examples/branch -plan examples/branch/csi.yaml -version 2.19 -step 1 -dry-run=false
+//	go run ./examples/branch -plan istio -manifest manifest.yaml -version 1.30 -step 4
+//	go run ./examples/branch -plan csi -version 2.19 -step 1 -dry-run=false
 //
 // A real run (-dry-run=false) pushes branches and work branches with git's own credentials or,
 // when GITHUB_TOKEN (or GH_TOKEN) is set, with that token for github.com remotes, and then
@@ -30,6 +30,7 @@ import (
 
 	"github.com/releasekit/releasekit/branch"
 	"github.com/releasekit/releasekit/branch/github"
+	"github.com/releasekit/releasekit/branch/plans"
 	"github.com/releasekit/releasekit/manifest"
 )
 
@@ -42,7 +43,7 @@ type config struct {
 
 func main() {
 	var c config
-	flag.StringVar(&c.plan, "plan", "", "the branch plan (required)")
+	flag.StringVar(&c.plan, "plan", "", "the branch plan: a file, or a plan's name ("+strings.Join(plans.Names(), ", ")+") (required)")
 	flag.StringVar(&c.manifest, "manifest", "", "a manifest whose dependencies are the repositories (default: the plan's)")
 	flag.StringVar(&c.version, "version", "", "the version being branched, e.g. 1.30 (required)")
 	flag.IntVar(&c.step, "step", 0, "the step to run (required)")
@@ -69,7 +70,11 @@ func run(ctx context.Context, c config, getenv func(string) string, stdout, stde
 	if c.plan == "" || c.version == "" || c.step < 1 {
 		return fail(2, errors.New("-plan, -version and -step are required"))
 	}
-	plan, err := branch.Load(c.plan)
+	load := branch.Load
+	if plans.IsName(c.plan) {
+		load = plans.Load
+	}
+	plan, err := load(c.plan)
 	if err != nil {
 		return fail(2, err)
 	}

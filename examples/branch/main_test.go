@@ -43,7 +43,7 @@ func TestBranch(t *testing.T) {
 	dir := t.TempDir()
 	bare := sidecar(t, dir, "livenessprobe")
 	plan := filepath.Join(dir, "csi.yaml")
-	data, err := os.ReadFile("csi.yaml")
+	data, err := os.ReadFile("../../branch/plans/csi.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,8 +98,9 @@ func TestBranchBadInput(t *testing.T) {
 	}{
 		{config{plan: bad, version: "1.30"}, "-plan, -version and -step are required"},
 		{config{plan: bad, version: "1.30", step: 1}, "plan.yaml:4:18: steps[0].actions[0].replace.pattern: error parsing regexp: missing closing ): `(`"},
-		{config{plan: "csi.yaml", version: "2.19", step: 3, work: dir}, "no such step: 3 (the plan has steps 1 to 2)"},
-		{config{plan: "csi.yaml", version: "2 19", step: 1, work: dir}, `bad input: version "2 19": want a version such as 1.19`},
+		{config{plan: "csi", version: "2.19", step: 3, work: dir}, "no such step: 3 (the plan has steps 1 to 2)"},
+		{config{plan: "csi", version: "2 19", step: 1, work: dir}, `bad input: version "2 19": want a version such as 1.19`},
+		{config{plan: "kubernetes", version: "1.30", step: 1, work: dir}, `no plan called "kubernetes" (have csi, istio)`},
 	} {
 		var out, errOut bytes.Buffer
 		if code := run(t.Context(), tc.c, os.Getenv, &out, &errOut); code != 2 || !strings.Contains(errOut.String(), tc.want) {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/releasekit/releasekit/branch"
 	bgithub "github.com/releasekit/releasekit/branch/github"
+	"github.com/releasekit/releasekit/branch/plans"
 	"github.com/releasekit/releasekit/manifest"
 
 	"context"
@@ -25,6 +26,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
@@ -105,16 +107,16 @@ func trimSpace(b []byte) []byte {
 	return b
 }
 
-// branchCmd is Istio's "branch --manifest M --step N [--dryrun]": the step of a branch plan,
-// which releasekit takes from a file (--plan; examples/branch/istio.yaml holds Istio's five
-// steps), over the manifest's dependencies, for its version.
+// branchCmd is Istio's "branch --manifest M --step N [--dryrun]": the step of Istio's branch
+// plan (branch/plans/istio.yaml), or of another plan (--plan, a file or a plan's name), over
+// the manifest's dependencies, for its version.
 func branchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("branch", flag.ContinueOnError)
 	manifestFile := fs.String("manifest", "", "release manifest: its version is the one branched, its dependencies the repositories")
 	step := fs.Int("step", 0, "the branch cutting step to run")
 	dryrun := fs.Bool("dryrun", true, "change nothing: print what would be pushed and opened, with the diffs")
 	tokenFile := fs.String("githubtoken", "", "file holding the GitHub token (default $GITHUB_TOKEN): push to github.com and open pull requests")
-	planFile := fs.String("plan", "", "the branch plan (releasekit's; Istio's steps are in examples/branch/istio.yaml)")
+	planFile := fs.String("plan", "istio", "the branch plan: a file, or a plan's name ("+strings.Join(plans.Names(), ", ")+")")
 	prRepoOrg := fs.String("prRepoOrg", "", "open the pull requests in this organization's repositories, from the branches pushed to the manifest's")
 	if err := flags(fs, args, stderr); err != nil {
 		return err
@@ -122,10 +124,11 @@ func branchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *manifestFile == "" || *step < 1 {
 		return usageError{errors.New("--manifest and --step are required")}
 	}
-	if *planFile == "" {
-		return usageError{errors.New("--plan is required: releasekit runs the steps of a plan file; examples/branch/istio.yaml holds Istio's")}
+	load := branch.Load
+	if plans.IsName(*planFile) {
+		load = plans.Load
 	}
-	plan, err := branch.Load(*planFile)
+	plan, err := load(*planFile)
 	if err != nil {
 		return usageError{err}
 	}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -183,7 +184,7 @@ func TestFlags(t *testing.T) {
 	}{
 		{[]string{"build", "--manifest", "m.yaml", "--githubtoken", "/tmp/token"}, "--githubtoken is not supported"},
 		{[]string{"build", "--manifest", "m.yaml", "--build-base-images"}, "--build-base-images is not supported"},
-		{[]string{"branch", "--manifest", "m.yaml", "--step", "1"}, "--plan is required"},
+		{[]string{"branch", "--manifest", "m.yaml", "--step", "1", "--plan", "kubernetes"}, `no plan called "kubernetes"`},
 		{[]string{"publish", "--release", rel, "--dokerhub", "x"}, "flag provided but not defined: -dokerhub"},
 		{[]string{"build"}, "--manifest is required"},
 		{[]string{"frobnicate"}, "usage: release-builder"},
@@ -212,11 +213,18 @@ func TestBranch(t *testing.T) {
 		!strings.Contains(out.String(), "would create branch release-1.30 at ") {
 		t.Errorf("exit %d\n%s%s", code, out.String(), errOut.String())
 	}
-	// Istio's release/branch.sh flags, as it passes them (with the plan releasekit needs).
+	// Istio's release/branch.sh flags, as it passes them: no plan, so Istio's, whose step 2
+	// branches every repository but test-infra.
 	token := filepath.Join(dir, "token")
 	os.WriteFile(token, []byte("ghp_token\n"), 0o600)
+	// test-infra works on its master, as Istio's does.
+	if b, err := exec.Command("git", "-C", src, "branch", "master", "main").CombinedOutput(); err != nil {
+		t.Fatalf("%v: %s", err, b)
+	}
+	os.WriteFile(m, []byte("version: 1.30\ndependencies:\n  hello: {git: "+src+", branch: main}\n  test-infra: {git: "+src+", branch: master}\n"), 0o644)
 	out.Reset()
-	if code := run(t.Context(), []string{"branch", "--manifest", m, "--step=1", "--dryrun=true", "--githubtoken", token, "--prRepoOrg=istio", "--plan", plan}, &out, &errOut); code != 0 ||
+	if code := run(t.Context(), []string{"branch", "--manifest", m, "--step=2", "--dryrun=true", "--githubtoken", token, "--prRepoOrg=istio"}, &out, &errOut); code != 0 ||
+		!strings.Contains(out.String(), "step 2 (dry run): 1 repository") || !strings.Contains(out.String(), "== hello: ") ||
 		!strings.Contains(out.String(), "would create branch release-1.30 at ") {
 		t.Errorf("branch.sh's flags: exit %d\n%s%s", code, out.String(), errOut.String())
 	}
