@@ -160,13 +160,16 @@ func TestIstioSteps(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Step 5 reads the build-tools tags from a registry of the test's, where two builds of the
-	// release branch and a newer one of master stand.
+	// Step 5 reads the build-tools tags from a registry of the test's: builds of the release
+	// branch by commit and by date (tools' build-and-push.sh), newer per-architecture and
+	// master builds, and the newest build not the highest in string order.
 	host := buildTools(t, map[string]time.Time{
-		"release-1.30-" + strings.Repeat("a", 40):            time.Date(2026, 3, 3, 0, 0, 0, 0, time.UTC),
-		"release-1.30-" + strings.Repeat("b", 40):            time.Date(2026, 3, 4, 0, 0, 0, 0, time.UTC),
+		"release-1.30-" + strings.Repeat("a", 40):            time.Date(2026, 3, 4, 0, 0, 0, 0, time.UTC),
+		"release-1.30-" + strings.Repeat("b", 40):            time.Date(2026, 3, 3, 0, 0, 0, 0, time.UTC),
 		"master-" + strings.Repeat("c", 40):                  time.Date(2026, 3, 5, 0, 0, 0, 0, time.UTC),
 		"release-1.30-" + strings.Repeat("d", 40) + "-amd64": time.Date(2026, 3, 6, 0, 0, 0, 0, time.UTC),
+		"release-1.30-latest-amd64":                          time.Date(2026, 3, 6, 0, 0, 0, 0, time.UTC),
+		"release-1.30-2026-03-01T10-00-00":                   time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC),
 	})
 	newest := plan.Steps[4].Actions[1].Replace.NewestTag
 	newest.Image = strings.Replace(newest.Image, "gcr.io", host, 1)

@@ -41,7 +41,7 @@ func IsDashboard(file string) (string, bool) {
 // Externalize returns the dashboard data ready for grafana.com, for release version:
 //   - __inputs declares DS_PROMETHEUS, a Prometheus data source;
 //   - __requires lists, as Grafana's exporter does and sorted by id, Grafana at the version the
-//     panels record (the highest pluginVersion; "" when none does), the Prometheus data source
+//     panels record (the highest pluginVersion; left out when none does), the Prometheus data source
 //     at 1.0.0, and the panel types the dashboard uses, with their names and the empty version
 //     of Grafana's built-in panels;
 //   - every data source named "Prometheus" (a string, or an object's uid) becomes
@@ -78,10 +78,14 @@ func Externalize(data []byte, version string) ([]byte, error) {
 	// As Grafana's own exporter writes them, sorted by id: Grafana at the version the dashboard
 	// was saved with, the data source at "1.0.0" (what the exporter writes for a data source
 	// plugin with no version of its own), and each panel type used, by its name, with its
-	// plugin's version, which is empty for the panels built into Grafana.
+	// plugin's version, which is empty for the panels built into Grafana. A dashboard whose
+	// panels record no version does not say which Grafana saved it: the Grafana entry is left
+	// out rather than given a version it does not carry.
 	requires := []any{
-		map[string]any{"type": "grafana", "id": "grafana", "name": "Grafana", "version": savedWith(doc)},
 		map[string]any{"type": "datasource", "id": "prometheus", "name": "Prometheus", "version": "1.0.0"},
+	}
+	if v := savedWith(doc); v != "" {
+		requires = append(requires, map[string]any{"type": "grafana", "id": "grafana", "name": "Grafana", "version": v})
 	}
 	for _, p := range panelTypes(doc) {
 		name, ok := corePanels[p]
