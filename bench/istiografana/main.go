@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -37,6 +38,7 @@ func run(src, rb, version string) error {
 		return err
 	}
 	equal, differ := 0, 0
+	fields := map[string]int{} // differing field → dashboards
 	for _, e := range entries {
 		if !strings.HasSuffix(e.Name(), "-dashboard.json") && !strings.HasSuffix(e.Name(), "-dashboard.gen.json") {
 			continue
@@ -74,6 +76,7 @@ func run(src, rb, version string) error {
 		var diffs []string
 		for _, k := range keys {
 			if !cmp.Equal(a[k], b[k]) {
+				fields[k]++
 				diffs = append(diffs, fmt.Sprintf("    %s: releasekit %s\n    %s  release-builder %s", k, compact(a[k]), strings.Repeat(" ", len(k)), compact(b[k])))
 			}
 		}
@@ -85,7 +88,11 @@ func run(src, rb, version string) error {
 		fmt.Printf("  %s %s: differs\n%s\n", version, name, strings.Join(diffs, "\n"))
 		differ++
 	}
-	fmt.Printf("grafana %s: %d dashboards equal, %d differ\n", version, equal, differ)
+	var in []string
+	for _, k := range slices.Sorted(maps.Keys(fields)) {
+		in = append(in, fmt.Sprintf("%s in %d", k, fields[k]))
+	}
+	fmt.Printf("grafana %s: %d dashboards equal, %d differ (%s)\n", version, equal, differ, strings.Join(in, ", "))
 	return nil
 }
 
