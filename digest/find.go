@@ -525,7 +525,7 @@ func (f *finder) stringImage(parent *yaml.Node, key string, v *yaml.Node, path s
 		}
 	}
 	ref, err := Parse(v.Value)
-	if err != nil && strings.ContainsAny(v.Value, " \t") {
+	if err != nil && strings.ContainsAny(v.Value, " \t") && !containerImage.MatchString(path) {
 		return false // words, not an image after all: a description
 	}
 	if err != nil {
@@ -538,6 +538,11 @@ func (f *finder) stringImage(parent *yaml.Node, key string, v *yaml.Node, path s
 	f.add(v, path, ShapeString, ref, func(d Digest) string { return ref.WithDigest(d).String() })
 	return true
 }
+
+// containerImage matches the path of a Kubernetes container's image (a pod spec's containers,
+// init or ephemeral containers): whatever it holds is meant as an image, words included
+// (skaffold's TestGetImages has "image: not valid"), so a value that is none is reported.
+var containerImage = regexp.MustCompile(`(^|\.)(containers|initContainers|ephemeralContainers)\[[0-9]+\]\.image$`)
 
 // refuse records an image of shape the file alone cannot pin, and why: Plan returns its change
 // with Err, and the file's other images are still pinned.

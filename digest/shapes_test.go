@@ -110,6 +110,15 @@ func TestYAMLShapes(t *testing.T) {
 			refused: `values.yaml:2: containers[0].image: not_nginx@54321: "not_nginx@54321" is not an image reference`,
 		},
 		{
+			// skaffold's TestGetImages: words under a container's image key are an invalid
+			// image, reported; the same words under another image key are a description.
+			name:    "words as a container's image",
+			in:      "spec:\n  containers:\n  - image: not valid\n  - image: busybox:1.36\nvariants:\n  image: any image you like\n",
+			refs:    []string{"busybox:1.36"},
+			want:    "spec:\n  containers:\n  - image: not valid\n  - image: busybox:1.36@" + d("busybox:1.36") + "\nvariants:\n  image: any image you like\n",
+			refused: `values.yaml:3: spec.containers[0].image: not valid: "not valid" is not an image reference`,
+		},
+		{
 			// A Helm template (renovate's kubernetes manager reads one line by line): its
 			// literal image lines are pinned, a templated one is left, and nothing else changes.
 			name: "helm template",
