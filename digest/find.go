@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 
@@ -39,6 +40,10 @@ const (
 	// where no image key says so: a list item, a mapping key, a document of one string, or the
 	// value of any key, as ko resolves its ko:// strings wherever they stand.
 	ShapeRelease Shape = "release image"
+	// ShapeEmbedded is an image of YAML held in a literal block string (a ConfigMap's pod
+	// template, kbld's data: | with an image key inside): found by the same rules in the block's
+	// document, and pinned over its reference's bytes, the block's other text kept.
+	ShapeEmbedded Shape = "in a block string"
 )
 
 // Image is an image reference found in a YAML file.
@@ -142,7 +147,7 @@ func Find(data []byte, file string, opts ...Option) ([]Image, error) {
 }
 
 func find(data []byte, file string, o findOptions) ([]Image, error) {
-	f := &finder{file: file, explicit: o.explicit, release: o.release, used: map[string]bool{}}
+	f := &finder{file: file, data: data, explicit: o.explicit, release: o.release, used: map[string]bool{}}
 	if len(data) > MaxFileSize {
 		return nil, fmt.Errorf("%s: %w: larger than %d bytes", file, ErrInvalid, MaxFileSize)
 	}
@@ -308,6 +313,9 @@ func (e invalid) Unwrap() error { return ErrInvalid }
 
 type finder struct {
 	file     string
+	data     []byte // the file, for the positions of images inside block strings
+	lines    []int  // where data's lines start, once needed
+	inner    bool   // finding inside a block string: no deeper
 	root     *yaml.Node
 	explicit map[string]string
 	release  map[string]bool
@@ -363,6 +371,10 @@ func join(path, key string) string {
 func (f *finder) walk(n *yaml.Node, path string) {
 	switch n.Kind {
 	case yaml.ScalarNode:
+		if n.Style&yaml.LiteralStyle != 0 {
+			f.embedded(n, path)
+			return
+		}
 		// A list item or a document of one string: an image only when the release names it.
 		f.releaseImage(n, path)
 	case yaml.SequenceNode:
@@ -396,6 +408,107 @@ func (f *finder) walk(n *yaml.Node, path string) {
 			f.walk(v, p)
 		}
 	}
+}
+
+// embedded records the images of YAML held in the literal block string n: the block's text
+// parsed as a document of a mapping or a list (a string of prose parses as neither), and found
+// by the same rules, not deeper. Each is placed at its bytes in the file, a line of the block
+// per line of its document; one that cannot be placed there exactly is refused, not guessed.
+func (f *finder) embedded(n *yaml.Node, path string) {
+	if f.inner || !strings.Contains(n.Value, ":") {
+		return
+	}
+	var doc yaml.Node
+	if yaml.Unmarshal([]byte(n.Value), &doc) != nil || len(doc.Content) == 0 {
+		return
+	}
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode && root.Kind != yaml.SequenceNode {
+		return
+	}
+	sub := &finder{file: f.file, inner: true, release: f.release, used: map[string]bool{}, root: root}
+	sub.walk(root, "")
+	if len(sub.images) == 0 {
+		return
+	}
+	if f.lines == nil {
+		f.lines = lineStarts(f.data)
+	}
+	indent, err := f.blockIndent(n)
+	for _, im := range sub.images {
+		at := path + "|" + im.Path
+		line := n.Line + im.Line // the block's text starts on the line after its indicator
+		if im.Refused != "" {
+			f.refuse(n, at, ShapeEmbedded, im.Ref, im.Refused)
+			continue
+		}
+		// A plain reference, or one in quotes with nothing escaped: its bytes are its value.
+		quote := ""
+		switch im.node.Style {
+		case yaml.DoubleQuotedStyle:
+			quote = `"`
+		case yaml.SingleQuotedStyle:
+			quote = "'"
+		}
+		start, ok := -1, err == nil && line <= len(f.lines) && (quote != "" || im.node.Style == 0)
+		if ok {
+			start = f.lines[line-1] + indent
+			for col := 1; col < im.node.Column && start < len(f.data); col++ {
+				_, size := utf8.DecodeRune(f.data[start:])
+				start += size
+			}
+			ok = bytes.HasPrefix(f.data[start:], []byte(quote+im.node.Value+quote))
+			start += len(quote)
+		}
+		if !ok {
+			why := "its text in the block is not where the block's document puts it"
+			if err != nil {
+				why = err.Error()
+			}
+			f.refuse(n, at, ShapeEmbedded, im.Ref, "cannot pin it inside the block string: "+why)
+			continue
+		}
+		f.images = append(f.images, Image{File: f.file, Line: line, Column: indent + im.node.Column, Path: at, Shape: ShapeEmbedded,
+			Ref: im.Ref, value: im.value, span: [2]int{start, start + len(im.node.Value)}})
+	}
+}
+
+// lineStarts lists the offsets at which data's lines start.
+func lineStarts(data []byte) []int {
+	out := []int{0}
+	for i, b := range data {
+		if b == '\n' && i+1 < len(data) {
+			out = append(out, i+1)
+		}
+	}
+	return out
+}
+
+// blockIndent is the indentation of the literal block n's text: that of its first line that
+// is not blank. A block with an indentation indicator (|2) is refused.
+func (f *finder) blockIndent(n *yaml.Node) (int, error) {
+	if n.Line < 1 || n.Line > len(f.lines) {
+		return 0, errors.New("the block has no position")
+	}
+	end := len(f.data)
+	if n.Line < len(f.lines) {
+		end = f.lines[n.Line]
+	}
+	header := string(f.data[f.lines[n.Line-1]:end])
+	if i := strings.LastIndex(header, "|"); i >= 0 && strings.ContainsAny(strings.SplitN(header[i:], "#", 2)[0], "123456789") {
+		return 0, errors.New("the block has an indentation indicator")
+	}
+	for l := n.Line; l < len(f.lines); l++ {
+		lineEnd := len(f.data)
+		if l+1 < len(f.lines) {
+			lineEnd = f.lines[l+1]
+		}
+		text := strings.TrimRight(string(f.data[f.lines[l]:lineEnd]), "\r\n")
+		if strings.TrimSpace(text) != "" {
+			return len(text) - len(strings.TrimLeft(text, " ")), nil
+		}
+	}
+	return 0, errors.New("the block has no text")
 }
 
 // keyName is a mapping key as paths name it: a key that is one of the release's images is

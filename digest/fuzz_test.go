@@ -31,6 +31,8 @@ func seedValues(f *testing.F) {
 	f.Add([]byte("image:\n  repository: x\n  tag: \"\"\n"))
 	f.Add([]byte("digest: {a: !!str}\nimage: {registry: r.example, name: \"0:0\", tag: \"\"}\n"))
 	f.Add([]byte("image: 'UPPER:::bad'\n"))
+	f.Add([]byte("data: |\n  nested:\n    image: nginx:1.14.2\n  x: \"a:b\"\nlist:\n- |-\n\n  - image: 'busybox'\n"))
+	f.Add([]byte("data: |2\n    image: nginx:1.14.2\nconf: |\n  image: café:1\n"))
 	f.Add([]byte("metadata:\n  labels:\n    {{- include \"x\" . | nindent 4 }}\nspec:\n  - image: busybox # c\n  - image: \"{{ .Values.i }}\"\n    sideImage: 'a/b:1'\n"))
 }
 

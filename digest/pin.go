@@ -8,6 +8,8 @@ import (
 	"maps"
 	"slices"
 
+	"go.yaml.in/yaml/v3"
+
 	"github.com/releasekit/releasekit/internal/yamledit"
 )
 
@@ -137,14 +139,36 @@ func Apply(data []byte, file string, changes []Change, opts ...Option) ([]byte, 
 	if len(changes) > 0 && changes[0].Shape == ShapeTemplateLine {
 		return applyTemplate(data, file, changes, o)
 	}
-	edits := make([]yamledit.Edit, len(changes))
+	// Images in block strings are written over their bytes first: that changes no line count
+	// and no line but the blocks' own, so the positions of the other values still hold.
+	var inBlocks []Change
+	var edits []yamledit.Edit
+	var nodeChange []int // the change of each edit
 	for i, c := range changes {
-		if c.node == nil {
+		switch {
+		case c.Shape == ShapeEmbedded:
+			if c.span[1] <= c.span[0] || c.span[1] > len(data) {
+				return nil, nil, fmt.Errorf("%s: %s: a change not planned over this file", file, c.Path)
+			}
+			inBlocks = append(inBlocks, c)
+		case c.node == nil:
 			return nil, nil, fmt.Errorf("%s: %s: a change not planned over this file", file, c.Path)
+		default:
+			edits = append(edits, yamledit.Edit{Node: c.node, Text: c.New, Where: fmt.Sprintf("%s:%d: %s", file, c.Line, c.Path)})
+			nodeChange = append(nodeChange, i)
 		}
-		edits[i] = yamledit.Edit{Node: c.node, Text: c.New, Where: fmt.Sprintf("%s:%d: %s", file, c.Line, c.Path)}
 	}
-	out, written, err := yamledit.Apply(data, edits)
+	base := data
+	var blockWritten []Change
+	if len(inBlocks) > 0 {
+		if base, blockWritten, err = applyLines(data, inBlocks); err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", file, err)
+		}
+		if err := sameOutsideBlocks(data, base); err != nil {
+			return nil, nil, fmt.Errorf("%s: %w (nothing written)", file, err)
+		}
+	}
+	out, nodeWritten, err := yamledit.Apply(base, edits)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", file, err)
 	}
@@ -170,10 +194,38 @@ func Apply(data []byte, file string, changes []Change, opts ...Option) ([]byte, 
 		return nil, nil, errors.Join(problems...)
 	}
 	out2 := slices.Clone(changes)
+	for j, i := range nodeChange {
+		out2[i].Old, out2[i].New = nodeWritten[j].Old, nodeWritten[j].New
+	}
+	b := 0
 	for i := range out2 {
-		out2[i].Old, out2[i].New = written[i].Old, written[i].New
+		if out2[i].Shape == ShapeEmbedded {
+			out2[i].Old, out2[i].New = blockWritten[b].Old, blockWritten[b].New
+			b++
+		}
 	}
 	return out, out2, nil
+}
+
+// sameOutsideBlocks checks that after differs from before only in the text of literal block
+// strings: the same documents, every node of the same kind, and every scalar but a block's
+// the same value at the same place.
+func sameOutsideBlocks(before, after []byte) error {
+	old, err := yamledit.Documents(before)
+	if err != nil {
+		return err
+	}
+	now, err := yamledit.Documents(after)
+	if err != nil || len(old) != len(now) {
+		return errors.New("pinning inside a block string would change the file's shape")
+	}
+	return yamledit.WalkPairs(old, now, func(a, b *yaml.Node) (bool, error) {
+		if a.Kind != b.Kind || a.Line != b.Line || a.Column != b.Column || len(a.Content) != len(b.Content) ||
+			a.Kind == yaml.ScalarNode && a.Value != b.Value && (a.Style&yaml.LiteralStyle == 0 || b.Style&yaml.LiteralStyle == 0) {
+			return false, fmt.Errorf("line %d: pinning inside a block string would change what is not in it", a.Line)
+		}
+		return true, nil
+	})
 }
 
 // applyTemplate makes the changes of a template's image lines and reads the file back: every

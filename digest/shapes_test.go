@@ -119,6 +119,38 @@ func TestYAMLShapes(t *testing.T) {
 			refused: `values.yaml:3: spec.containers[0].image: not valid: "not valid" is not an image reference`,
 		},
 		{
+			// kbld's TestResolveSuccessfulWithSearchRules: YAML in a block string, whose image
+			// key holds an image, pinned over its bytes; the block's other text is kept.
+			name: "image in a block string",
+			in:   "spec:\n- nestedkey:\n    data: |\n      nested:\n        image: nginx:1.14.2\n      note: keep this\n- image: busybox:1.36\n",
+			refs: []string{"nginx:1.14.2", "busybox:1.36"},
+			want: "spec:\n- nestedkey:\n    data: |\n      nested:\n        image: nginx:1.14.2@" + d("nginx:1.14.2") + "\n      note: keep this\n- image: busybox:1.36@" + d("busybox:1.36") + "\n",
+		},
+		{
+			// A ConfigMap holding a pod template (a CI system's agent pods): two images in one
+			// block, one quoted, after a blank line, with the block's chomping indicator.
+			name: "pod template in a ConfigMap",
+			in:   "kind: ConfigMap\ndata:\n  pod.yaml: |-\n    spec:\n\n      containers:\n      - image: \"busybox:1.36\"\n      - image: nginx:1.14.2 # the web\n",
+			refs: []string{"nginx:1.14.2", "busybox:1.36"},
+			want: "kind: ConfigMap\ndata:\n  pod.yaml: |-\n    spec:\n\n      containers:\n      - image: \"busybox:1.36@" + d("busybox:1.36") + "\"\n      - image: nginx:1.14.2@" + d("nginx:1.14.2") + " # the web\n",
+		},
+		{
+			// Prose in a block string is no document of images, and is left.
+			name: "prose in a block string",
+			in:   "description: |\n  Set image: to any image you like.\n  It is pulled once.\nimage: busybox:1.36\n",
+			refs: []string{"busybox:1.36"},
+			want: "description: |\n  Set image: to any image you like.\n  It is pulled once.\nimage: busybox:1.36@" + d("busybox:1.36") + "\n",
+		},
+		{
+			// A block with an indentation indicator: where its text starts is not read from
+			// its first line, so its image is refused rather than placed by a guess.
+			name:    "block with an indentation indicator",
+			in:      "data: |2\n    image: nginx:1.14.2\nimage: busybox:1.36\n",
+			refs:    []string{"busybox:1.36"},
+			want:    "data: |2\n    image: nginx:1.14.2\nimage: busybox:1.36@" + d("busybox:1.36") + "\n",
+			refused: `values.yaml:1: data|image: nginx:1.14.2: cannot pin it inside the block string: the block has an indentation indicator`,
+		},
+		{
 			// A Helm template (renovate's kubernetes manager reads one line by line): its
 			// literal image lines are pinned, a templated one is left, and nothing else changes.
 			name: "helm template",

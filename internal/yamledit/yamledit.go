@@ -282,25 +282,27 @@ func doubleQuoted(s string) string {
 
 // verify parses before and after and checks that they have the same shape, node for node, and
 // that each edited scalar reads as its edit's text.
-func verify(before, after []byte, edits []Edit) error {
-	docs := func(data []byte) ([]*yaml.Node, error) {
-		var out []*yaml.Node
-		dec := yaml.NewDecoder(bytes.NewReader(data))
-		for {
-			var doc yaml.Node
-			if err := dec.Decode(&doc); errors.Is(err, io.EOF) {
-				return out, nil
-			} else if err != nil {
-				return nil, err
-			}
-			out = append(out, &doc)
+// Documents parses every YAML document of data.
+func Documents(data []byte) ([]*yaml.Node, error) {
+	var out []*yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for {
+		var doc yaml.Node
+		if err := dec.Decode(&doc); errors.Is(err, io.EOF) {
+			return out, nil
+		} else if err != nil {
+			return nil, err
 		}
+		out = append(out, &doc)
 	}
-	old, err := docs(before)
+}
+
+func verify(before, after []byte, edits []Edit) error {
+	old, err := Documents(before)
 	if err != nil {
 		return err
 	}
-	now, err := docs(after)
+	now, err := Documents(after)
 	if err != nil {
 		return fmt.Errorf("the edits would write invalid YAML (%v): nothing written", err)
 	}
@@ -315,16 +317,29 @@ func verify(before, after []byte, edits []Edit) error {
 	if len(old) != len(now) {
 		return errors.New("the edits would change the number of documents: nothing written")
 	}
-	var walk func(a, b *yaml.Node) error
-	walk = func(a, b *yaml.Node) error {
+	return WalkPairs(old, now, func(a, b *yaml.Node) (bool, error) {
 		if text, ok := want[pos{a.Line, a.Column}]; ok && a.Kind == yaml.ScalarNode {
 			if b.Kind != yaml.ScalarNode || b.Value != text {
-				return fmt.Errorf("%s: the edit would not read back as %q: nothing written", where[pos{a.Line, a.Column}], text)
+				return false, fmt.Errorf("%s: the edit would not read back as %q: nothing written", where[pos{a.Line, a.Column}], text)
 			}
-			return nil
+			return false, nil
 		}
 		if a.Kind != b.Kind || len(a.Content) != len(b.Content) || a.Kind == yaml.ScalarNode && a.Value != b.Value {
-			return fmt.Errorf("line %d: the edits would change what is not edited: nothing written", a.Line)
+			return false, fmt.Errorf("line %d: the edits would change what is not edited: nothing written", a.Line)
+		}
+		return true, nil
+	})
+}
+
+// WalkPairs walks the documents old and now in step, calling visit with each pair of nodes at
+// the same place, and going on into their children when visit says so. visit must check that
+// the pair has as many children before it says so. The first error ends the walk.
+func WalkPairs(old, now []*yaml.Node, visit func(a, b *yaml.Node) (bool, error)) error {
+	var walk func(a, b *yaml.Node) error
+	walk = func(a, b *yaml.Node) error {
+		more, err := visit(a, b)
+		if err != nil || !more {
+			return err
 		}
 		for i := range a.Content {
 			if err := walk(a.Content[i], b.Content[i]); err != nil {
@@ -333,7 +348,7 @@ func verify(before, after []byte, edits []Edit) error {
 		}
 		return nil
 	}
-	for i := range old {
+	for i := range min(len(old), len(now)) {
 		if err := walk(old[i], now[i]); err != nil {
 			return err
 		}
