@@ -105,7 +105,7 @@ func (t *files) Plan(ctx context.Context, d *release.Dir) ([]Action, error) {
 	var actions []Action
 	for _, f := range files {
 		key := t.key(d.Manifest.Version, f.Path)
-		a := Action{Kind: "file", Object: t.bucket.URL(key), Digest: f.SHA256, Source: f.Path}
+		a := Action{Kind: KindFile, Object: t.bucket.URL(key), Digest: f.SHA256, Source: f.Path}
 		var err error
 		if a.Op, a.Detail, err = objectOp(ctx, t.bucket, key, f.SHA256, t.force); err != nil {
 			return nil, err
@@ -114,7 +114,7 @@ func (t *files) Plan(ctx context.Context, d *release.Dir) ([]Action, error) {
 	}
 	for _, alias := range t.aliases {
 		key := t.key(alias)
-		a := Action{Kind: "alias", Object: t.bucket.URL(key), Digest: d.Manifest.Version}
+		a := Action{Kind: KindAlias, Object: t.bucket.URL(key), Digest: d.Manifest.Version}
 		data, _, err := t.bucket.Read(ctx, key)
 		switch {
 		case errors.Is(err, ErrNotExist):
@@ -171,7 +171,7 @@ func (t *files) Apply(ctx context.Context, d *release.Dir, push []Action) error 
 		return err
 	}
 	for _, a := range push {
-		if a.Kind == "alias" {
+		if a.Kind == KindAlias {
 			continue
 		}
 		if err := t.upload(ctx, d, a, sums); err != nil {
@@ -180,7 +180,7 @@ func (t *files) Apply(ctx context.Context, d *release.Dir, push []Action) error 
 	}
 	// Aliases last: they name a version only once all of it is there.
 	for _, a := range push {
-		if a.Kind != "alias" {
+		if a.Kind != KindAlias {
 			continue
 		}
 		key := ""

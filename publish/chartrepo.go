@@ -101,13 +101,13 @@ func (t *chartRepo) Plan(ctx context.Context, d *release.Dir) ([]Action, error) 
 	var actions []Action
 	for _, c := range charts {
 		key := t.key(chartFile(c))
-		a := Action{Kind: "file", Object: t.bucket.URL(key), Digest: c.SHA256, Source: c.Path}
+		a := Action{Kind: KindFile, Object: t.bucket.URL(key), Digest: c.SHA256, Source: c.Path}
 		if a.Op, a.Detail, err = objectOp(ctx, t.bucket, key, c.SHA256, false); err != nil {
 			return nil, err
 		}
 		actions = append(actions, a)
 
-		e := Action{Kind: "index", Object: t.bucket.URL(t.key("index.yaml")) + "#" + c.Name + "@" + c.Version, Digest: c.SHA256, Source: c.Path}
+		e := Action{Kind: KindIndex, Object: t.bucket.URL(t.key("index.yaml")) + "#" + c.Name + "@" + c.Version, Digest: c.SHA256, Source: c.Path}
 		switch listed := idx.digest(c.Name, c.Version); listed {
 		case "":
 			e.Op = Push
@@ -135,7 +135,7 @@ func (t *chartRepo) Apply(ctx context.Context, d *release.Dir, push []Action) er
 	for _, a := range push {
 		c := byPath[a.Source]
 		switch a.Kind {
-		case "file":
+		case KindFile:
 			data, err := readChecked(d, c.Path, c.SHA256)
 			if err != nil {
 				return err
@@ -145,7 +145,7 @@ func (t *chartRepo) Apply(ctx context.Context, d *release.Dir, push []Action) er
 			if err != nil && !errors.Is(err, ErrConflict) {
 				return fmt.Errorf("write %s: %w", a.Object, err)
 			}
-		case "index":
+		case KindIndex:
 			add = append(add, c)
 		}
 	}

@@ -166,7 +166,7 @@ func (t *charts) Plan(ctx context.Context, d *release.Dir) ([]Action, error) {
 			if err != nil {
 				return err
 			}
-			a := Action{Kind: "chart", Object: o.tag.String(), Digest: o.digest.String(), Source: c.Path}
+			a := Action{Kind: KindChart, Object: o.tag.String(), Digest: o.digest.String(), Source: c.Path}
 			actions[i], err = t.o.tagAction(ctx, puller, a, o.tag, o.digest)
 			return err
 		})

@@ -62,7 +62,7 @@ func (g *gitTags) Plan(ctx context.Context, d *release.Dir) ([]Action, error) {
 	var actions []Action
 	git := gitx.At("", g.env...)
 	for _, t := range g.tags(d) {
-		a := Action{Kind: "git-tag", Object: gitx.RedactURL(t.remote) + " " + t.tag, Digest: t.sha, Source: t.dep}
+		a := Action{Kind: KindGitTag, Object: gitx.RedactURL(t.remote) + " " + t.tag, Digest: t.sha, Source: t.dep}
 		out, err := git.Run(ctx, "ls-remote", "--tags", t.remote, "refs/tags/"+t.tag, "refs/tags/"+t.tag+"^{}")
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", t.dep, err)

@@ -54,7 +54,7 @@ func (g *grafana) Plan(ctx context.Context, d *release.Dir) ([]Action, error) {
 		if !ok {
 			return nil, fmt.Errorf("dashboard %s: no grafana.com id given for it", name)
 		}
-		a := Action{Kind: "dashboard", Object: fmt.Sprintf("%s/api/dashboards/%d", g.base, id), Digest: f.SHA256, Source: f.Path}
+		a := Action{Kind: KindDashboard, Object: fmt.Sprintf("%s/api/dashboards/%d", g.base, id), Digest: f.SHA256, Source: f.Path}
 		var revs struct {
 			Items []struct {
 				Revision int `json:"revision"`

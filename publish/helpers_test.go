@@ -241,7 +241,7 @@ func plan(t testing.TB, ctx context.Context, r *release.Dir, targets ...publish.
 func ops(pl *publish.Plan) map[string]string {
 	m := map[string]string{}
 	for _, a := range pl.Actions {
-		m[a.Target.Name()+" "+a.Kind+" "+a.Object] = a.Op.String()
+		m[a.Target.Name()+" "+string(a.Kind)+" "+a.Object] = a.Op.String()
 	}
 	return m
 }

@@ -44,13 +44,30 @@ func (o Op) String() string {
 	return fmt.Sprintf("Op(%d)", int(o))
 }
 
+// Kind is the kind of object an action publishes.
+type Kind string
+
+// The kinds of object releasekit's targets publish.
+const (
+	KindImage       Kind = "image"       // an image tag in a registry
+	KindChart       Kind = "chart"       // a chart in an OCI registry
+	KindFile        Kind = "file"        // a file in a bucket or a chart repository
+	KindAlias       Kind = "alias"       // a bucket object naming the release (Istio's aliases)
+	KindIndex       Kind = "index"       // an entry of a chart repository's index.yaml
+	KindGitTag      Kind = "git-tag"     // a tag in a git repository
+	KindRelease     Kind = "release"     // a GitHub release
+	KindAsset       Kind = "asset"       // a GitHub release asset
+	KindDashboard   Kind = "dashboard"   // a grafana.com dashboard revision
+	KindSignature   Kind = "signature"   // a cosign signature of an image or chart
+	KindAttestation Kind = "attestation" // an in-toto attestation attached to one
+)
+
 // Action is one line of a plan: one object at one target.
 type Action struct {
 	// Target is the target that planned the action and applies it; [Publisher.Plan] sets it.
 	Target Target
-	// Kind is the kind of object: image, tag, chart, index, file, alias, git-tag, release, asset,
-	// dashboard.
-	Kind string
+	// Kind is the kind of object; a target of another package may name its own.
+	Kind Kind
 	// Object names it where it is published, e.g. "ghcr.io/org/pilot:1.2.3".
 	Object string
 	// Op is what publishing does with it.

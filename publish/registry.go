@@ -124,7 +124,7 @@ func (t *images) Plan(ctx context.Context, d *release.Dir) ([]Action, error) {
 	g.SetLimit(t.o.jobs)
 	for i, j := range jobs {
 		g.Go(func() error {
-			a := Action{Kind: "image", Object: j.tag.String(), Digest: j.digest.String()}
+			a := Action{Kind: KindImage, Object: j.tag.String(), Digest: j.digest.String()}
 			a, err := t.o.tagAction(ctx, puller, a, j.tag, j.digest)
 			actions[i] = a
 			return err

@@ -33,9 +33,9 @@ func (p *Plan) Report() *Report {
 			continue
 		}
 		switch a.Kind {
-		case "image":
+		case KindImage:
 			r.Images = append(r.Images, Published{a.Object, a.Digest})
-		case "chart":
+		case KindChart:
 			r.Charts = append(r.Charts, Published{"oci://" + a.Object, a.Digest})
 		}
 	}

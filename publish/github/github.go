@@ -218,7 +218,7 @@ func (r *target) Plan(ctx context.Context, d *release.Dir) ([]publish.Action, er
 	if err != nil {
 		return nil, fmt.Errorf("release %s: %w", base, err)
 	}
-	actions := []publish.Action{{Kind: "release", Object: base, Op: publish.Push, Digest: tag}}
+	actions := []publish.Action{{Kind: publish.KindRelease, Object: base, Op: publish.Push, Digest: tag}}
 	have := map[string]*gh.ReleaseAsset{}
 	if existing != nil {
 		actions[0].Op = publish.Skip
@@ -239,7 +239,7 @@ func (r *target) Plan(ctx context.Context, d *release.Dir) ([]publish.Action, er
 			return nil, fmt.Errorf("assets %s and %s are both named %s", other, f.Path, name)
 		}
 		names[name] = f.Path
-		a := publish.Action{Kind: "asset", Object: base + "/" + name, Digest: f.SHA256, Source: f.Path, Op: publish.Push}
+		a := publish.Action{Kind: publish.KindAsset, Object: base + "/" + name, Digest: f.SHA256, Source: f.Path, Op: publish.Push}
 		if got, ok := have[name]; ok {
 			if same, detail := same(got, f); same {
 				a.Op = publish.Skip
@@ -290,7 +290,7 @@ func (r *target) Apply(ctx context.Context, d *release.Dir, push []publish.Actio
 		files[f.Path] = f
 	}
 	for _, a := range push {
-		if a.Kind != "asset" {
+		if a.Kind != publish.KindAsset {
 			continue
 		}
 		if err := r.upload(ctx, d, existing.GetID(), files[a.Source], sums); err != nil {

@@ -117,7 +117,7 @@ func (t *tags) tagged(ctx context.Context, g tag) (string, error) {
 func (t *tags) Plan(ctx context.Context, d *release.Dir) ([]publish.Action, error) {
 	var actions []publish.Action
 	for _, g := range t.tags(d) {
-		a := publish.Action{Kind: "git-tag", Object: t.object(g), Digest: g.sha, Source: g.repo}
+		a := publish.Action{Kind: publish.KindGitTag, Object: t.object(g), Digest: g.sha, Source: g.repo}
 		if g.sha == "" {
 			a.Op, a.Detail = publish.Refuse, "the release records no commit of it to tag"
 			actions = append(actions, a)

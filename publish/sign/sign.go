@@ -180,7 +180,7 @@ func chartSubjects(t *target, d *release.Dir) ([]subject, error) {
 
 // item is one signature or attestation to attach to one object.
 type item struct {
-	kind    string // "signature" or "attestation"
+	kind    publish.Kind // KindSignature or KindAttestation
 	image   name.Digest
 	tag     name.Tag
 	payload []byte // the simple-signing payload, or the in-toto statement
@@ -219,7 +219,7 @@ func (t *target) items(d *release.Dir) ([]item, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, item{kind: "signature", image: dig, tag: dig.Context().Tag(tagFor(h, "sig")), payload: sigPayload})
+		out = append(out, item{kind: publish.KindSignature, image: dig, tag: dig.Context().Tag(tagFor(h, "sig")), payload: sigPayload})
 		if !t.attest {
 			continue
 		}
@@ -227,7 +227,7 @@ func (t *target) items(d *release.Dir) ([]item, error) {
 		attach := func(pred string, predicate any) error {
 			st, err := statement(dig, pred, predicate)
 			if err == nil {
-				out = append(out, item{kind: "attestation", image: dig, tag: att, payload: st, pred: pred})
+				out = append(out, item{kind: publish.KindAttestation, image: dig, tag: att, payload: st, pred: pred})
 			}
 			return err
 		}
@@ -350,12 +350,12 @@ func (t *target) read(ctx context.Context, tag name.Tag) ([]attachedLayer, error
 func (t *target) present(it item, layers []attachedLayer) bool {
 	for _, l := range layers {
 		switch {
-		case it.kind == "signature" && l.mediaType == simpleSigningType:
+		case it.kind == publish.KindSignature && l.mediaType == simpleSigningType:
 			sig, err := base64.StdEncoding.DecodeString(l.annotations[signatureAnno])
 			if err == nil && bytes.Equal(l.blob, it.payload) && t.sv.VerifySignature(bytes.NewReader(sig), bytes.NewReader(l.blob)) == nil {
 				return true
 			}
-		case it.kind == "attestation" && l.mediaType == dsseType && l.annotations[predicateTypeAnno] == it.pred:
+		case it.kind == publish.KindAttestation && l.mediaType == dsseType && l.annotations[predicateTypeAnno] == it.pred:
 			if t.verifiesEnvelope(l.blob, it.payload) {
 				return true
 			}
@@ -391,13 +391,13 @@ func (t *target) Apply(ctx context.Context, d *release.Dir, push []publish.Actio
 	}
 	want := map[string]bool{}
 	for _, a := range push {
-		want[a.Kind+" "+a.Object+" "+a.Detail] = true
+		want[string(a.Kind)+" "+a.Object+" "+a.Detail] = true
 	}
 	// What each tag gets, in the order planned.
 	var tags []name.Tag
 	adds := map[string][]mutate.Addendum{}
 	for _, it := range items {
-		if !want[it.kind+" "+it.tag.String()+" "+it.detail()] {
+		if !want[string(it.kind)+" "+it.tag.String()+" "+it.detail()] {
 			continue
 		}
 		if _, err := remote.Head(it.image, t.remote(ctx)...); err != nil {
@@ -423,7 +423,7 @@ func (t *target) Apply(ctx context.Context, d *release.Dir, push []publish.Actio
 
 // layer signs an item: the payload with its signature annotation, or a DSSE envelope.
 func (t *target) layer(it item) (mutate.Addendum, error) {
-	if it.kind == "signature" {
+	if it.kind == publish.KindSignature {
 		sig, err := t.sv.SignMessage(bytes.NewReader(it.payload))
 		if err != nil {
 			return mutate.Addendum{}, fmt.Errorf("sign %s: %w", it.image, err)

@@ -84,7 +84,7 @@ func counts(pl *publish.Plan, target string) map[string]int {
 	out := map[string]int{}
 	for _, a := range pl.Actions {
 		if a.Target.Name() == target {
-			out[a.Kind+" "+a.Op.String()]++
+			out[string(a.Kind)+" "+a.Op.String()]++
 		}
 	}
 	return out
