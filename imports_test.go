@@ -29,12 +29,13 @@ var allowed = map[string][]string{
 	"artifacts": {"manifest", "resolve", "digest"},
 	// The release directory stays light: publish imports it without the build.
 	"artifacts/release": {"manifest", "digest"},
-	"validate":          {"manifest", "resolve", "digest", "artifacts"},
-	"publish":           {"manifest", "digest", "artifacts/release"},
-	"branch":            {"manifest", "resolve"},
-	"internal":          {},
-	"examples":          {"manifest", "resolve", "digest", "artifacts", "validate", "publish", "branch"},
-	"bench":             {"manifest", "resolve", "digest", "artifacts", "validate", "publish", "branch", "examples/sample"},
+	// validate reads a release with what it is made of, never the build.
+	"validate": {"manifest", "resolve", "digest", "artifacts/release", "artifacts/dashboard", "artifacts/provenance", "artifacts/sbom", "artifacts/scan"},
+	"publish":  {"manifest", "digest", "artifacts/release"},
+	"branch":   {"manifest", "resolve"},
+	"internal": {},
+	"examples": {"manifest", "resolve", "digest", "artifacts", "validate", "publish", "branch"},
+	"bench":    {"manifest", "resolve", "digest", "artifacts", "validate", "publish", "branch", "examples/sample"},
 }
 
 // confined lists heavy third-party imports and the only packages that may import them, so that
@@ -185,6 +186,8 @@ func TestImportRulesCatchViolations(t *testing.T) {
 			[]string{"artifacts/release imports " + module + "/artifacts: artifacts/release may import only [manifest digest]"}},
 		{"publish imports the build", map[string][]string{"publish": {module + "/artifacts"}},
 			[]string{"publish imports " + module + "/artifacts: publish may import only [manifest digest artifacts/release]"}},
+		{"validate imports the build", map[string][]string{"validate": {module + "/artifacts"}},
+			[]string{"validate imports " + module + "/artifacts: validate may import only [manifest resolve digest artifacts/release artifacts/dashboard artifacts/provenance artifacts/sbom artifacts/scan]"}},
 		{"unknown top-level package", map[string][]string{"util": nil},
 			[]string{`util: top-level package "util" has no import rule`}},
 		{"allowed", map[string][]string{

@@ -24,20 +24,8 @@ type LicenseScanner interface {
 	Scan(ctx context.Context, dir string, env []string, pkgs ...string) ([]License, error)
 }
 
-// License is the license of one module.
-type License struct {
-	Module  string `json:"module"`
-	Version string `json:"version,omitempty"`
-	// Names are the SPDX identifiers found, e.g. Apache-2.0.
-	Names []string `json:"names"`
-	// Type is the license class: notice, permissive, reciprocal, restricted, forbidden,
-	// unencumbered or unknown.
-	Type string `json:"type"`
-	// File is the license text on the host; empty when none was found.
-	File string `json:"-"`
-	// Path is where the text is in the bundle.
-	Path string `json:"path,omitempty"`
-}
+// License is the license of one module, as a license bundle records it ([release.License]).
+type License = release.License
 
 type licenseJob struct {
 	dep       string

@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/releasekit/releasekit/artifacts"
 	"github.com/releasekit/releasekit/artifacts/release"
 	"github.com/releasekit/releasekit/internal/archive"
 	"github.com/releasekit/releasekit/manifest"
@@ -73,7 +72,7 @@ func (l Licenses) Check(_ context.Context, d *release.Dir) error {
 }
 
 // readBundle reads a license bundle's licenses.json and the set of its files.
-func readBundle(d *release.Dir, rel, dep string) ([]artifacts.License, map[string]bool, error) {
+func readBundle(d *release.Dir, rel, dep string) ([]release.License, map[string]bool, error) {
 	var summary []byte
 	texts := map[string]bool{}
 	err := walk(d, rel, archive.TarGz, func(e archive.Entry, r io.Reader) error {
@@ -97,7 +96,7 @@ func readBundle(d *release.Dir, rel, dep string) ([]artifacts.License, map[strin
 	if summary == nil {
 		return nil, nil, fmt.Errorf("no %s/licenses.json", dep)
 	}
-	var found []artifacts.License
+	var found []release.License
 	if err := json.Unmarshal(summary, &found); err != nil {
 		return nil, nil, fmt.Errorf("%s/licenses.json: %w", dep, err)
 	}
