@@ -8,7 +8,6 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
-	"path"
 	"reflect"
 	"strings"
 
@@ -33,12 +32,6 @@ func Grafana(client *http.Client, baseURL string, dashboards map[string]int, tok
 
 func (g *grafana) Name() string { return "grafana" }
 
-func dashboardName(p string) (string, bool) {
-	dir, file := path.Split(p)
-	name, ok := strings.CutSuffix(file, ".json")
-	return name, ok && dir == "grafana/"
-}
-
 func (g *grafana) Plan(ctx context.Context, d *release.Dir) ([]Action, error) {
 	files, err := d.Files()
 	if err != nil {
@@ -46,7 +39,7 @@ func (g *grafana) Plan(ctx context.Context, d *release.Dir) ([]Action, error) {
 	}
 	var actions []Action
 	for _, f := range files {
-		name, ok := dashboardName(f.Path)
+		name, ok := release.DashboardName(f.Path)
 		if !ok {
 			continue
 		}
@@ -130,7 +123,7 @@ func (g *grafana) get(ctx context.Context, p string, v any) error {
 
 func (g *grafana) Apply(ctx context.Context, d *release.Dir, push []Action) error {
 	for _, a := range push {
-		name, _ := dashboardName(a.Source)
+		name, _ := release.DashboardName(a.Source)
 		data, err := readChecked(d, a.Source, a.Digest)
 		if err != nil {
 			return err

@@ -39,7 +39,7 @@ func (Grafana) Check(_ context.Context, d *release.Dir) error {
 	if len(m.Dashboards) > 0 {
 		// As Istio's release-builder validates: grafana/ holds exactly the map's dashboards.
 		for _, rel := range slices.Sorted(maps.Keys(recorded)) {
-			name := strings.TrimSuffix(strings.TrimPrefix(rel, "grafana/"), ".json")
+			name, _ := release.DashboardName(rel)
 			if _, ok := m.Dashboards[name]; !ok {
 				errs = append(errs, fmt.Errorf("%s: dashboard %s is not in the manifest's dashboards map, which names the dashboards of the release", rel, name))
 			}
@@ -49,7 +49,7 @@ func (Grafana) Check(_ context.Context, d *release.Dir) error {
 		errs = append(errs, errors.New("the grafana output recorded no dashboard"))
 	}
 	for _, rel := range slices.Sorted(maps.Keys(recorded)) {
-		if !strings.HasPrefix(rel, "grafana/") || !strings.HasSuffix(rel, ".json") {
+		if _, ok := release.DashboardName(rel); !ok {
 			errs = append(errs, fmt.Errorf("%s: a grafana artifact outside grafana/*.json", rel))
 			continue
 		}

@@ -189,7 +189,18 @@ func ChartPath(name, version string) string {
 // DashboardPath is the path in the release directory of a Grafana dashboard, as publish's
 // Grafana target reads it.
 func DashboardPath(name string) string {
-	return "grafana/" + name + ".json"
+	return dashboardDir + name + ".json"
+}
+
+// dashboardDir holds the dashboards, one level deep.
+const dashboardDir = "grafana/"
+
+// DashboardName is the name of the dashboard at path p of the release directory (the inverse of
+// DashboardPath), and whether p is one.
+func DashboardName(p string) (string, bool) {
+	rest, ok := strings.CutPrefix(p, dashboardDir)
+	name, json := strings.CutSuffix(rest, ".json")
+	return name, ok && json && name != "" && !strings.Contains(name, "/")
 }
 
 // ScanPaths are the paths of the scanner's reports on image name (ImageName: with -<variant>)

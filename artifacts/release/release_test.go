@@ -341,3 +341,15 @@ func FuzzParseSums(f *testing.F) {
 		}
 	})
 }
+
+// TestDashboardName: the inverse of DashboardPath, for dashboards one level under grafana/ only.
+func TestDashboardName(t *testing.T) {
+	if name, ok := release.DashboardName(release.DashboardPath("istio-mesh-dashboard")); !ok || name != "istio-mesh-dashboard" {
+		t.Errorf("round trip: %q %v", name, ok)
+	}
+	for _, p := range []string{"grafana/.json", "grafana/sub/x.json", "grafana/x.yaml", "helm/x.json", "x.json"} {
+		if name, ok := release.DashboardName(p); ok {
+			t.Errorf("%s: a dashboard %q", p, name)
+		}
+	}
+}
