@@ -94,7 +94,7 @@ func AffectedOutputs(m *manifest.Manifest, changed map[string][]string, title st
 			}
 		}
 		for _, script := range x.Scripts {
-			if why, ok := first(release.PackageDependency(m, &x), func(p string) bool { return p == script }); ok {
+			if why, ok := first(m.PackageDependency(&x), func(p string) bool { return p == script }); ok {
 				add("package "+x.Name, why)
 			}
 		}
@@ -259,7 +259,7 @@ func (a *Affected) Selector(m *manifest.Manifest) Selector {
 		case "archive":
 			if spec := archiveSpec(m, what); spec != nil {
 				kinds[manifest.OutputArchive] = true
-				for _, pl := range release.ArchivePlatforms(m, spec) {
+				for _, pl := range m.ArchivePlatforms(spec) {
 					if p, _, _, err := release.ArchivePath(m, spec, pl); err == nil {
 						name(p)
 					}
@@ -273,7 +273,7 @@ func (a *Affected) Selector(m *manifest.Manifest) Selector {
 				}
 				for _, f := range spec.Formats {
 					kinds[release.PackageOutput(f)] = true
-					for _, pl := range release.PackagePlatforms(m, spec) {
+					for _, pl := range m.PackagePlatforms(spec) {
 						if p, err := release.PackagePath(m, spec, f, pl); err == nil {
 							name(p)
 						}

@@ -30,7 +30,7 @@ func (b *builder) planArchives(ctx context.Context) error {
 	}
 	for i := range b.m.Build.Archives {
 		spec := &b.m.Build.Archives[i]
-		for _, pl := range release.ArchivePlatforms(b.m, spec) {
+		for _, pl := range b.m.ArchivePlatforms(spec) {
 			if _, _, _, ok := manifest.ParsePlatform(pl); !ok {
 				b.problem(spec.Pos.Errorf("platforms", "unknown platform %q", pl))
 				continue

@@ -93,7 +93,7 @@ func (b *builder) planBinaries() error {
 			b.problem(spec.Pos.Errorf("package", "%s is not a Go package in %s", spec.Package, spec.Dependency))
 			continue
 		}
-		for _, pl := range release.BinaryPlatforms(b.m, spec) {
+		for _, pl := range b.m.BinaryPlatforms(spec) {
 			goos, goarch, variant, ok := manifest.ParsePlatform(pl)
 			if !ok {
 				b.problem(spec.Pos.Errorf("platforms", "unknown platform %q", pl))

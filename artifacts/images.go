@@ -59,7 +59,7 @@ func (b *builder) planImages(ctx context.Context) error {
 		spec := &b.m.Build.Images[i]
 		platforms := spec.Platforms
 		if len(platforms) == 0 {
-			platforms = release.ImagePlatforms(b.m, spec)
+			platforms = b.m.ImagePlatforms(spec)
 		}
 		for _, pl := range platforms {
 			if goos, _, _, ok := manifest.ParsePlatform(pl); !ok || goos != "linux" {
@@ -93,7 +93,7 @@ func (b *builder) planImages(ctx context.Context) error {
 		}
 		for _, v := range variants {
 			j := &imageJob{spec: spec, name: release.ImageName(spec.Name, v.Name), base: v.Base, platforms: platforms, files: files,
-				ref: release.ImageRef(b.m, spec, v.Name), windows: release.WindowsPlatforms(b.m, spec)}
+				ref: release.ImageRef(b.m, spec, v.Name), windows: b.m.WindowsPlatforms(spec)}
 			if j.base == "" {
 				j.base = "scratch"
 			}
@@ -265,7 +265,7 @@ func (b *builder) platformImage(j *imageJob, img v1.Image, platform v1.Platform,
 	}
 	c.Labels[release.LabelVersion] = b.m.Version
 	c.Labels["org.opencontainers.image.created"] = b.o.time.Format("2006-01-02T15:04:05Z")
-	if dep, ok := b.m.Dependencies[release.ImageDependency(b.m, j.spec)]; ok {
+	if dep, ok := b.m.Dependencies[b.m.ImageDependency(j.spec)]; ok {
 		if dep.Sha != "" {
 			c.Labels[release.LabelRevision] = dep.Sha
 		}
@@ -337,7 +337,7 @@ func (b *builder) loadImage(ctx context.Context, spec *manifest.Image, ref strin
 	dir, isLayout := strings.CutPrefix(ref[:at], "oci-layout:")
 	if isLayout {
 		if !filepath.IsAbs(dir) {
-			s, err := b.source(release.ImageDependency(b.m, spec))
+			s, err := b.source(b.m.ImageDependency(spec))
 			if err != nil {
 				return nil, err
 			}

@@ -40,7 +40,7 @@ func (b *builder) planLicenses() {
 	if l == nil || !b.m.Wants(manifest.OutputLicenses) {
 		return
 	}
-	deps := release.LicenseDependencies(b.m)
+	deps := b.m.LicenseDependencies()
 	if b.o.licenses == nil {
 		b.problem(l.Pos.Errorf("", "no license scanner (use artifacts.WithLicenseScanner)"))
 		return

@@ -73,7 +73,7 @@ type stagedFile struct {
 func (b *builder) planPackages(ctx context.Context) error {
 	for i := range b.m.Build.Packages {
 		spec := &b.m.Build.Packages[i]
-		platforms := release.PackagePlatforms(b.m, spec)
+		platforms := b.m.PackagePlatforms(spec)
 		for _, format := range spec.Formats {
 			if !b.m.Wants(release.PackageOutput(format)) {
 				continue
@@ -144,7 +144,7 @@ func (b *builder) planPackage(ctx context.Context, spec *manifest.Package, forma
 		j.spec.Files = append(j.spec.Files, f)
 	}
 	// Scripts come from the dependency of the package's first source file or binary.
-	dep := release.PackageDependency(b.m, spec)
+	dep := b.m.PackageDependency(spec)
 	for _, name := range slices.Sorted(maps.Keys(spec.Scripts)) {
 		dir, id, ok := b.depFile(ctx, spec.Pos, "scripts."+name, dep, spec.Scripts[name])
 		if ok {

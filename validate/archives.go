@@ -32,7 +32,7 @@ func (Archives) Check(_ context.Context, d *release.Dir) error {
 	var errs []error
 	for i := range m.Build.Archives {
 		spec := &m.Build.Archives[i]
-		for _, pl := range release.ArchivePlatforms(m, spec) {
+		for _, pl := range m.ArchivePlatforms(spec) {
 			rel, format, top, err := release.ArchivePath(m, spec, pl)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("archive %s for %s: %w", spec.Name, pl, err))

@@ -88,14 +88,14 @@ func binaryCopies(m *manifest.Manifest) []binaryCopy {
 	if m.Wants(manifest.OutputArchive) {
 		for i := range m.Build.Archives {
 			spec := &m.Build.Archives[i]
-			for _, pl := range release.ArchivePlatforms(m, spec) {
+			for _, pl := range m.ArchivePlatforms(spec) {
 				rel, format, top, err := release.ArchivePath(m, spec, pl)
 				if err != nil {
 					continue // the archives check reports it
 				}
 				goos, _, _, _ := manifest.ParsePlatform(pl)
 				for _, name := range spec.Binaries {
-					if x := release.BinarySpec(m, name); x != nil {
+					if x := m.Binary(name); x != nil {
 						out = append(out, binaryCopy{spec: x, platform: pl, file: rel, format: format,
 							entry: path.Join(top, spec.BinDir, release.BinaryFile(name, goos))})
 					}
@@ -111,9 +111,9 @@ func binaryCopies(m *manifest.Manifest) []binaryCopy {
 			if format != "deb" || !m.Wants(manifest.OutputDebian) {
 				continue
 			}
-			for _, pl := range release.PackagePlatforms(m, spec) {
+			for _, pl := range m.PackagePlatforms(spec) {
 				for _, c := range spec.Contents {
-					if x := release.BinarySpec(m, c.Binary); x != nil && c.Binary != "" {
+					if x := m.Binary(c.Binary); x != nil && c.Binary != "" {
 						rel, err := release.PackagePath(m, spec, format, pl)
 						if err != nil {
 							continue // the packages check reports it
@@ -164,7 +164,7 @@ func builtImages(d *release.Dir) map[string]string {
 	out := map[string]string{}
 	for i := range m.Build.Images {
 		spec := &m.Build.Images[i]
-		for _, v := range release.ImageVariants(spec) {
+		for _, v := range spec.VariantNames() {
 			ref := release.ImageRef(m, spec, v)
 			if dg := digests[ref]; dg != "" {
 				out[release.ImageName(spec.Name, v)] = ref + "@" + dg

@@ -40,10 +40,10 @@ func (Images) Check(_ context.Context, d *release.Dir) error {
 	for i := range m.Build.Images {
 		spec := &m.Build.Images[i]
 		rev := ""
-		if dep := m.Dependencies[release.ImageDependency(m, spec)]; dep != nil {
+		if dep := m.Dependencies[m.ImageDependency(spec)]; dep != nil {
 			rev = dep.Sha
 		}
-		for _, v := range release.ImageVariants(spec) {
+		for _, v := range spec.VariantNames() {
 			ref := release.ImageRef(m, spec, v)
 			img, ok := l.Lookup(ref)
 			if !ok {
@@ -56,7 +56,7 @@ func (Images) Check(_ context.Context, d *release.Dir) error {
 			case r != img.Digest().String():
 				errs = append(errs, fmt.Errorf("%s: the layout has %s, the manifest records %s", ref, img.Digest(), r))
 			}
-			for _, err := range checkImage(img, release.ImagePlatforms(m, spec), release.WindowsPlatforms(m, spec), m.Version, rev) {
+			for _, err := range checkImage(img, m.ImagePlatforms(spec), m.WindowsPlatforms(spec), m.Version, rev) {
 				errs = append(errs, fmt.Errorf("%s: %w", ref, err))
 			}
 		}

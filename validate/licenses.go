@@ -40,7 +40,7 @@ func (l Licenses) Check(_ context.Context, d *release.Dir) error {
 	}
 	recorded := paths(d.Artifacts(manifest.OutputLicenses))
 	var errs []error
-	for _, dep := range release.LicenseDependencies(m) {
+	for _, dep := range m.LicenseDependencies() {
 		rel := release.LicensesPath(dep)
 		if !recorded[rel] {
 			errs = append(errs, fmt.Errorf("%s: the license bundle of %s is not recorded in the manifest", rel, dep))

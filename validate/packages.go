@@ -48,7 +48,7 @@ func (Packages) Check(_ context.Context, d *release.Dir) error {
 			if !m.Wants(release.PackageOutput(format)) {
 				continue
 			}
-			for _, pl := range release.PackagePlatforms(m, spec) {
+			for _, pl := range m.PackagePlatforms(spec) {
 				n++
 				rel, err := release.PackagePath(m, spec, format, pl)
 				if err != nil {

@@ -28,9 +28,9 @@ func (Scanner) Check(_ context.Context, d *release.Dir) error {
 	var errs []error
 	for i := range m.Build.Images {
 		spec := &m.Build.Images[i]
-		for _, v := range release.ImageVariants(spec) {
+		for _, v := range spec.VariantNames() {
 			name := release.ImageName(spec.Name, v)
-			for _, rel := range release.ScanPaths(name, release.ImagePlatforms(m, spec), m.Build.Scanner.Input == "tarball") {
+			for _, rel := range release.ScanPaths(name, m.ImagePlatforms(spec), m.Build.Scanner.Input == "tarball") {
 				if !recorded[rel] {
 					errs = append(errs, fmt.Errorf("image %s has no report %s", release.ImageRef(m, spec, v), rel))
 				}

@@ -39,7 +39,7 @@ func sbomExpectations(d *release.Dir) map[string]expectation {
 	out := map[string]expectation{}
 	for i := range m.Build.Binaries {
 		x := &m.Build.Binaries[i]
-		for _, p := range release.BinaryPlatforms(m, x) {
+		for _, p := range m.BinaryPlatforms(x) {
 			goos, _, _, _ := manifest.ParsePlatform(p)
 			out[release.BinarySBOMPath(x.Name, p)] = expectation{document: release.BinaryFile(x.Name, goos) + "-" + strings.ReplaceAll(p, "/", "-"),
 				describes: release.BinaryFile(x.Name, goos), contains: []string{"stdlib"}}
@@ -54,7 +54,7 @@ func sbomExpectations(d *release.Dir) map[string]expectation {
 	if m.Wants(manifest.OutputDocker) {
 		for i := range m.Build.Images {
 			spec := &m.Build.Images[i]
-			for _, v := range release.ImageVariants(spec) {
+			for _, v := range spec.VariantNames() {
 				ref := release.ImageRef(m, spec, v)
 				out[release.ImageSBOMPath(release.ImageName(spec.Name, v))] = expectation{document: "image-" + ref, describes: ref, version: digests[ref], contains: spec.Binaries}
 			}

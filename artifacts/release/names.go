@@ -33,7 +33,7 @@ func ArchivePath(m *manifest.Manifest, spec *manifest.Archive, platform string) 
 	if !ok {
 		return "", "", "", fmt.Errorf("unknown platform %q", platform)
 	}
-	data := m.TemplateData(spec.Name, ArchiveDependency(m, spec), goos, goarch)
+	data := m.TemplateData(spec.Name, m.ArchiveDependency(spec), goos, goarch)
 	format = spec.Format
 	if format == "" {
 		format = "tar.gz"
@@ -61,47 +61,6 @@ func ArchivePath(m *manifest.Manifest, spec *manifest.Archive, platform string) 
 	return name + "." + format, format, top, nil
 }
 
-// ArchiveDependency is the dependency an archive's templates take the commit from: its first
-// binary's, or else its first files'.
-func ArchiveDependency(m *manifest.Manifest, spec *manifest.Archive) string {
-	if len(spec.Binaries) > 0 {
-		if x := BinarySpec(m, spec.Binaries[0]); x != nil {
-			return x.Dependency
-		}
-		return ""
-	}
-	if len(spec.Files) > 0 {
-		return spec.Files[0].Dependency
-	}
-	return ""
-}
-
-// ArchivePlatforms are the platforms spec's archives are made for.
-func ArchivePlatforms(m *manifest.Manifest, spec *manifest.Archive) []string {
-	if len(spec.Platforms) > 0 {
-		return spec.Platforms
-	}
-	return m.Platforms()
-}
-
-// BinaryPlatforms are the platforms spec's binary is built for.
-func BinaryPlatforms(m *manifest.Manifest, spec *manifest.Binary) []string {
-	if len(spec.Platforms) > 0 {
-		return spec.Platforms
-	}
-	return m.Platforms()
-}
-
-// BinarySpec returns the binary named name in m's build, or nil.
-func BinarySpec(m *manifest.Manifest, name string) *manifest.Binary {
-	for i := range m.Build.Binaries {
-		if m.Build.Binaries[i].Name == name {
-			return &m.Build.Binaries[i]
-		}
-	}
-	return nil
-}
-
 // BinaryFile is a binary's file name on goos: name.exe on windows.
 func BinaryFile(name, goos string) string {
 	if goos == "windows" {
@@ -117,7 +76,7 @@ func BinaryFile(name, goos string) string {
 func PackagePath(m *manifest.Manifest, spec *manifest.Package, format, platform string) (string, error) {
 	goos, goarch, variant, _ := manifest.ParsePlatform(platform)
 	if spec.NameTemplate != "" {
-		name, err := m.TemplateData(spec.Name, PackageDependency(m, spec), goos, goarch+variant).Execute(spec.NameTemplate)
+		name, err := m.TemplateData(spec.Name, m.PackageDependency(spec), goos, goarch+variant).Execute(spec.NameTemplate)
 		if err != nil {
 			return "", fmt.Errorf("nameTemplate: %w", err)
 		}
@@ -132,43 +91,12 @@ func PackagePath(m *manifest.Manifest, spec *manifest.Package, format, platform 
 	return fmt.Sprintf("%s/%s-%s%s.%s", format, spec.Name, goarch, variant, format), nil
 }
 
-// PackageDependency is the dependency a package's templates and scripts take: that of its first
-// source file, else of its first binary.
-func PackageDependency(m *manifest.Manifest, spec *manifest.Package) string {
-	for _, c := range spec.Contents {
-		if c.Dependency != "" {
-			return c.Dependency
-		}
-	}
-	for _, c := range spec.Contents {
-		if x := BinarySpec(m, c.Binary); x != nil && c.Binary != "" {
-			return x.Dependency
-		}
-	}
-	return ""
-}
-
 // PackageOutput is the output a package format (deb, rpm) belongs to.
 func PackageOutput(format string) manifest.Output {
 	if format == "rpm" {
 		return manifest.OutputRpm
 	}
 	return manifest.OutputDebian
-}
-
-// PackagePlatforms are the platforms spec's packages are made for: its own, or the manifest's
-// linux ones.
-func PackagePlatforms(m *manifest.Manifest, spec *manifest.Package) []string {
-	if len(spec.Platforms) > 0 {
-		return spec.Platforms
-	}
-	var out []string
-	for _, p := range m.Platforms() {
-		if strings.HasPrefix(p, "linux/") {
-			out = append(out, p)
-		}
-	}
-	return out
 }
 
 // ImageRef is the reference an image variant ("" for the image itself) is tagged with:
@@ -223,68 +151,6 @@ func LicensesPath(dep string) string {
 	return "licenses/" + dep + ".tar.gz"
 }
 
-// ImagePlatforms are the platforms spec's image is built for: its own, or the linux platforms
-// of its first binary, or the manifest's linux platforms.
-func ImagePlatforms(m *manifest.Manifest, spec *manifest.Image) []string {
-	if len(spec.Platforms) > 0 {
-		return spec.Platforms
-	}
-	return defaultPlatforms(m, spec, "linux/")
-}
-
-// WindowsPlatforms are the windows platforms of spec's Windows entries: its windows.platforms,
-// else the windows platforms of its first binary or of the manifest; none without windows.
-func WindowsPlatforms(m *manifest.Manifest, spec *manifest.Image) []string {
-	if spec.Windows == nil {
-		return nil
-	}
-	if len(spec.Windows.Platforms) > 0 {
-		return spec.Windows.Platforms
-	}
-	return defaultPlatforms(m, spec, "windows/")
-}
-
-// defaultPlatforms are the platforms of spec's first binary, or the manifest's, starting with
-// prefix (an os and a slash).
-func defaultPlatforms(m *manifest.Manifest, spec *manifest.Image, prefix string) []string {
-	all := m.Platforms()
-	if len(spec.Binaries) > 0 {
-		if x := BinarySpec(m, spec.Binaries[0]); x != nil && len(x.Platforms) > 0 {
-			all = x.Platforms
-		}
-	}
-	var out []string
-	for _, p := range all {
-		if strings.HasPrefix(p, prefix) {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
-// ImageVariants are the variant names of spec's image, "" (the image itself) first.
-func ImageVariants(spec *manifest.Image) []string {
-	out := []string{""}
-	for _, v := range spec.Variants {
-		out = append(out, v.Name)
-	}
-	return out
-}
-
-// ImageDependency is the dependency whose commit an image's revision label carries: its first
-// binary's, or else its first files'.
-func ImageDependency(m *manifest.Manifest, spec *manifest.Image) string {
-	for _, name := range spec.Binaries {
-		if x := BinarySpec(m, name); x != nil {
-			return x.Dependency
-		}
-	}
-	if len(spec.Files) > 0 {
-		return spec.Files[0].Dependency
-	}
-	return ""
-}
-
 // ImageName names an image variant: the image's name, then -<variant> unless variant is "".
 // Ldflags templates find the image's reference under this name in .Images.
 func ImageName(image, variant string) string {
@@ -292,22 +158,6 @@ func ImageName(image, variant string) string {
 		return image
 	}
 	return image + "-" + variant
-}
-
-// LicenseDependencies are the dependencies that get a license bundle: those licenses.dependencies
-// lists, or else every dependency that has a binary, sorted.
-func LicenseDependencies(m *manifest.Manifest) []string {
-	if l := m.Build.Licenses; l != nil && len(l.Dependencies) > 0 {
-		return l.Dependencies
-	}
-	var deps []string
-	for _, x := range m.Build.Binaries {
-		if !slices.Contains(deps, x.Dependency) {
-			deps = append(deps, x.Dependency)
-		}
-	}
-	slices.Sort(deps)
-	return deps
 }
 
 // The supply-chain records of a release.
@@ -339,13 +189,13 @@ func SBOMPaths(m *manifest.Manifest) []string {
 	var out []string
 	for i := range m.Build.Binaries {
 		x := &m.Build.Binaries[i]
-		for _, p := range BinaryPlatforms(m, x) {
+		for _, p := range m.BinaryPlatforms(x) {
 			out = append(out, BinarySBOMPath(x.Name, p))
 		}
 	}
 	if m.Wants(manifest.OutputDocker) {
 		for i := range m.Build.Images {
-			for _, v := range ImageVariants(&m.Build.Images[i]) {
+			for _, v := range m.Build.Images[i].VariantNames() {
 				out = append(out, ImageSBOMPath(ImageName(m.Build.Images[i].Name, v)))
 			}
 		}
@@ -365,7 +215,7 @@ func ImageSBOMFor(m *manifest.Manifest, ref string) (string, bool) {
 	}
 	for i := range m.Build.Images {
 		spec := &m.Build.Images[i]
-		for _, v := range ImageVariants(spec) {
+		for _, v := range spec.VariantNames() {
 			if ImageRef(m, spec, v) == ref {
 				return ImageSBOMPath(ImageName(spec.Name, v)), true
 			}
