@@ -49,9 +49,9 @@ var confined = []struct {
 	{"helm.sh/helm/v3", []string{"artifacts/chart"}},
 	{"github.com/goreleaser/nfpm/v2", []string{"artifacts/pkg"}},
 	{"github.com/google/go-licenses", []string{"artifacts/licenses"}},
-	{"github.com/google/go-github", []string{"publish/github", "branch/github", "examples/"}},
+	{"github.com/google/go-github", []string{"publish/github", "publish/config", "branch/github", "examples/"}},
 	{"gocloud.dev", []string{"publish/blob", "examples/"}},
-	{"github.com/sigstore/", []string{"publish/sign", "examples/"}},
+	{"github.com/sigstore/", []string{"publish/sign", "publish/config", "examples/"}},
 	{"github.com/secure-systems-lab/", []string{"publish/sign"}},
 }
 

@@ -25,7 +25,6 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/google/go-containerregistry/pkg/authn"
 	gh "github.com/google/go-github/v92/github"
 	"github.com/sigstore/sigstore/pkg/signature"
 	_ "gocloud.dev/blob/gcsblob" // gs:// buckets
@@ -34,8 +33,7 @@ import (
 	"github.com/releasekit/releasekit/artifacts/chart"
 	"github.com/releasekit/releasekit/artifacts/release"
 	"github.com/releasekit/releasekit/publish"
-	"github.com/releasekit/releasekit/publish/blob"
-	"github.com/releasekit/releasekit/publish/github"
+	pubconfig "github.com/releasekit/releasekit/publish/config"
 	"github.com/releasekit/releasekit/publish/sign"
 	"github.com/releasekit/releasekit/validate"
 )
@@ -137,11 +135,6 @@ func publishRelease(ctx context.Context, c config, getenv func(string) string, s
 	if err != nil {
 		return usageError{err} // no release there: bad input
 	}
-	reg := []publish.TargetOption{publish.WithKeychain(authn.DefaultKeychain), publish.WithJobs(c.jobs)}
-	if c.force {
-		reg = append(reg, publish.WithForce())
-	}
-	var targets []publish.Target
 	signer, err := signer(c.signKey, getenv)
 	if err != nil {
 		return usageError{err}
@@ -149,110 +142,26 @@ func publishRelease(ctx context.Context, c config, getenv func(string) string, s
 	if signer != nil && len(c.dockerHubs)+len(c.helmHubs) == 0 {
 		return usageError{errors.New("-sign-key signs images and charts in registries: give -docker-hub or -helm-hub")}
 	}
-	for _, hub := range c.dockerHubs {
-		t, err := publish.Images(hub, append(reg, publish.WithTags(split(c.tags)...), publish.WithProgress(stderr))...)
-		if err != nil {
-			return usageError{err}
-		}
-		targets = append(targets, t)
-		if signer != nil {
-			// After the images: a signature is pushed once its image is there.
-			st, err := sign.Images(hub, signer, sign.WithKeychain(authn.DefaultKeychain))
-			if err != nil {
-				return usageError{err}
-			}
-			targets = append(targets, st)
-		}
-	}
-	for _, hub := range c.helmHubs {
-		t, err := publish.Charts(hub, reg...)
-		if err != nil {
-			return usageError{err}
-		}
-		targets = append(targets, t)
-		if signer != nil {
-			st, err := sign.Charts(hub, signer, sign.WithKeychain(authn.DefaultKeychain))
-			if err != nil {
-				return usageError{err}
-			}
-			targets = append(targets, st)
-		}
-	}
+	cfg := pubconfig.Config{ImageHubs: c.dockerHubs, Tags: split(c.tags), ChartHubs: c.helmHubs, GitTags: c.gitTags,
+		Signer: signer, Jobs: c.jobs, Force: c.force, Progress: stderr}
 	if c.bucket != "" {
-		b, err := blob.Open(ctx, c.bucket)
-		if err != nil {
-			return usageError{err} // an unknown scheme, a folder that cannot be made
-		}
-		defer b.Close()
-		opts := []publish.TargetOption{publish.WithAliases(split(c.aliases)...)}
-		if c.force {
-			opts = append(opts, publish.WithForce())
-		}
-		t, err := publish.Files(b, c.prefix, opts...)
-		if err != nil {
-			return usageError{err}
-		}
-		targets = append(targets, t)
+		cfg.Buckets = []pubconfig.Bucket{{URL: c.bucket, Prefix: c.prefix, Aliases: split(c.aliases)}}
 	}
 	if c.helmBucket != "" {
-		b, err := blob.Open(ctx, c.helmBucket)
-		if err != nil {
-			return usageError{err} // an unknown scheme, a folder that cannot be made
-		}
-		defer b.Close()
-		t, err := publish.ChartRepo(b, "", c.helmURL)
-		if err != nil {
-			return usageError{err}
-		}
-		targets = append(targets, t)
-	}
-	if c.gitTags {
-		t, err := publish.GitTags()
-		if err != nil {
-			return usageError{err}
-		}
-		targets = append(targets, t)
+		cfg.ChartRepos = []pubconfig.ChartRepo{{URL: c.helmBucket, PublicURL: c.helmURL}}
 	}
 	if c.github != "" {
-		token, err := githubToken(c.tokenFile, getenv)
-		if err != nil {
-			return usageError{err}
-		}
-		clientOpts := []gh.ClientOptionsFunc{gh.WithAuthToken(token)}
-		if c.githubAPI != "" {
-			base := strings.TrimSuffix(c.githubAPI, "/") + "/"
-			upload := strings.TrimSuffix(strings.TrimSuffix(base, "/api/v3/"), "/") + "/api/uploads/"
-			clientOpts = append(clientOpts, gh.WithURLs(&base, &upload))
-		}
-		client, err := gh.NewClient(clientOpts...)
-		if err != nil {
-			return usageError{err}
-		}
-		var opts []github.Option
-		if c.draft {
-			opts = append(opts, github.WithDraft())
-		}
-		if c.prerelease {
-			opts = append(opts, github.WithPrerelease())
-		}
-		if c.checksumsName != "" {
-			opts = append(opts, github.WithChecksumsName(c.checksumsName))
-		}
-		body, err := releaseNotes(ctx, c, rel)
-		if err != nil {
+		if cfg.GitHub, err = githubConfig(ctx, c, getenv, rel); err != nil {
 			return err
 		}
-		if body != "" {
-			opts = append(opts, github.WithNotes(body))
-		}
-		t, err := github.New(client, c.github, opts...)
-		if err != nil {
-			return usageError{err}
-		}
-		targets = append(targets, t)
 	}
-	if len(targets) == 0 {
+	targets, closeTargets, err := cfg.Targets(ctx, rel)
+	defer closeTargets()
+	if errors.Is(err, pubconfig.ErrNoTarget) {
 		return usageError{errors.New("no target: give -docker-hub, -helm-hub, -bucket, -helm-bucket, -git-tags or -github")}
+	}
+	if err != nil {
+		return usageError{err}
 	}
 	if !c.skipValidation {
 		rep, err := validate.Release(ctx, c.release, validate.WithChartRenderer(chart.New()))
@@ -304,6 +213,24 @@ func publishRelease(ctx context.Context, c config, getenv func(string) string, s
 		}
 	}
 	return nil
+}
+
+// githubConfig is the GitHub release of -github: its token, API and notes.
+func githubConfig(ctx context.Context, c config, getenv func(string) string, rel *release.Dir) (*pubconfig.GitHub, error) {
+	token, err := githubToken(c.tokenFile, getenv)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	g := &pubconfig.GitHub{Repository: c.github, Token: token, Draft: c.draft, Prerelease: c.prerelease, ChecksumsName: c.checksumsName}
+	if c.githubAPI != "" {
+		base := strings.TrimSuffix(c.githubAPI, "/") + "/"
+		upload := strings.TrimSuffix(strings.TrimSuffix(base, "/api/v3/"), "/") + "/api/uploads/"
+		g.ClientOptions = []gh.ClientOptionsFunc{gh.WithURLs(&base, &upload)}
+	}
+	if g.Notes, err = releaseNotes(ctx, c, rel); err != nil {
+		return nil, err
+	}
+	return g, nil
 }
 
 // signer loads the cosign key in file, with the password in COSIGN_PASSWORD as cosign reads it;

@@ -6,21 +6,17 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
 	"net/url"
 	"os"
 	"strings"
 
-	"github.com/google/go-containerregistry/pkg/authn"
 	gh "github.com/google/go-github/v92/github"
-	"github.com/sigstore/sigstore/pkg/signature"
 	_ "gocloud.dev/blob/gcsblob" // gs:// buckets
 	_ "gocloud.dev/blob/s3blob"  // s3:// buckets
 
 	"github.com/releasekit/releasekit/artifacts/release"
 	"github.com/releasekit/releasekit/publish"
-	"github.com/releasekit/releasekit/publish/blob"
-	"github.com/releasekit/releasekit/publish/github"
+	pubconfig "github.com/releasekit/releasekit/publish/config"
 	"github.com/releasekit/releasekit/publish/sign"
 )
 
@@ -81,10 +77,8 @@ func publishCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return usageError{err}
 	}
-	targets, closers, err := f.targets(ctx, rel)
-	for _, c := range closers {
-		defer c()
-	}
+	targets, closeTargets, err := f.targets(ctx, rel)
+	defer closeTargets()
 	if err != nil {
 		return err
 	}
@@ -108,51 +102,24 @@ func publishCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	return plan.Report().WriteList(stdout)
 }
 
-// targets maps the flags to publish targets.
-func (f publishFlags) targets(ctx context.Context, rel *release.Dir) ([]publish.Target, []func(), error) {
-	var targets []publish.Target
-	var closers []func()
-	add := func(t publish.Target, err error) error {
-		if err != nil {
-			return usageError{err}
-		}
-		targets = append(targets, t)
-		return nil
-	}
-	reg := []publish.TargetOption{publish.WithKeychain(authn.DefaultKeychain)}
-	var signer signature.SignerVerifier
+// targets maps the flags to publish targets, through one publish configuration.
+func (f publishFlags) targets(ctx context.Context, rel *release.Dir) ([]publish.Target, func(), error) {
+	none := func() {}
+	var cfg pubconfig.Config
 	if f.cosignkey != "" {
 		data, err := os.ReadFile(f.cosignkey)
 		if err == nil {
-			signer, err = sign.LoadKey(data, []byte(f.getenv("COSIGN_PASSWORD")))
+			cfg.Signer, err = sign.LoadKey(data, []byte(f.getenv("COSIGN_PASSWORD")))
 		}
 		if err != nil {
-			return nil, closers, usageError{fmt.Errorf("--cosignkey: %w", err)}
+			return nil, none, usageError{fmt.Errorf("--cosignkey: %w", err)}
 		}
 	}
 	if f.dockerhub != "" {
-		if err := add(publish.Images(f.dockerhub, append(reg, publish.WithTags(f.dockertags...))...)); err != nil {
-			return nil, closers, err
-		}
-		if signer != nil {
-			if err := add(sign.Images(f.dockerhub, signer, sign.WithKeychain(authn.DefaultKeychain))); err != nil {
-				return nil, closers, err
-			}
-		}
+		cfg.ImageHubs, cfg.Tags = []string{f.dockerhub}, f.dockertags
 	}
 	if f.helmhub != "" {
-		hub := f.helmhub
-		if !strings.Contains(hub, "://") {
-			hub = "oci://" + hub
-		}
-		if err := add(publish.Charts(hub, reg...)); err != nil {
-			return nil, closers, err
-		}
-		if signer != nil {
-			if err := add(sign.Charts(hub, signer, sign.WithKeychain(authn.DefaultKeychain))); err != nil {
-				return nil, closers, err
-			}
-		}
+		cfg.ChartHubs = []string{f.helmhub}
 	}
 	for _, b := range []struct {
 		flag, value, scheme string
@@ -162,30 +129,17 @@ func (f publishFlags) targets(ctx context.Context, rel *release.Dir) ([]publish.
 	} {
 		if b.value == "" {
 			if len(b.aliases) > 0 {
-				return nil, closers, usageError{fmt.Errorf("--%s needs --%s", strings.Replace(b.flag, "bucket", "aliases", 1), b.flag)}
+				return nil, none, usageError{fmt.Errorf("--%s needs --%s", strings.Replace(b.flag, "bucket", "aliases", 1), b.flag)}
 			}
 			continue
 		}
-		bucket, prefix, err := f.open(ctx, b.flag, b.value, b.scheme)
-		if err != nil {
-			return nil, closers, err
-		}
-		closers = append(closers, func() { bucket.Close() })
-		if err := add(publish.Files(bucket, prefix, publish.WithAliases(b.aliases...))); err != nil {
-			return nil, closers, err
-		}
+		u, prefix := f.bucketURL(b.value, b.scheme)
+		cfg.Buckets = append(cfg.Buckets, pubconfig.Bucket{URL: u, Prefix: prefix, Aliases: b.aliases})
 	}
-	for _, b := range []struct{ flag, value, scheme string }{{"helmbucket", f.helmbucket, "gs"}, {"s3helmbucket", f.s3helmbucket, "s3"}} {
-		if b.value == "" {
-			continue
-		}
-		bucket, prefix, err := f.open(ctx, b.flag, b.value, b.scheme)
-		if err != nil {
-			return nil, closers, err
-		}
-		closers = append(closers, func() { bucket.Close() })
-		if err := add(publish.ChartRepo(bucket, prefix, f.publicURL(b.value, b.scheme))); err != nil {
-			return nil, closers, err
+	for _, b := range []struct{ value, scheme string }{{f.helmbucket, "gs"}, {f.s3helmbucket, "s3"}} {
+		if b.value != "" {
+			u, prefix := f.bucketURL(b.value, b.scheme)
+			cfg.ChartRepos = append(cfg.ChartRepos, pubconfig.ChartRepo{URL: u, Prefix: prefix, PublicURL: f.publicURL(b.value, b.scheme)})
 		}
 	}
 	if f.githubRepo != "" {
@@ -193,59 +147,48 @@ func (f publishFlags) targets(ctx context.Context, rel *release.Dir) ([]publish.
 		if f.githubtoken != "" {
 			var err error
 			if tok, err = readToken("githubtoken", f.githubtoken); err != nil {
-				return nil, closers, err
+				return nil, none, err
 			}
 		}
 		if tok == "" {
-			return nil, closers, usageError{errors.New("--github needs --githubtoken or $GITHUB_TOKEN")}
+			return nil, none, usageError{errors.New("--github needs --githubtoken or $GITHUB_TOKEN")}
 		}
-		client, err := gh.NewClient(append([]gh.ClientOptionsFunc{gh.WithAuthToken(tok)}, githubAPI...)...)
-		if err != nil {
-			return nil, closers, err
-		}
-		repo, opts := f.githubRepo, []github.Option(nil)
-		if !strings.Contains(repo, "/") {
-			// Istio's --github ORG: every dependency's repository tagged in ORG, then a draft
-			// pre-release in ORG/istio, as release-builder makes it.
-			if err := add(github.Tags(client, repo)); err != nil {
-				return nil, closers, err
-			}
-			repo, opts = repo+"/istio", []github.Option{github.WithDraft(), github.WithPrerelease()}
-		}
-		if err := add(github.New(client, repo, opts...)); err != nil {
-			return nil, closers, err
-		}
+		// Istio's --github ORG tags every dependency's repository in ORG, then makes a draft
+		// pre-release in ORG/istio, as release-builder does; org/repo makes the release alone.
+		cfg.GitHub = &pubconfig.GitHub{Repository: f.githubRepo, Token: tok, ClientOptions: githubAPI}
 	}
 	if f.grafanatoken != "" {
 		tok, err := readToken("grafanatoken", f.grafanatoken)
 		if err != nil {
-			return nil, closers, err
+			return nil, none, err
 		}
 		if len(rel.Manifest.Dashboards) == 0 {
-			return nil, closers, usageError{errors.New("--grafanatoken: the manifest's dashboards map gives no grafana.com ids")}
+			return nil, none, usageError{errors.New("--grafanatoken: the manifest's dashboards map gives no grafana.com ids")}
 		}
-		targets = append(targets, publish.Grafana(http.DefaultClient, grafanaAPI, rel.Manifest.Dashboards, tok))
+		cfg.Grafana = &pubconfig.Grafana{Token: tok, API: grafanaAPI}
 	}
-	return targets, closers, nil
+	targets, closeAll, err := cfg.Targets(ctx, rel)
+	if errors.Is(err, pubconfig.ErrNoTarget) {
+		return nil, closeAll, nil
+	}
+	if err != nil {
+		return nil, closeAll, usageError{err}
+	}
+	return targets, closeAll, nil
 }
 
-// open opens Istio's "bucket/path" with scheme (a URL is taken as it is) and returns the path
-// as the prefix.
-func (f publishFlags) open(ctx context.Context, flagName, value, scheme string) (*blob.Bucket, string, error) {
-	u := value
-	prefix := ""
-	if !strings.Contains(value, "://") {
-		bucket, path, _ := strings.Cut(value, "/")
-		u, prefix = scheme+"://"+bucket, path
-		if scheme == "s3" && f.s3endpoint != "" {
-			u += "?endpoint=" + url.QueryEscape(f.s3endpoint)
-		}
+// bucketURL is the bucket URL and prefix of Istio's "bucket/path" with scheme (a URL is taken as
+// it is, with no prefix); S3 buckets get the --s3-base-endpoint.
+func (f publishFlags) bucketURL(value, scheme string) (string, string) {
+	if strings.Contains(value, "://") {
+		return value, ""
 	}
-	b, err := blob.Open(ctx, u)
-	if err != nil {
-		return nil, "", usageError{fmt.Errorf("--%s: %w", flagName, err)}
+	bucket, path, _ := strings.Cut(value, "/")
+	u := scheme + "://" + bucket
+	if scheme == "s3" && f.s3endpoint != "" {
+		u += "?endpoint=" + url.QueryEscape(f.s3endpoint)
 	}
-	return b, prefix, nil
+	return u, path
 }
 
 // publicURL is where a chart repository bucket is served: GCS's public host, or the S3 endpoint.
