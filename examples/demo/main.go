@@ -40,7 +40,7 @@ import (
 	"github.com/releasekit/releasekit/examples/sample"
 	"github.com/releasekit/releasekit/manifest"
 	"github.com/releasekit/releasekit/publish"
-	"github.com/releasekit/releasekit/publish/blob"
+	pubconfig "github.com/releasekit/releasekit/publish/config"
 	"github.com/releasekit/releasekit/resolve"
 	"github.com/releasekit/releasekit/validate"
 )
@@ -155,32 +155,24 @@ func publishDemo(ctx context.Context, dir, out, registryHost string, stdout, pro
 	if err := os.RemoveAll(bucketDir); err != nil {
 		return err
 	}
-	bucket, err := blob.Open(ctx, "file://"+bucketDir)
-	if err != nil {
-		return err
-	}
-	defer bucket.Close()
 	rel, err := release.Open(out)
 	if err != nil {
 		return err
 	}
-	images, err := publish.Images(registryHost+"/demo", append(reg, publish.WithTags("latest"), publish.WithProgress(progress))...)
+	bucket := "file://" + filepath.ToSlash(bucketDir)
+	cfg := pubconfig.Config{
+		ImageHubs: []string{registryHost + "/demo"}, Tags: []string{"latest"},
+		ChartHubs:  []string{"oci://" + registryHost + "/demo/charts"},
+		Buckets:    []pubconfig.Bucket{{URL: bucket, Prefix: "hello", Aliases: []string{"latest.txt"}}},
+		ChartRepos: []pubconfig.ChartRepo{{URL: bucket, Prefix: "charts", PublicURL: "https://charts.example/hello"}},
+		Progress:   progress, RegistryOptions: reg,
+	}
+	targets, closeTargets, err := cfg.Targets(ctx, rel)
+	defer closeTargets()
 	if err != nil {
 		return err
 	}
-	charts, err := publish.Charts("oci://"+registryHost+"/demo/charts", reg...)
-	if err != nil {
-		return err
-	}
-	files, err := publish.Files(bucket, "hello", publish.WithAliases("latest.txt"))
-	if err != nil {
-		return err
-	}
-	repo, err := publish.ChartRepo(bucket, "charts", "https://charts.example/hello")
-	if err != nil {
-		return err
-	}
-	p, err := publish.New(rel, []publish.Target{images, charts, files, repo})
+	p, err := publish.New(rel, targets)
 	if err != nil {
 		return err
 	}

@@ -47,6 +47,9 @@ type Config struct {
 	Force bool
 	// Progress, when set, is where image pushes report their progress.
 	Progress io.Writer
+	// RegistryOptions are given to the image and chart targets after the ones above (a
+	// transport, retries, mutable tags).
+	RegistryOptions []publish.TargetOption
 }
 
 // Bucket is a bucket target: URL (gs://, s3://, file://, mem://), the Prefix of the release's
@@ -120,6 +123,7 @@ func (c Config) Targets(ctx context.Context, rel *release.Dir) ([]publish.Target
 	if c.Force {
 		reg = append(reg, publish.WithForce())
 	}
+	reg = append(reg, c.RegistryOptions...)
 	if c.Signer != nil && len(c.ImageHubs)+len(c.ChartHubs) == 0 {
 		return nil, closeAll, errors.New("signing signs images and charts in registries: give an image or chart hub")
 	}
