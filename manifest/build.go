@@ -1,7 +1,6 @@
 package manifest
 
 import (
-	"path"
 	"slices"
 	"strings"
 	"text/template"
@@ -86,27 +85,6 @@ func (b *Build) Merge(other Build, dep string) {
 	}
 }
 
-// Binary is a Go command cross-compiled for each of its platforms.
-type Binary struct {
-	// Pos is where the entry was declared; the decoder fills it.
-	Pos        Pos    `yaml:"-"`
-	Name       string `yaml:"name"`
-	Dependency string `yaml:"dependency,omitempty"`
-	// Package is the Go package to build, relative to the dependency's root, e.g. ./cmd/hello.
-	Package string `yaml:"package"`
-	// Platforms defaults to the manifest's architectures.
-	Platforms []string `yaml:"platforms,omitempty"`
-	// Ldflags are templates over [TemplateData], e.g. "-X main.version={{.Version}}".
-	Ldflags []string `yaml:"ldflags,omitempty"`
-	Tags    []string `yaml:"tags,omitempty"`
-	// GoVersion is the Go toolchain to build with, e.g. go1.26.0 (through GOTOOLCHAIN).
-	GoVersion string `yaml:"goVersion,omitempty"`
-	// VersionCommand is the arguments that make the binary print its version, e.g. [version,
-	// --short]. Validation runs the host platform's binary with them and looks for the release
-	// version in what it prints.
-	VersionCommand []string `yaml:"versionCommand,omitempty"`
-}
-
 // Files selects files of a dependency by glob, relative to its root.
 type Files struct {
 	Pos        Pos      `yaml:"-"`
@@ -115,157 +93,6 @@ type Files struct {
 	Exclude    []string `yaml:"exclude,omitempty"`
 	// Dest is the folder the files go to inside the output.
 	Dest string `yaml:"dest,omitempty"`
-}
-
-// Archive is a tar.gz (zip on windows) per platform holding binaries and files.
-type Archive struct {
-	// Pos is where the entry was declared; the decoder fills it.
-	Pos  Pos    `yaml:"-"`
-	Name string `yaml:"name"`
-	// NameTemplate names the file without extension; default "{{.Name}}-{{.Version}}-{{.OS}}-{{.Arch}}".
-	NameTemplate string `yaml:"nameTemplate,omitempty"`
-	// TopFolder, a template, puts every entry under one folder.
-	TopFolder string `yaml:"topFolder,omitempty"`
-	// BinDir is the folder binaries go to, under TopFolder; default the top.
-	BinDir string `yaml:"binDir,omitempty"`
-	// Format is tar.gz or zip; default zip for windows and tar.gz otherwise.
-	Format    string   `yaml:"format,omitempty"`
-	Binaries  []string `yaml:"binaries,omitempty"`
-	Files     []Files  `yaml:"files,omitempty"`
-	Platforms []string `yaml:"platforms,omitempty"`
-}
-
-// Package is a system package (deb, rpm) per platform.
-type Package struct {
-	// Pos is where the entry was declared; the decoder fills it.
-	Pos         Pos      `yaml:"-"`
-	Name        string   `yaml:"name"`
-	Formats     []string `yaml:"formats"`
-	Maintainer  string   `yaml:"maintainer,omitempty"`
-	Description string   `yaml:"description,omitempty"`
-	Homepage    string   `yaml:"homepage,omitempty"`
-	License     string   `yaml:"license,omitempty"`
-	Depends     []string `yaml:"depends,omitempty"`
-	// NameTemplate names the package file, without its extension, e.g.
-	// "{{.Name}}_{{.Version}}_{{.Arch}}"; default <name>, and -<arch> but on amd64.
-	NameTemplate string `yaml:"nameTemplate,omitempty"`
-	// Section is the deb's section (e.g. utils, net); default "default", never empty.
-	Section   string            `yaml:"section,omitempty"`
-	Contents  []PackageContent  `yaml:"contents,omitempty"`
-	Scripts   map[string]string `yaml:"scripts,omitempty"` // preinstall, postinstall, preremove, postremove → file in the dependency
-	Platforms []string          `yaml:"platforms,omitempty"`
-}
-
-// PackageContent places a binary or a dependency's file at Dst.
-type PackageContent struct {
-	Pos        Pos    `yaml:"-"`
-	Binary     string `yaml:"binary,omitempty"`
-	Dependency string `yaml:"dependency,omitempty"`
-	Src        string `yaml:"src,omitempty"`
-	Dst        string `yaml:"dst"`
-	// Type is "" for a plain file or "config" for a configuration file.
-	Type string `yaml:"type,omitempty"`
-	Mode string `yaml:"mode,omitempty"` // octal, e.g. "0755"
-}
-
-// Image is a multi-arch OCI image assembled from binaries on a base pinned by digest.
-type Image struct {
-	// Pos is where the entry was declared; the decoder fills it.
-	Pos  Pos    `yaml:"-"`
-	Name string `yaml:"name"`
-	// Base is "scratch", "repo@sha256:…" or "oci-layout:<dir>@sha256:…".
-	Base     string   `yaml:"base,omitempty"`
-	Binaries []string `yaml:"binaries,omitempty"`
-	// BinaryDir is the folder the binaries go to, absolute; default /usr/local/bin.
-	BinaryDir  string            `yaml:"binaryDir,omitempty"`
-	Files      []Files           `yaml:"files,omitempty"`
-	Entrypoint []string          `yaml:"entrypoint,omitempty"`
-	Cmd        []string          `yaml:"cmd,omitempty"`
-	User       string            `yaml:"user,omitempty"`
-	Env        []string          `yaml:"env,omitempty"`
-	WorkDir    string            `yaml:"workdir,omitempty"`
-	Ports      []string          `yaml:"ports,omitempty"`
-	Labels     map[string]string `yaml:"labels,omitempty"`
-	Variants   []ImageVariant    `yaml:"variants,omitempty"`
-	// Platforms defaults to the manifest's linux architectures.
-	Platforms []string `yaml:"platforms,omitempty"`
-	// Windows adds Windows entries to the image's index, on Windows bases of their own.
-	Windows *WindowsImage `yaml:"windows,omitempty"`
-}
-
-// WindowsImage adds Windows entries to an image's index, as Kubernetes-CSI ships nanoserver
-// images beside its distroless ones. Every windows/<arch> entry of every base gives one entry
-// with the base's os.version, so one index serves several Windows releases (1809, ltsc2022).
-// The binaries (name.exe) and files go into one Windows-format layer (Files/…).
-type WindowsImage struct {
-	// Pos is where the entry was declared; the decoder fills it.
-	Pos Pos `yaml:"-"`
-	// Bases are pinned like an image's base: repo@sha256:… or oci-layout:<dir>@sha256:….
-	Bases []string `yaml:"bases"`
-	// Platforms are windows/<arch>; default the manifest's (or the first binary's) windows ones.
-	Platforms []string `yaml:"platforms,omitempty"`
-	// Entrypoint and User replace the image's on Windows, e.g. [/livenessprobe.exe] and
-	// ContainerAdministrator. An entrypoint is required when the image has one.
-	Entrypoint []string `yaml:"entrypoint,omitempty"`
-	User       string   `yaml:"user,omitempty"`
-	// Copy takes files from other pinned Windows images, e.g. servercore's netapi32.dll.
-	Copy []WindowsCopy `yaml:"copy,omitempty"`
-}
-
-// WindowsCopy copies files from pinned Windows images into each Windows entry: for an entry,
-// the one image of From whose windows/<arch> entry has the same os.version build (10.0.17763)
-// gives the files; none or two is an error.
-type WindowsCopy struct {
-	From []string `yaml:"from"`
-	// Paths are absolute Windows-image paths with forward slashes, e.g.
-	// /Windows/System32/netapi32.dll; each goes to the same path in the image.
-	Paths []string `yaml:"paths"`
-}
-
-// ImageVariant builds the image again on another base, e.g. Istio's debug and distroless.
-type ImageVariant struct {
-	Name string `yaml:"name"`
-	Base string `yaml:"base"`
-}
-
-// Chart is a Helm chart directory in a dependency, stamped and pinned, packaged as a .tgz.
-type Chart struct {
-	// Pos is where the entry was declared; the decoder fills it.
-	Pos        Pos    `yaml:"-"`
-	Name       string `yaml:"name"`
-	Dependency string `yaml:"dependency,omitempty"`
-	Path       string `yaml:"path"`
-	// Values maps a values.yaml path to what is written there: "{{.Docker}}", "{{.Version}}".
-	Values map[string]string `yaml:"values,omitempty"`
-	// Images maps a values.yaml path to the image reference it holds, overriding detection.
-	Images map[string]string `yaml:"images,omitempty"`
-	// Pin is "digest" (default: every image pinned) or "tag" (floating tags, for main branches).
-	Pin string `yaml:"pin,omitempty"`
-	// Unpinned are the chart's template files (path.Match globs, e.g. templates/tests/*) whose
-	// images may stay unpinned: helm test hooks with images written in the template, which no
-	// value pins. They must still be valid references. Default none.
-	Unpinned []string `yaml:"unpinned,omitempty"`
-}
-
-// MayStayUnpinned reports whether the images of the chart's template file may stay unpinned.
-func (c *Chart) MayStayUnpinned(file string) bool {
-	for _, g := range c.Unpinned {
-		if ok, _ := path.Match(g, file); ok {
-			return true
-		}
-	}
-	return false
-}
-
-// Command runs a project's own build step with a fixed environment and collects its outputs.
-type Command struct {
-	// Pos is where the entry was declared; the decoder fills it.
-	Pos        Pos      `yaml:"-"`
-	Name       string   `yaml:"name"`
-	Dependency string   `yaml:"dependency,omitempty"`
-	Run        []string `yaml:"run"`
-	// Outputs are files, relative to the dependency, copied into the release.
-	Outputs []string `yaml:"outputs"`
 }
 
 // Grafana makes the grafana output: the dashboards of a dependency's folder, externalized for

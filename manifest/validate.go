@@ -52,6 +52,15 @@ type validator struct {
 	others *Build
 	// decodeErrs counts the problems found while decoding, before validation.
 	decodeErrs int
+	// binaries are the names of the binaries the build's other parts may refer to.
+	binaries map[string]bool
+}
+
+// binaryRef checks that name is a binary of the build (or of the others).
+func (v *validator) binaryRef(p, name string) {
+	if !v.binaries[name] {
+		v.errorf(p, "unknown binary %q", name)
+	}
 }
 
 // related reports whether one path is the other or holds it.
@@ -298,149 +307,29 @@ func (v *validator) build(b *Build, p string) {
 	v.unique(join(p, "charts"), "chart", len(b.Charts), func(i int) string { return b.Charts[i].Name })
 	v.unique(join(p, "commands"), "command", len(b.Commands), func(i int) string { return b.Commands[i].Name })
 
-	binaries := map[string]Binary{}
+	v.binaries = map[string]bool{}
 	for _, bins := range [][]Binary{b.Binaries, v.othersBinaries()} {
 		for _, x := range bins {
-			binaries[x.Name] = x
+			v.binaries[x.Name] = true
 		}
 	}
-	binaryRef := func(ep, name string) {
-		if _, ok := binaries[name]; !ok {
-			v.errorf(ep, "unknown binary %q", name)
-		}
+	for i := range b.Binaries {
+		v.binary(at("binaries", i), &b.Binaries[i])
 	}
-	for i, x := range b.Binaries {
-		bp := at("binaries", i)
-		v.dependencyRef(bp+".dependency", x.Dependency)
-		if x.Package == "" {
-			v.errorf(bp+".package", "required")
-		} else if x.Package != "." && (!strings.HasPrefix(x.Package, "./") || !localPath(strings.TrimPrefix(x.Package, "./"))) {
-			v.errorf(bp+".package", "%q: want a path inside the dependency, like ./cmd/name", x.Package)
-		}
-		v.platforms(bp, x.Platforms)
-		for j, f := range x.Ldflags {
-			v.template(fmt.Sprintf("%s.ldflags[%d]", bp, j), f)
-		}
-		if x.GoVersion != "" && !goVersion.MatchString(x.GoVersion) {
-			v.errorf(bp+".goVersion", "%q is not a Go version (want go1.N or go1.N.N)", x.GoVersion)
-		}
+	for i := range b.Archives {
+		v.archive(at("archives", i), &b.Archives[i])
 	}
-	for i, x := range b.Archives {
-		ap := at("archives", i)
-		v.template(ap+".nameTemplate", x.NameTemplate)
-		v.template(ap+".topFolder", x.TopFolder)
-		if x.Format != "" && x.Format != "tar.gz" && x.Format != "zip" {
-			v.errorf(ap+".format", "unknown format %q (want tar.gz, zip)", x.Format)
-		}
-		if x.BinDir != "" && !localPath(x.BinDir) {
-			v.errorf(ap+".binDir", "%q: want a relative folder", x.BinDir)
-		}
-		if len(x.Binaries) == 0 && len(x.Files) == 0 {
-			v.errorf(ap, "needs binaries or files")
-		}
-		for j, name := range x.Binaries {
-			binaryRef(fmt.Sprintf("%s.binaries[%d]", ap, j), name)
-		}
-		v.files(ap, x.Files)
-		v.platforms(ap, x.Platforms)
+	for i := range b.Packages {
+		v.pkg(at("packages", i), &b.Packages[i])
 	}
-	for i, x := range b.Packages {
-		pp := at("packages", i)
-		v.template(pp+".nameTemplate", x.NameTemplate)
-		if len(x.Formats) == 0 {
-			v.errorf(pp+".formats", "required")
-		}
-		for j, f := range x.Formats {
-			if f != "deb" && f != "rpm" {
-				v.errorf(fmt.Sprintf("%s.formats[%d]", pp, j), "unknown format %q (want deb, rpm)", f)
-			}
-		}
-		for j, c := range x.Contents {
-			cp := fmt.Sprintf("%s.contents[%d]", pp, j)
-			switch {
-			case c.Binary != "" && c.Src != "":
-				v.errorf(cp, "binary and src are exclusive")
-			case c.Binary != "":
-				binaryRef(cp+".binary", c.Binary)
-			case c.Src != "":
-				v.dependencyRef(cp+".dependency", c.Dependency)
-			default:
-				v.errorf(cp, "needs binary or src")
-			}
-			if !path.IsAbs(c.Dst) || path.Clean(c.Dst) != c.Dst || strings.Contains(c.Dst, "/../") || strings.Contains(c.Dst, `\`) {
-				v.errorf(cp+".dst", "%q: want a clean absolute path", c.Dst)
-			}
-			if c.Type != "" && c.Type != "config" {
-				v.errorf(cp+".type", "unknown type %q (want config)", c.Type)
-			}
-			if c.Mode != "" && !modePattern.MatchString(c.Mode) {
-				v.errorf(cp+".mode", "%q: want an octal mode such as 0755", c.Mode)
-			}
-		}
-		for _, k := range sortedKeys(x.Scripts) {
-			if !slices.Contains([]string{"preinstall", "postinstall", "preremove", "postremove"}, k) {
-				v.errorf(pp+".scripts."+k, "unknown script (want preinstall, postinstall, preremove, postremove)")
-			}
-		}
-		v.platforms(pp, x.Platforms)
+	for i := range b.Images {
+		v.image(at("images", i), &b.Images[i])
 	}
-	for i, x := range b.Images {
-		ip := at("images", i)
-		v.imageBase(ip+".base", x.Base)
-		if x.BinaryDir != "" && (!path.IsAbs(x.BinaryDir) || path.Clean(x.BinaryDir) != x.BinaryDir) {
-			v.errorf(ip+".binaryDir", "%q: want a clean absolute folder, e.g. /ko-app", x.BinaryDir)
-		}
-		for j, name := range x.Binaries {
-			binaryRef(fmt.Sprintf("%s.binaries[%d]", ip, j), name)
-		}
-		v.files(ip, x.Files)
-		v.platforms(ip, x.Platforms)
-		for j, pl := range x.Platforms {
-			if strings.HasPrefix(pl, "linux/") {
-				continue
-			}
-			v.errorf(fmt.Sprintf("%s.platforms[%d]", ip, j), "images are built for linux only, got %q", pl)
-		}
-		v.unique(ip+".variants", "variant", len(x.Variants), func(k int) string { return x.Variants[k].Name })
-		for j, vr := range x.Variants {
-			v.imageBase(fmt.Sprintf("%s.variants[%d].base", ip, j), vr.Base)
-		}
-		if x.Windows != nil {
-			v.windows(ip+".windows", &x)
-		}
+	for i := range b.Charts {
+		v.chart(at("charts", i), &b.Charts[i])
 	}
-	for i, x := range b.Charts {
-		cp := at("charts", i)
-		v.dependencyRef(cp+".dependency", x.Dependency)
-		if !localPath(x.Path) && x.Path != "." {
-			v.errorf(cp+".path", "%q: want a relative path inside the dependency", x.Path)
-		}
-		for _, k := range sortedKeys(x.Values) {
-			v.template(cp+".values."+k, x.Values[k])
-		}
-		for j, g := range x.Unpinned {
-			if _, err := path.Match(g, ""); err != nil || !strings.HasPrefix(g, "templates/") {
-				v.errorf(fmt.Sprintf("%s.unpinned[%d]", cp, j), "%q: want a glob of template files, e.g. templates/tests/*", g)
-			}
-		}
-		if x.Pin != "" && x.Pin != "digest" && x.Pin != "tag" {
-			v.errorf(cp+".pin", "unknown value %q (want digest, tag)", x.Pin)
-		}
-	}
-	for i, x := range b.Commands {
-		cp := at("commands", i)
-		v.dependencyRef(cp+".dependency", x.Dependency)
-		if len(x.Run) == 0 {
-			v.errorf(cp+".run", "required")
-		}
-		if len(x.Outputs) == 0 {
-			v.errorf(cp+".outputs", "required")
-		}
-		for j, o := range x.Outputs {
-			if !localPath(o) {
-				v.errorf(fmt.Sprintf("%s.outputs[%d]", cp, j), "%q: want a relative path inside the dependency", o)
-			}
-		}
+	for i := range b.Commands {
+		v.command(at("commands", i), &b.Commands[i])
 	}
 	if b.Licenses != nil {
 		for j, dep := range b.Licenses.Dependencies {
@@ -544,61 +433,6 @@ func (v *validator) files(p string, files []Files) {
 			v.errorf(fp+".dest", "%q: want a relative folder", f.Dest)
 		}
 	}
-}
-
-var digestSuffix = regexp.MustCompile(`@sha256:[0-9a-f]{64}$`)
-
-// windows checks an image's Windows entries.
-func (v *validator) windows(p string, x *Image) {
-	w := x.Windows
-	v.windowsImages(p+".bases", w.Bases, "want at least one pinned Windows base, e.g. mcr.microsoft.com/windows/nanoserver@sha256:…",
-		"a Windows entry needs a Windows base")
-	v.platforms(p, w.Platforms)
-	for i, pl := range w.Platforms {
-		if !strings.HasPrefix(pl, "windows/") {
-			v.errorf(fmt.Sprintf("%s.platforms[%d]", p, i), "want windows/<arch>, got %q", pl)
-		}
-	}
-	if len(x.Entrypoint) > 0 && len(w.Entrypoint) == 0 {
-		v.errorf(p+".entrypoint", "the image has an entrypoint (%s), so its Windows entries need their own (the binaries are name.exe there)", strings.Join(x.Entrypoint, " "))
-	}
-	if len(x.Variants) > 0 {
-		v.errorf(p, "an image with variants cannot have Windows entries")
-	}
-	for i, c := range w.Copy {
-		cp := fmt.Sprintf("%s.copy[%d]", p, i)
-		v.windowsImages(cp+".from", c.From, "want at least one pinned Windows image", "want a pinned Windows image")
-		if len(c.Paths) == 0 {
-			v.errorf(cp+".paths", "want at least one path")
-		}
-		for j, f := range c.Paths {
-			if !path.IsAbs(f) || path.Clean(f) != f || f == "/" || strings.Contains(f, "\\") {
-				v.errorf(fmt.Sprintf("%s.paths[%d]", cp, j), "%q: want a clean absolute path with forward slashes, e.g. /Windows/System32/netapi32.dll", f)
-			}
-		}
-	}
-}
-
-// windowsImages checks a list of Windows images: at least one (else none is the message), each
-// pinned, none scratch (else notScratch).
-func (v *validator) windowsImages(p string, refs []string, none, notScratch string) {
-	if len(refs) == 0 {
-		v.errorf(p, "%s", none)
-	}
-	for i, ref := range refs {
-		if ref == "" || ref == "scratch" {
-			v.errorf(fmt.Sprintf("%s[%d]", p, i), "%q: %s", ref, notScratch)
-			continue
-		}
-		v.imageBase(fmt.Sprintf("%s[%d]", p, i), ref)
-	}
-}
-
-func (v *validator) imageBase(p, base string) {
-	if base == "" || base == "scratch" || digestSuffix.MatchString(base) {
-		return
-	}
-	v.errorf(p, "%q is not pinned (want scratch, repo@sha256:… or oci-layout:<dir>@sha256:…)", base)
 }
 
 // templateFields are the fields of [TemplateData].
