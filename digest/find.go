@@ -15,6 +15,8 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/releasekit/releasekit/internal/atomicfile"
+
 	"github.com/releasekit/releasekit/internal/yamledit"
 )
 
@@ -299,6 +301,17 @@ func ReadFile(name string) ([]byte, error) {
 		return nil, fmt.Errorf("%s: %w: larger than %d bytes", name, ErrInvalid, MaxFileSize)
 	}
 	return data, nil
+}
+
+// WriteFile replaces the file name with data, as a pinned file is written back: through a
+// temporary file in its folder and a rename, keeping its mode, so that a failure (or a kill)
+// leaves it as it was.
+func WriteFile(name string, data []byte) error {
+	st, err := os.Stat(name)
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(name, data, st.Mode().Perm())
 }
 
 // ErrInvalid is wrapped by the errors of a file that cannot be read as YAML with images: its own

@@ -228,3 +228,26 @@ hello:
 		t.Errorf("shapes %v, want explicit only", shapes)
 	}
 }
+
+// TestWriteFile: a pinned file is written back whole, keeping its mode, with nothing left
+// beside it; a file that is not there is not made.
+func TestWriteFile(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "values.yaml")
+	if err := os.WriteFile(p, []byte("image: busybox:1.36\n"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if err := digest.WriteFile(p, []byte("image: busybox:1.36@sha256:"+strings.Repeat("a", 64)+"\n")); err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(p)
+	if err != nil || st.Mode().Perm() != 0o640 {
+		t.Errorf("mode %v, %v", st.Mode(), err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("%d files in the folder, want the one", len(entries))
+	}
+	if err := digest.WriteFile(filepath.Join(dir, "missing.yaml"), nil); err == nil {
+		t.Error("wrote a file that was not there")
+	}
+}

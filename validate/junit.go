@@ -2,6 +2,7 @@ package validate
 
 import (
 	"encoding/xml"
+	"github.com/releasekit/releasekit/internal/atomicfile"
 	"io"
 	"strings"
 )
@@ -59,4 +60,10 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 	}
 	_, err = w.Write(append(out, '\n'))
 	return err
+}
+
+// WriteJUnitFile writes the report as JUnit XML to path, through a temporary file and a rename:
+// a failure leaves no partial file.
+func (r *Report) WriteJUnitFile(path string) error {
+	return atomicfile.Write(path, 0o644, r.WriteJUnit)
 }

@@ -755,4 +755,15 @@ func TestJUnit(t *testing.T) {
 	if diff := cmp.Diff([]string{"manifest", "checksums", "archives", "binaries"}, failed); diff != "" {
 		t.Errorf("failed test cases (-want +got):\n%s", diff)
 	}
+	// The file is the same bytes, and a folder that is not there leaves nothing.
+	out := filepath.Join(t.TempDir(), "junit.xml")
+	if err := rep.WriteJUnitFile(out); err != nil {
+		t.Fatal(err)
+	}
+	if data, err := os.ReadFile(out); err != nil || !bytes.Equal(data, b.Bytes()) {
+		t.Errorf("junit.xml differs from WriteJUnit's output (%v)", err)
+	}
+	if err := rep.WriteJUnitFile(filepath.Join(t.TempDir(), "gone", "junit.xml")); err == nil {
+		t.Error("wrote into a folder that is not there")
+	}
 }

@@ -339,39 +339,13 @@ func pinCmd(ctx context.Context, args []string, stdout io.Writer) error {
 			pinned++
 		}
 		if !*check && string(out) != string(data) {
-			if err := replaceFile(f, out); err != nil {
+			if err := digest.WriteFile(f, out); err != nil {
 				return err
 			}
 		}
 	}
 	fmt.Fprintf(stdout, "%d images pinned to the sidecars' releases\n", pinned)
 	return nil
-}
-
-// replaceFile writes data to a temporary file beside path, then renames it over path: a
-// failure leaves path as it was.
-func replaceFile(path string, data []byte) error {
-	st, err := os.Stat(path)
-	if err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(st.Mode().Perm()); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 // policyCmd checks the driver's version bump against its sidecars' bumps, between two versions

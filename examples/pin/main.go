@@ -182,7 +182,7 @@ func run(ctx context.Context, c config, stdout, stderr io.Writer, keychain authn
 			fmt.Fprintf(stdout, "%s:%d: %s: %s -> %s\n", ch.File, ch.Line, ch.Path, ch.Old, ch.New)
 		}
 		if len(changes) > 0 {
-			if err := writeFile(file, out); err != nil {
+			if err := digest.WriteFile(file, out); err != nil {
 				fmt.Fprintln(stderr, err)
 				return 1
 			}
@@ -222,35 +222,6 @@ func check(c config, opts []digest.Option, stdout, stderr io.Writer) int {
 	return status
 }
 
-// writeFile replaces file through a temporary file and a rename, keeping its mode.
-func writeFile(file string, data []byte) error {
-	st, err := os.Stat(file)
-	if err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(file), ".pin-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(st.Mode().Perm()); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), file)
-}
-
 // pinChart pins the chart folder's values through its templates (or, with -check, only says
 // what it would do) and prints a line per rendered image. Exit 1 when an image stays unpinned.
 func pinChart(ctx context.Context, c config, r digest.Resolver, opts []digest.Option, stdout, stderr io.Writer) int {
@@ -286,7 +257,7 @@ func pinChart(ctx context.Context, c config, r digest.Resolver, opts []digest.Op
 			fmt.Fprintf(stderr, "%s: not a file of the chart\n", name)
 			return 1
 		}
-		if err := writeFile(filepath.Join(c.chart, filepath.FromSlash(name)), res.Changed[name]); err != nil {
+		if err := digest.WriteFile(filepath.Join(c.chart, filepath.FromSlash(name)), res.Changed[name]); err != nil {
 			fmt.Fprintln(stderr, err)
 			return 1
 		}

@@ -68,19 +68,7 @@ func check(ctx context.Context, dir, junit string, w io.Writer, opts ...validate
 		return false, err
 	}
 	if junit != "" {
-		f, err := os.CreateTemp(filepath.Dir(junit), ".junit-*")
-		if err != nil {
-			return false, err
-		}
-		defer os.Remove(f.Name())
-		if err := rep.WriteJUnit(f); err != nil {
-			f.Close()
-			return false, err
-		}
-		if err := f.Close(); err != nil {
-			return false, err
-		}
-		if err := os.Rename(f.Name(), junit); err != nil {
+		if err := rep.WriteJUnitFile(junit); err != nil {
 			return false, err
 		}
 	}
