@@ -403,3 +403,42 @@ func bucketFiles(t testing.TB, r *release.Dir) []release.File {
 	}
 	return out
 }
+
+// TestPublishCall: Publish writes the plan; a dry run writes nothing to the registry and
+// returns the plan's refusal; a real run returns the report.
+func TestPublishCall(t *testing.T) {
+	ctx := t.Context()
+	f := newFixture(t)
+	reg := registrytest.New(t)
+	images, _ := publish.Images(reg.Host+"/org", fastRetry)
+	var out strings.Builder
+	before := reg.Requests.Load()
+	report, err := publish.Publish(ctx, open(t, f), []publish.Target{images}, &out, true)
+	if err != nil || report != nil || !strings.Contains(out.String(), reg.Host+"/org/app:1.2.3") {
+		t.Fatalf("dry run: report %v, %v\n%s", report, err, out.String())
+	}
+	if got := digestAtOrEmpty(t, reg.Host+"/org/app:"+version); got != "" {
+		t.Errorf("a dry run pushed %s (%d requests)", got, reg.Requests.Load()-before)
+	}
+	report, err = publish.Publish(ctx, open(t, f), []publish.Target{images}, io.Discard, false)
+	if err != nil || len(report.Images) != 2 || report.Images[0].Digest != f.digests["app"].String() {
+		t.Fatalf("publish: %+v, %v", report, err)
+	}
+	other, _ := random.Index(64, 1, 1)
+	if err := remote.WriteIndex(ref(t, reg.Host+"/org/proxy:"+version), other); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := publish.Publish(ctx, open(t, f), []publish.Target{images}, io.Discard, true); !errors.Is(err, publish.ErrExists) {
+		t.Errorf("dry run over a moved tag: %v, want ErrExists", err)
+	}
+}
+
+// digestAtOrEmpty is the digest at tag ref, or "" when there is none.
+func digestAtOrEmpty(t *testing.T, s string) string {
+	t.Helper()
+	d, err := remote.Head(ref(t, s))
+	if err != nil {
+		return ""
+	}
+	return d.Digest.String()
+}

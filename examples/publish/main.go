@@ -174,25 +174,14 @@ func publishRelease(ctx context.Context, c config, getenv func(string) string, s
 		}
 		fmt.Fprintln(stderr, rep.Summary())
 	}
-	p, err := publish.New(rel, targets)
-	if err != nil {
-		return err
-	}
-	plan, err := p.Plan(ctx)
-	if err != nil {
-		return err
-	}
-	if _, err := plan.WriteTo(stdout); err != nil {
-		return err
-	}
-	if c.dryRun {
+	report, err := publish.Publish(ctx, rel, targets, stdout, c.dryRun)
+	if c.dryRun && (err == nil || errors.Is(err, publish.ErrExists)) {
 		fmt.Fprintln(stdout, "dry run: nothing written (publish with -dry-run=false)")
-		return plan.Refused()
-	}
-	if err := p.Apply(ctx, plan); err != nil {
 		return err
 	}
-	report := plan.Report()
+	if err != nil {
+		return err
+	}
 	if err := report.WriteList(stdout); err != nil {
 		return err
 	}

@@ -85,21 +85,11 @@ func publishCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if len(targets) == 0 {
 		return usageError{errors.New("no destination: give --dockerhub, --helmhub, --gcsbucket, --s3bucket, --helmbucket, --s3helmbucket, --github or --grafanatoken")}
 	}
-	p, err := publish.New(rel, targets)
+	report, err := publish.Publish(ctx, rel, targets, stdout, false)
 	if err != nil {
 		return err
 	}
-	plan, err := p.Plan(ctx)
-	if err != nil {
-		return err
-	}
-	if _, err := plan.WriteTo(stdout); err != nil {
-		return err
-	}
-	if err := p.Apply(ctx, plan); err != nil {
-		return err
-	}
-	return plan.Report().WriteList(stdout)
+	return report.WriteList(stdout)
 }
 
 // targets maps the flags to publish targets, through one publish configuration.
