@@ -81,6 +81,22 @@ var shapes = []shape{
 		refused:   `templates/deployment.yaml: image "quay.io/example/reloader:v0.93.1" is not pinned: no value of values.yaml pins it`,
 	},
 	{
+		// A ConfigMap holding a pod template in a block string (a CI system's agent pods):
+		// the image in it is rendered from a value, and pinned there like any other.
+		name:      "configmap-pod-template",
+		values:    "agent:\n  image: busybox:1.36\n",
+		templates: map[string]string{"agents.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: agents\ndata:\n  pod.yaml: |\n    spec:\n      containers:\n      - name: agent\n        image: {{ .Values.agent.image }}\n"},
+		written:   "image: busybox:1.36@sha256:",
+	},
+	{
+		// The same pod template with its image written in the template: no value pins it, and
+		// the render check says so rather than passing over the block.
+		name:      "configmap-hard-coded",
+		values:    "replicas: 1\n",
+		templates: map[string]string{"agents.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: agents\ndata:\n  pod.yaml: |\n    spec:\n      containers:\n      - name: agent\n        image: busybox:1.36\n"},
+		refused:   `templates/agents.yaml: image "busybox:1.36" is not pinned`,
+	},
+	{
 		// kube-prometheus-stack and grafana: a registry/repository/tag map, the digest (when
 		// set) as a bare sha key. The tag takes the digest, and the render proves it.
 		name:   "sha-key",
