@@ -53,18 +53,9 @@ func TestOptionsRejected(t *testing.T) {
 			_, err = github.New(client, "o/r", github.WithTag(""))
 			return err
 		},
-		"WithTags": func() error { _, err := publish.Files(bucket, "", publish.WithTags("latest")); return err },
-		"WithAliases": func() error {
-			_, err := publish.Images("registry.example/org", publish.WithAliases("latest.txt"))
-			return err
-		},
 		"WithEnv": func() error { _, err := publish.GitTags(publish.WithEnv("NOEQUALS")); return err },
 		"WithRetry": func() error {
 			_, err := publish.Charts("registry.example/charts", publish.WithRetry(remote.Backoff{Steps: 0}))
-			return err
-		},
-		"WithForce": func() error {
-			_, err := publish.ChartRepo(bucket, "", "https://charts.example", publish.WithForce())
 			return err
 		},
 	} {
@@ -74,4 +65,26 @@ func TestOptionsRejected(t *testing.T) {
 			t.Errorf("%s: %v, want an error naming %s", option, err, name)
 		}
 	}
+	// A publish option a target does not take is not of that target's option type, so giving
+	// it does not compile: WithTags is no FilesOption, WithAliases no ImagesOption, WithForce
+	// nothing ChartRepo takes.
+	for name, wrong := range map[string]bool{
+		"WithTags as a FilesOption":      is[publish.FilesOption](publish.WithTags("latest")),
+		"WithAliases as an ImagesOption": is[publish.ImagesOption](publish.WithAliases("latest.txt")),
+		"WithRemote as a RegistryOption": is[publish.RegistryOption](publish.WithRemote("a", "b")),
+		"WithKeychain as a FilesOption":  is[publish.FilesOption](publish.WithKeychain(nil)),
+	} {
+		if wrong {
+			t.Errorf("%s: it is one", name)
+		}
+	}
+	if !is[publish.FilesOption](publish.WithForce()) || !is[publish.ChartsOption](publish.WithForce()) {
+		t.Error("WithForce is not a Files and Charts option")
+	}
+}
+
+// is reports whether v's dynamic type implements T.
+func is[T any](v any) bool {
+	_, ok := v.(T)
+	return ok
 }

@@ -73,11 +73,11 @@ type files struct {
 
 // Files returns the target that copies every file of the release to
 // <prefix>/<version>/<path> in bucket. An object that exists with other content is refused.
-func Files(bucket Bucket, prefix string, opts ...TargetOption) (Target, error) {
+func Files(bucket Bucket, prefix string, opts ...FilesOption) (Target, error) {
 	if bucket == nil {
 		return nil, errors.New("files: nil bucket")
 	}
-	o, err := newTargetOptions("files", filesOptionNames, opts)
+	o, err := newTargetOptions("files", opts, FilesOption.files)
 	if err != nil {
 		return nil, err
 	}

@@ -29,12 +29,9 @@ type chartRepo struct {
 // URLs under baseURL. The index is written with the bucket's conditional write and merged again
 // when another writer got there first; an entry for the same version with another digest is
 // refused.
-func ChartRepo(bucket Bucket, prefix, baseURL string, opts ...TargetOption) (Target, error) {
+func ChartRepo(bucket Bucket, prefix, baseURL string) (Target, error) {
 	if bucket == nil {
 		return nil, errors.New("chart-repo: nil bucket")
-	}
-	if _, err := newTargetOptions("chart-repo", nil, opts); err != nil {
-		return nil, err
 	}
 	return &chartRepo{bucket: bucket, prefix: strings.Trim(prefix, "/"), baseURL: strings.TrimSuffix(baseURL, "/"), retries: 10}, nil
 }

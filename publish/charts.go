@@ -32,12 +32,12 @@ type charts struct {
 // Charts returns the target that pushes each chart to <hub>/<name>:<version> as Helm does (its
 // media types; "+" in a version becomes "_" in the tag), but with a manifest that depends only
 // on the chart: no creation time, so the chart's OCI digest is the same every time.
-func Charts(hub string, opts ...TargetOption) (Target, error) {
+func Charts(hub string, opts ...ChartsOption) (Target, error) {
 	hub = strings.TrimSuffix(strings.TrimPrefix(hub, "oci://"), "/")
 	if err := checkHub(hub); err != nil {
 		return nil, fmt.Errorf("charts: %w", err)
 	}
-	o, err := newTargetOptions("charts", registryOptionNames, opts)
+	o, err := newTargetOptions("charts", opts, ChartsOption.charts)
 	if err != nil {
 		return nil, err
 	}

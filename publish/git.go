@@ -24,8 +24,8 @@ type gitTags struct {
 // each dependency's git remote, at the commit the release was built from, plus "v<version>"
 // for dependencies with goversionenabled. Tags are dated at the release time, so the tag object
 // is the same every time it is made. A tag that exists at another commit is refused.
-func GitTags(opts ...TargetOption) (Target, error) {
-	o, err := newTargetOptions("git", gitOptionNames, opts)
+func GitTags(opts ...GitOption) (Target, error) {
+	o, err := newTargetOptions("git", opts, GitOption.git)
 	if err != nil {
 		return nil, err
 	}

@@ -69,11 +69,11 @@ type images struct {
 // are pushed intact, with the digests they were built with. Each blob is sent once: images
 // that share it mount it from the first repository that received it. A tag is written only
 // after everything it points to is present.
-func Images(hub string, opts ...TargetOption) (Target, error) {
+func Images(hub string, opts ...ImagesOption) (Target, error) {
 	if err := checkHub(hub); err != nil {
 		return nil, fmt.Errorf("images: %w", err)
 	}
-	o, err := newTargetOptions("images", imagesOptionNames, opts)
+	o, err := newTargetOptions("images", opts, ImagesOption.images)
 	if err != nil {
 		return nil, err
 	}

@@ -71,7 +71,7 @@ func main() {
 
 // run builds, validates and publishes the demo release; reg are extra options of the registry
 // targets.
-func run(ctx context.Context, dir, registryHost string, stdout, progress io.Writer, reg ...publish.TargetOption) error {
+func run(ctx context.Context, dir, registryHost string, stdout, progress io.Writer, reg ...publish.RegistryOption) error {
 	dir, err := filepath.Abs(dir)
 	if err != nil {
 		return err
@@ -144,7 +144,7 @@ func run(ctx context.Context, dir, registryHost string, stdout, progress io.Writ
 
 // publishDemo publishes the release directory to a registry (served here unless given) and a
 // bucket in dir, then prints the digests report.
-func publishDemo(ctx context.Context, dir, out, registryHost string, stdout, progress io.Writer, reg []publish.TargetOption) error {
+func publishDemo(ctx context.Context, dir, out, registryHost string, stdout, progress io.Writer, reg []publish.RegistryOption) error {
 	if registryHost == "" {
 		srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
 		defer srv.Close()

@@ -49,7 +49,7 @@ type Config struct {
 	Progress io.Writer
 	// RegistryOptions are given to the image and chart targets after the ones above (a
 	// transport, retries, mutable tags).
-	RegistryOptions []publish.TargetOption
+	RegistryOptions []publish.RegistryOption
 }
 
 // Bucket is a bucket target: URL (gs://, s3://, file://, mem://), the Prefix of the release's
@@ -116,7 +116,7 @@ func (c Config) Targets(ctx context.Context, rel *release.Dir) ([]publish.Target
 	if keychain == nil {
 		keychain = authn.DefaultKeychain
 	}
-	reg := []publish.TargetOption{publish.WithKeychain(keychain)}
+	reg := []publish.RegistryOption{publish.WithKeychain(keychain)}
 	if c.Jobs > 0 {
 		reg = append(reg, publish.WithJobs(c.Jobs))
 	}
@@ -124,16 +124,20 @@ func (c Config) Targets(ctx context.Context, rel *release.Dir) ([]publish.Target
 		reg = append(reg, publish.WithForce())
 	}
 	reg = append(reg, c.RegistryOptions...)
+	imageOpts := []publish.ImagesOption{publish.WithTags(c.Tags...)}
+	if c.Progress != nil {
+		imageOpts = append(imageOpts, publish.WithProgress(c.Progress))
+	}
+	var chartOpts []publish.ChartsOption
+	for _, o := range reg {
+		imageOpts, chartOpts = append(imageOpts, o), append(chartOpts, o)
+	}
 	if c.Signer != nil && len(c.ImageHubs)+len(c.ChartHubs) == 0 {
 		return nil, closeAll, errors.New("signing signs images and charts in registries: give an image or chart hub")
 	}
 	err := func() error {
 		for _, hub := range c.ImageHubs {
-			opts := append(append([]publish.TargetOption{}, reg...), publish.WithTags(c.Tags...))
-			if c.Progress != nil {
-				opts = append(opts, publish.WithProgress(c.Progress))
-			}
-			if err := add("images " + hub)(publish.Images(hub, opts...)); err != nil {
+			if err := add("images " + hub)(publish.Images(hub, imageOpts...)); err != nil {
 				return err
 			}
 			if c.Signer != nil {
@@ -146,7 +150,7 @@ func (c Config) Targets(ctx context.Context, rel *release.Dir) ([]publish.Target
 			if !strings.Contains(hub, "://") {
 				hub = "oci://" + hub
 			}
-			if err := add("charts " + hub)(publish.Charts(hub, reg...)); err != nil {
+			if err := add("charts " + hub)(publish.Charts(hub, chartOpts...)); err != nil {
 				return err
 			}
 			if c.Signer != nil {
@@ -161,7 +165,7 @@ func (c Config) Targets(ctx context.Context, rel *release.Dir) ([]publish.Target
 				return err // it names the bucket, credentials left out
 			}
 			closers = append(closers, func() { bucket.Close() })
-			opts := []publish.TargetOption{publish.WithAliases(b.Aliases...)}
+			opts := []publish.FilesOption{publish.WithAliases(b.Aliases...)}
 			if c.Force {
 				opts = append(opts, publish.WithForce())
 			}
