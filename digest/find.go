@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 
@@ -445,7 +444,7 @@ func (f *finder) embedded(n *yaml.Node, path string) {
 		return
 	}
 	if f.lines == nil {
-		f.lines = lineStarts(f.data)
+		f.lines = yamledit.LineStarts(f.data)
 	}
 	indent, err := f.blockIndent(n)
 	for _, im := range sub.images {
@@ -465,11 +464,8 @@ func (f *finder) embedded(n *yaml.Node, path string) {
 		}
 		start, ok := -1, err == nil && line <= len(f.lines) && (quote != "" || im.node.Style == 0)
 		if ok {
-			start = f.lines[line-1] + indent
-			for col := 1; col < im.node.Column && start < len(f.data); col++ {
-				_, size := utf8.DecodeRune(f.data[start:])
-				start += size
-			}
+			// The block's text is the document's, each line indented by indent spaces.
+			start = yamledit.Offset(f.data, f.lines, line, indent+im.node.Column)
 			ok = bytes.HasPrefix(f.data[start:], []byte(quote+im.node.Value+quote))
 			start += len(quote)
 		}
@@ -484,17 +480,6 @@ func (f *finder) embedded(n *yaml.Node, path string) {
 		f.images = append(f.images, Image{File: f.file, Line: line, Column: indent + im.node.Column, Path: at, Shape: ShapeEmbedded,
 			Ref: im.Ref, value: im.value, span: [2]int{start, start + len(im.node.Value)}})
 	}
-}
-
-// lineStarts lists the offsets at which data's lines start.
-func lineStarts(data []byte) []int {
-	out := []int{0}
-	for i, b := range data {
-		if b == '\n' && i+1 < len(data) {
-			out = append(out, i+1)
-		}
-	}
-	return out
 }
 
 // blockIndent is the indentation of the literal block n's text: that of its first line that

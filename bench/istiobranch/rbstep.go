@@ -39,33 +39,19 @@ func main() {
 	flag.Var(deps, "repo", "NAME=GIT, repeated")
 	flag.Parse()
 	m := model.Manifest{Version: *version, Directory: *dir}
+	slots := map[string]**model.Dependency{
+		"istio": &m.Dependencies.Istio, "api": &m.Dependencies.Api, "proxy": &m.Dependencies.Proxy,
+		"ztunnel": &m.Dependencies.Ztunnel, "client-go": &m.Dependencies.ClientGo, "test-infra": &m.Dependencies.TestInfra,
+		"tools": &m.Dependencies.Tools, "enhancements": &m.Dependencies.Enhancements,
+		"release-builder": &m.Dependencies.ReleaseBuilder, "common-files": &m.Dependencies.CommonFiles,
+	}
 	for name, git := range deps {
-		dep := model.Dependency{Git: git, Branch: "master"}
-		switch name {
-		case "istio":
-			m.Dependencies.Istio = &dep
-		case "api":
-			m.Dependencies.Api = &dep
-		case "proxy":
-			m.Dependencies.Proxy = &dep
-		case "ztunnel":
-			m.Dependencies.Ztunnel = &dep
-		case "client-go":
-			m.Dependencies.ClientGo = &dep
-		case "test-infra":
-			m.Dependencies.TestInfra = &dep
-		case "tools":
-			m.Dependencies.Tools = &dep
-		case "enhancements":
-			m.Dependencies.Enhancements = &dep
-		case "release-builder":
-			m.Dependencies.ReleaseBuilder = &dep
-		case "common-files":
-			m.Dependencies.CommonFiles = &dep
-		default:
+		slot, ok := slots[name]
+		if !ok {
 			fmt.Fprintf(os.Stderr, "rbstep: release-builder has no dependency %q\n", name)
 			os.Exit(2)
 		}
+		*slot = &model.Dependency{Git: git, Branch: "master"}
 	}
 	var err error
 	switch *step {

@@ -44,7 +44,7 @@ func Apply(data []byte, edits []Edit) ([]byte, []Written, error) {
 }
 
 func apply(data []byte, edits []Edit) ([]byte, []Written, error) {
-	lines := lineStarts(data)
+	lines := LineStarts(data)
 	type span struct {
 		start, end int
 		text       string
@@ -164,7 +164,10 @@ func Child(m *yaml.Node, key string) *yaml.Node {
 	}
 	return nil
 }
-func lineStarts(data []byte) []int {
+
+// LineStarts lists the offsets at which data's lines start (a last one at len(data) after a
+// final newline).
+func LineStarts(data []byte) []int {
 	starts := []int{0}
 	for i, b := range data {
 		if b == '\n' {
@@ -174,17 +177,24 @@ func lineStarts(data []byte) []int {
 	return starts
 }
 
+// Offset is the byte offset in data of line and column (1-based, columns counted in characters
+// as the YAML parser counts them), given data's LineStarts; line must be one of them.
+func Offset(data []byte, lines []int, line, column int) int {
+	off := lines[line-1]
+	for col := 1; col < column && off < len(data); col++ {
+		_, size := utf8.DecodeRune(data[off:])
+		off += size
+	}
+	return off
+}
+
 // extent finds the bytes of a scalar's source text from its line and column (counted in
 // characters by the YAML parser).
 func extent(data []byte, lines []int, n *yaml.Node) (int, int, error) {
 	if n.Line < 1 || n.Line > len(lines) {
 		return 0, 0, fmt.Errorf("value has no position")
 	}
-	off := lines[n.Line-1]
-	for col := 1; col < n.Column && off < len(data); col++ {
-		_, size := utf8.DecodeRune(data[off:])
-		off += size
-	}
+	off := Offset(data, lines, n.Line, n.Column)
 	src := data[off:]
 	switch {
 	case n.Style&yaml.DoubleQuotedStyle != 0:

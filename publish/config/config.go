@@ -189,7 +189,7 @@ func (c Config) Targets(ctx context.Context, rel *release.Dir) ([]publish.Target
 			}
 		}
 		if g := c.GitHub; g != nil {
-			if err := c.github(g, add); err != nil {
+			if err := githubTargets(g, add); err != nil {
 				return err
 			}
 		}
@@ -220,8 +220,8 @@ func (c Config) Targets(ctx context.Context, rel *release.Dir) ([]publish.Target
 	return targets, closeAll, nil
 }
 
-// github adds the GitHub targets of g.
-func (c Config) github(g *GitHub, add func(string) func(publish.Target, error) error) error {
+// githubTargets adds the GitHub targets of g.
+func githubTargets(g *GitHub, add func(string) func(publish.Target, error) error) error {
 	if g.Token == "" {
 		return errors.New("github: no token")
 	}
